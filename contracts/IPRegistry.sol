@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {LedgerRoles} from "./LedgerRoles.sol";
+import {LedgerTypes, ILedgerErrors} from "./LedgerTypes.sol";
+
+/// @title IP asset registry with a running accumulator over every record.
+/// @notice Assets are keyed by keccak256(jurisdiction ‖ kind ‖ registry number), computed here
+///         so that nobody can file an asset under someone else's number.
+///         Every record (asset, status change, transaction, void) gets the next record id and
+///         extends the hash chain
+///             accumulator' = keccak256(accumulator ‖ topic0 ‖ topic1 ‖ topic2 ‖ topic3 ‖ data)
+///         over the exact bytes of the log it emits, so that anyone can recompute it from the
+///         contract's logs alone.
+abstract contract IPRegistry is LedgerRoles, ILedgerErrors {
+    struct AssetInput {
+        bytes2 jurisdiction; // ISO 3166-1 alpha-2 or a regional office code ("EP", "WO")
+        uint8 kind; // LedgerTypes.KIND_*
+        string registryNumber; // the office's number, e.g. "ZL201810012345.6"
+        bytes16 classCode; // IPC/CPC/Nice/Locarno code, ASCII, left aligned
+        uint40 filingDate; // unix seconds
+        uint40 grantDate; // 0 while pending
+        uint40 expiryDate; // 0 when unknown
+        uint8 status; // initial LedgerTypes.STATUS_*
+        address owner;
+        bytes32 metadataHash; // sha-256 of the metadata document (claims, citations, family)
+    }
+
+    event AssetRegistered(
+        uint256 indexed recordId,
+        bytes32 indexed assetId,
+        uint8 indexed kind,
+        address owner,
+        bytes2 jurisdiction,
+        bytes16 classCode,
+        uint40 filingDate,
+        uint40 grantDate,
+        uint40 expiryDate,
+        uint8 status,
+        bytes32 metadataHash,
+        address registrar,
+        string registryNumber
+    );
+
+    event StatusChanged(
+        uint256 indexed recordId,
+        bytes32 indexed assetId,
+        uint8 indexed status,
+        uint8 previousStatus,
+        uint40 date,
+        bytes32 docHash,
+        address registrar
+    );
+
+    // Packed asset state: owner (bits 0-159) | status (160-167) | kind (168-175) | filing (176-215).
+    mapping(bytes32 => uint256) internal _assets;
+
+    /// @notice Head of the hash chain over every record's log.
+    bytes32 public accumulator;
+    /// @notice Number of records so far; record ids run from 1 to recordCount.
+    uint256 public recordCount;
+
+    uint256 internal constant _OWNER_MASK = (1 << 160) - 1;
+
+    constructor() {
+        accumulator = keccak256("ipledger.IPLedger.v1");
+    }
+
+    // ------------------------------------------------------------------ writes
+
+    function registerAsset(AssetInput calldata a)
+        external
+        whenNotPaused
+        onlyRole(REGISTRAR_ROLE)
+        returns (bytes32 assetId)
+    {
+        return _register(a);
+    }
+
+    function registerAssets(AssetInput[] calldata assets)
+        external
+        whenNotPaused
+        onlyRole(REGISTRAR_ROLE)
+        returns (uint256 firstRecordId)
+    {
+        uint256 n = assets.length;
+        if (n == 0 || n > LedgerTypes.MAX_BATCH) revert MalformedBatch(n, LedgerTypes.MAX_BATCH);
+        firstRecordId = recordCount + 1;
+        for (uint256 i; i < n; ++i) {
+            _register(assets[i]);
+        }
+    }
+
+    function setStatus(bytes32 assetId, uint8 status, uint40 date, bytes32 docHash)
+        external
+        whenNotPaused
+        onlyRole(REGISTRAR_ROLE)
+        returns (uint256 recordId)
+    {
+        uint256 state = _assets[assetId];
+        if (state == 0) revert UnknownAsset(assetId);
+        if (status == 0 || status > LedgerTypes.MAX_STATUS) revert InvalidStatus(status);
+        _checkDate(date, uint40(state >> 176));
+        uint8 previous = uint8(state >> 160);
+        _assets[assetId] = (state & ~(uint256(0xff) << 160)) | (uint256(status) << 160);
+        recordId = ++recordCount;
+        _commit(
+            StatusChanged.selector,
+            recordId,
+            assetId,
+            status,
+            abi.encode(previous, date, docHash, msg.sender)
+        );
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @notice Owner, status, kind and filing date of an asset (all zero when unknown).
+    function assetState(bytes32 assetId)
+        external
+        view
+        returns (address owner, uint8 status, uint8 kind, uint40 filingDate)
+    {
+        uint256 s = _assets[assetId];
+        return (address(uint160(s)), uint8(s >> 160), uint8(s >> 168), uint40(s >> 176));
+    }
+
+    function assetIdOf(bytes2 jurisdiction, uint8 kind, string calldata registryNumber)
+        public
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encodePacked(jurisdiction, kind, registryNumber));
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    function _register(AssetInput calldata a) internal returns (bytes32 assetId) {
+        if (a.kind == 0 || a.kind > LedgerTypes.MAX_ASSET_KIND) revert InvalidKind(a.kind);
+        if (a.status == 0 || a.status > LedgerTypes.MAX_STATUS) revert InvalidStatus(a.status);
+        if (a.owner == address(0)) revert InvalidParty(a.owner);
+        if (a.filingDate == 0 || a.filingDate > block.timestamp) revert FutureDate(a.filingDate, block.timestamp);
+        if (
+            (a.grantDate != 0 && a.grantDate < a.filingDate)
+                || (a.expiryDate != 0 && a.expiryDate <= a.filingDate)
+        ) revert InvalidDates(a.filingDate, a.grantDate, a.expiryDate);
+        if (bytes(a.registryNumber).length == 0) revert EmptyHash();
+        assetId = assetIdOf(a.jurisdiction, a.kind, a.registryNumber);
+        if (_assets[assetId] != 0) revert DuplicateAsset(assetId);
+        _assets[assetId] = uint256(uint160(a.owner)) | (uint256(a.status) << 160)
+            | (uint256(a.kind) << 168) | (uint256(a.filingDate) << 176);
+        uint256 recordId = ++recordCount;
+        _commit(
+            AssetRegistered.selector,
+            recordId,
+            assetId,
+            a.kind,
+            abi.encode(
+                a.owner,
+                a.jurisdiction,
+                a.classCode,
+                a.filingDate,
+                a.grantDate,
+                a.expiryDate,
+                a.status,
+                a.metadataHash,
+                msg.sender,
+                a.registryNumber
+            )
+        );
+    }
+
+    function _checkDate(uint40 date, uint40 filingDate) internal view {
+        if (date > block.timestamp) revert FutureDate(date, block.timestamp);
+        if (date < filingDate) revert DateBeforeFiling(date, filingDate);
+    }
+
+    /// @dev Emits the log with exactly `data` and extends the accumulator over the same bytes.
+    function _commit(bytes32 topic0, uint256 recordId, bytes32 assetId, uint256 kind, bytes memory data)
+        internal
+    {
+        accumulator = keccak256(abi.encodePacked(accumulator, topic0, recordId, assetId, kind, data));
+        assembly ("memory-safe") {
+            log4(add(data, 32), mload(data), topic0, recordId, assetId, kind)
+        }
+    }
+}

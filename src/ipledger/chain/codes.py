@@ -1,0 +1,66 @@
+"""Codes shared with the contracts (contracts/LedgerTypes.sol, ValuationRegistry.sol)."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class AssetKind(IntEnum):
+    INVENTION = 1
+    UTILITY_MODEL = 2
+    DESIGN = 3
+    TRADEMARK = 4
+    COPYRIGHT = 5
+    SOFTWARE = 6
+    TRADE_SECRET = 7
+
+
+class Status(IntEnum):
+    PENDING = 1
+    ACTIVE = 2
+    LAPSED = 3
+    INVALIDATED = 4
+    EXPIRED = 5
+    OWNERSHIP_DISPUTE = 6
+    INFRINGEMENT_DISPUTE = 7
+
+
+class TxKind(IntEnum):
+    ASSIGNMENT = 1
+    LICENCE = 2
+    PLEDGE = 3
+    RELEASE = 4
+    AUCTION = 5
+
+
+class Exclusivity(IntEnum):
+    NON_EXCLUSIVE = 0
+    SOLE = 1
+    EXCLUSIVE = 2
+
+
+class AnchorKind(IntEnum):
+    VALUATION = 1
+    QUOTE = 2
+    POLICY = 3
+
+
+class ClaimKind(IntEnum):
+    OPENED = 1
+    PAID = 2
+    RECOVERED = 3
+    CLOSED = 4
+
+
+ROLES = ("REGISTRAR_ROLE", "RECORDER_ROLE", "VALUER_ROLE", "INSURER_ROLE", "PAUSER_ROLE")
+MAX_BATCH = 1000
+
+
+def parse_enum(enum: type[IntEnum], value: str | int) -> int:
+    """Accept a code, a name (``"invention"``, ``"utility-model"``) or a numeric string."""
+    if isinstance(value, int):
+        return int(enum(value))
+    text = value.strip()
+    if text.isdigit():
+        return int(enum(int(text)))
+    return int(enum[text.upper().replace("-", "_").replace(" ", "_")])

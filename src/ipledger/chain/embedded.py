@@ -1,0 +1,290 @@
+"""The embedded chain: eth-tester's py-evm backend, persisted in a folder, read linearly.
+
+State survives between processes (``chain.sqlite`` in the data folder) and every block is one
+SQLite transaction, so a killed process reopens at the last mined block. History is read from
+py-evm's block and receipt store directly: eth-tester's ``eth_getLogs`` and receipt look-ups
+scan the whole chain on every call.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from eth.abc import BlockHeaderAPI, SignedTransactionAPI
+from eth.chains.base import MiningChain
+from eth.db.atomic import AtomicDB
+from eth.exceptions import CanonicalHeadNotFound, HeaderNotFound, TransactionNotFound
+from eth.vm.forks import PragueVM
+from eth.vm.spoof import SpoofTransaction
+from eth_bloom import BloomFilter
+from eth_keys.datatypes import PrivateKey
+from eth_tester.backends.pyevm.main import (
+    PyEVMBackend,
+    generate_genesis_state_for_keys,
+    get_default_account_keys,
+    get_default_genesis_params,
+)
+from eth_utils import keccak, to_canonical_address
+from eth_utils.toolz import assoc
+
+from ipledger.chain._sqlitedb import SQLiteDB
+from ipledger.chain.backend import BlockInfo, CallReverted, ChainBackend, RawLog, Receipt
+from ipledger.errors import ChainError
+
+CHAIN_ID = 131277322940537  # eth-tester's chain id
+NUM_ACCOUNTS = 10
+
+
+class TesterChain(MiningChain):  # type: ignore[misc]
+    """eth-tester's post-merge tester chain (Prague rules, constant gas limit)."""
+
+    chain_id = CHAIN_ID
+    vm_configuration = ((0, PragueVM),)
+
+    def create_header_from_parent(self, parent_header: BlockHeaderAPI, **header_params: Any) -> BlockHeaderAPI:
+        return super().create_header_from_parent(  # type: ignore[no-any-return]
+            parent_header, **assoc(header_params, "gas_limit", parent_header.gas_limit)
+        )
+
+
+class PersistentPyEVMBackend(PyEVMBackend):  # type: ignore[misc]
+    """eth-tester's PyEVMBackend on a SQLite-backed database, committed per mined block.
+
+    It stays usable as an eth-tester backend (``EthereumTester(backend)``, web3's
+    ``EthereumTesterProvider``) and commits whatever blocks that route mines.
+    """
+
+    def __init__(self, kv: SQLiteDB) -> None:
+        self._kv = kv
+        self._base_db = AtomicDB(kv)
+        super().__init__()
+
+    def reset_to_genesis(self, *args: Any, **kwargs: Any) -> None:
+        self.account_keys = get_default_account_keys(quantity=NUM_ACCOUNTS)
+        try:
+            self.chain = TesterChain(self._base_db)
+        except CanonicalHeadNotFound:
+            params = get_default_genesis_params()
+            state = generate_genesis_state_for_keys(self.account_keys)
+            self.chain = TesterChain.from_genesis(self._base_db, params, state)
+            self._kv.commit()
+
+    def mine_blocks(self, num_blocks: int = 1, coinbase: bytes = b"\0" * 20) -> Any:
+        hashes = super().mine_blocks(num_blocks, coinbase)
+        self._kv.commit()
+        return hashes
+
+    def reopen(self) -> None:
+        """Drop in-memory chain objects and read the head from the database again."""
+        self.chain = TesterChain(self._base_db)
+
+
+class EmbeddedBackend(ChainBackend):
+    """In-process chain in ``data_dir`` (``None``: in memory, for tests and benchmarks)."""
+
+    kind = "embedded"
+
+    def __init__(self, data_dir: Path | None = None) -> None:
+        self.path = data_dir / "chain.sqlite" if data_dir else None
+        self._kv = SQLiteDB(self.path) if self.path else SQLiteDB(Path(":memory:"))
+        self.evm = PersistentPyEVMBackend(self._kv)
+        self._keys: dict[bytes, PrivateKey] = {
+            k.public_key.to_canonical_address(): k for k in self.evm.account_keys
+        }
+        self._lock = threading.RLock()
+
+    # ------------------------------------------------------------ identity
+
+    @property
+    def chain_id(self) -> int:
+        return CHAIN_ID
+
+    @property
+    def chain(self) -> TesterChain:
+        return self.evm.chain  # type: ignore[no-any-return]
+
+    def accounts(self) -> list[bytes]:
+        return [k.public_key.to_canonical_address() for k in self.evm.account_keys]
+
+    # ------------------------------------------------------------ writes
+
+    def transact(self, sender: bytes, to: bytes | None, data: bytes, gas: int | None = None) -> Receipt:
+        with self._lock:
+            key = self._keys.get(sender)
+            if key is None:
+                raise ChainError(f"the embedded chain holds no key for 0x{sender.hex()}")
+            chain = self.chain
+            pending = chain.header
+            limit = gas or pending.gas_limit
+            vm = chain.get_vm()
+            nonce = vm.state.get_nonce(sender)
+            unsigned = vm.get_transaction_builder().new_unsigned_dynamic_fee_transaction(
+                chain_id=CHAIN_ID,
+                nonce=nonce,
+                max_priority_fee_per_gas=0,
+                max_fee_per_gas=2 * pending.base_fee_per_gas + 1,
+                gas=limit,
+                to=to or b"",
+                value=0,
+                data=data,
+                access_list=(),
+            )
+            signed: SignedTransactionAPI = unsigned.as_signed_transaction(key)
+            try:
+                result, receipts, computations = chain.mine_all(
+                    [signed], mix_hash=keccak(pending.parent_hash)
+                )
+            except Exception as exc:  # a transaction py-evm will not even include
+                self._discard()
+                raise ChainError(f"transaction rejected by the embedded chain: {exc}") from exc
+            computation = computations[0]
+            if computation.is_error:
+                # Nothing of a reverted transaction is kept: no block, no nonce, no gas.
+                self._discard()
+                return Receipt(signed.hash, -1, 0, receipts[0].gas_used, (), None, computation.output)
+            self._kv.commit()
+            block = result.imported_block
+            logs = tuple(
+                RawLog(
+                    log.address,
+                    tuple(t.to_bytes(32, "big") for t in log.topics),
+                    log.data,
+                    block.number,
+                    block.hash,
+                    signed.hash,
+                    0,
+                    i,
+                )
+                for i, log in enumerate(receipts[0].logs)
+            )
+            created = computation.msg.storage_address if to is None else None
+            return Receipt(signed.hash, block.number, 1, receipts[0].gas_used, logs, created, None)
+
+    def _discard(self) -> None:
+        self._kv.rollback()
+        self.evm.reopen()
+
+    # ------------------------------------------------------------ reads
+
+    def call(self, to: bytes, data: bytes, block: int | str = "latest", sender: bytes | None = None) -> bytes:
+        with self._lock:
+            chain = self.chain
+            header = self._header(block)
+            vm = chain.get_vm(at_header=header)
+            state = vm.state
+            origin = sender or self.accounts()[0]
+            unsigned = vm.create_unsigned_transaction(
+                nonce=state.get_nonce(origin),
+                gas_price=header.base_fee_per_gas,
+                gas=header.gas_limit,
+                to=to,
+                value=0,
+                data=data,
+            )
+            snapshot = state.snapshot()
+            try:
+                computation = state.apply_transaction(SpoofTransaction(unsigned, from_=origin))
+            finally:
+                state.revert(snapshot)
+            if computation.is_error:
+                raise CallReverted(computation.output, str(computation.error))
+            return bytes(computation.output)
+
+    def _header(self, block: int | str) -> BlockHeaderAPI:
+        if block == "latest":
+            return self.chain.get_canonical_head()
+        try:
+            return self.chain.get_canonical_block_header_by_number(int(block))
+        except HeaderNotFound as exc:
+            raise ChainError(f"no block {block} (head is {self.head()})") from exc
+
+    def head(self) -> int:
+        return int(self.chain.get_canonical_head().block_number)
+
+    def block(self, number: int) -> BlockInfo:
+        h = self._header(number)
+        return BlockInfo(h.block_number, h.hash, h.parent_hash, h.timestamp)
+
+    def get_logs(
+        self,
+        from_block: int,
+        to_block: int,
+        addresses: Sequence[bytes],
+        topics0: Sequence[bytes] | None = None,
+    ) -> list[RawLog]:
+        out: list[RawLog] = []
+        for number in range(from_block, to_block + 1):
+            out.extend(self.block_logs(number, addresses, topics0))
+        return out
+
+    def block_logs(
+        self, number: int, addresses: Sequence[bytes], topics0: Sequence[bytes] | None = None
+    ) -> list[RawLog]:
+        """Logs of one block from ``addresses``; blocks whose bloom cannot match are skipped."""
+        chain = self.chain
+        header = chain.get_canonical_block_header_by_number(number)
+        bloom = BloomFilter(header.bloom)
+        if not any(a in bloom for a in addresses):
+            return []
+        wanted = set(addresses)
+        wanted_topics = {int.from_bytes(t, "big") for t in topics0} if topics0 else None
+        block = chain.get_block_by_header(header)
+        receipts = block.get_receipts(chain.chaindb)
+        out: list[RawLog] = []
+        log_index = 0
+        for tx_index, (tx, receipt) in enumerate(zip(block.transactions, receipts, strict=True)):
+            for log in receipt.logs:
+                if log.address in wanted and (
+                    wanted_topics is None or (log.topics and log.topics[0] in wanted_topics)
+                ):
+                    out.append(
+                        RawLog(
+                            log.address,
+                            tuple(t.to_bytes(32, "big") for t in log.topics),
+                            log.data,
+                            number,
+                            header.hash,
+                            tx.hash,
+                            tx_index,
+                            log_index,
+                        )
+                    )
+                log_index += 1
+        return out
+
+    def transaction_sender(self, tx_hash: bytes) -> bytes:
+        try:
+            number, index = self.chain.chaindb.get_transaction_index(tx_hash)
+        except TransactionNotFound as exc:
+            raise ChainError(f"unknown transaction 0x{tx_hash.hex()}") from exc
+        block = self.chain.get_canonical_block_by_number(number)
+        return bytes(block.transactions[index].sender)
+
+    # ------------------------------------------------------------ snapshots (tests)
+
+    def snapshot(self) -> bytes:
+        return bytes(self.chain.get_canonical_head().hash)
+
+    def revert(self, snapshot: Any) -> None:
+        """Make the block ``snapshot`` the head again (a reorg to an ancestor)."""
+        with self._lock:
+            self.evm.revert_to_snapshot(snapshot)
+            self._kv.commit()
+            self.evm.reopen()
+
+    def mine_empty(self, count: int = 1) -> None:
+        """Mine empty blocks (tests of confirmation depth and reorgs)."""
+        with self._lock:
+            for _ in range(count):
+                self.chain.mine_all([], mix_hash=keccak(self.chain.header.parent_hash))
+            self._kv.commit()
+
+    def close(self) -> None:
+        self._kv.close()
+
+
+def address(text: str) -> bytes:
+    return bytes(to_canonical_address(text))

@@ -1,0 +1,153 @@
+"""Profiles from ``ipledger.toml``; environment variables override.
+
+A profile names a chain backend and where the ledger store lives::
+
+    [profile.local]
+    backend = "embedded"
+    data_dir = ".ipledger"
+
+    [profile.anvil]
+    backend = "rpc"
+    rpc_url = "http://127.0.0.1:8545"
+
+Overrides: ``IPLEDGER_PROFILE`` picks the profile; ``IPLEDGER_BACKEND``, ``IPLEDGER_DATA_DIR``,
+``IPLEDGER_RPC_URL``, ``IPLEDGER_DB_URL``, ``IPLEDGER_PRIVATE_KEY`` and
+``IPLEDGER_CONFIRMATIONS`` override the matching field of the chosen profile.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+from ipledger.errors import ConfigError
+
+CONFIG_FILE = "ipledger.toml"
+DEFAULT_PROFILE = "local"
+Backend = Literal["embedded", "rpc"]
+
+DEFAULT_TOML = """\
+# ipledger chain profiles. Environment variables override any field:
+# IPLEDGER_PROFILE, IPLEDGER_BACKEND, IPLEDGER_DATA_DIR, IPLEDGER_RPC_URL, IPLEDGER_DB_URL.
+default_profile = "local"
+
+[profile.local]
+backend = "embedded"          # in-process py-evm chain persisted under data_dir
+data_dir = ".ipledger"
+
+[profile.anvil]
+backend = "rpc"               # any JSON-RPC node; anvil for local tests
+rpc_url = "http://127.0.0.1:8545"
+data_dir = ".ipledger-anvil"  # ledger store, documents and deployment record
+"""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Where the chain is and where the ledger keeps its files.
+
+    Attributes:
+        name: profile name.
+        backend: ``"embedded"`` or ``"rpc"``.
+        data_dir: folder for the embedded chain, the SQLite store, documents and reports.
+        rpc_url: JSON-RPC endpoint (rpc backend).
+        db_url: SQLAlchemy URL of the ledger store; default SQLite in ``data_dir``.
+        private_key: hex key to sign with on RPC nodes that hold no unlocked account.
+        confirmations: blocks behind the head that the indexer treats as final.
+        addresses: deployed contract addresses, filled in by ``deploy``.
+    """
+
+    name: str
+    backend: Backend = "embedded"
+    data_dir: Path = Path(".ipledger")
+    rpc_url: str = "http://127.0.0.1:8545"
+    db_url: str | None = None
+    private_key: str | None = None
+    confirmations: int = 0
+    addresses: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def store_url(self) -> str:
+        return self.db_url or f"sqlite:///{self.data_dir / 'ledger.sqlite'}"
+
+    @property
+    def deployment_file(self) -> Path:
+        return self.data_dir / "deployment.json"
+
+    @property
+    def documents_dir(self) -> Path:
+        return self.data_dir / "documents"
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """The nearest ``ipledger.toml`` at or above ``start`` (default: the working folder)."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / CONFIG_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_profile(name: str | None = None, config_path: Path | None = None) -> Profile:
+    """Load a profile; without a config file the built-in ``local`` and ``anvil`` ones apply."""
+    path = config_path or find_config()
+    raw: dict[str, object]
+    base = path.parent if path else Path.cwd()
+    try:
+        raw = tomllib.loads(path.read_text()) if path else tomllib.loads(DEFAULT_TOML)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from exc
+    chosen = name or os.environ.get("IPLEDGER_PROFILE") or str(raw.get("default_profile", DEFAULT_PROFILE))
+    profiles = raw.get("profile", {})
+    if not isinstance(profiles, dict) or chosen not in profiles:
+        known = ", ".join(sorted(profiles)) if isinstance(profiles, dict) else ""
+        raise ConfigError(f"unknown profile {chosen!r} (known: {known or 'none'})")
+    section = dict(profiles[chosen])
+    env = {
+        "backend": "IPLEDGER_BACKEND",
+        "data_dir": "IPLEDGER_DATA_DIR",
+        "rpc_url": "IPLEDGER_RPC_URL",
+        "db_url": "IPLEDGER_DB_URL",
+        "private_key": "IPLEDGER_PRIVATE_KEY",
+        "confirmations": "IPLEDGER_CONFIRMATIONS",
+    }
+    for key, var in env.items():
+        if os.environ.get(var):
+            section[key] = os.environ[var]
+    unknown = set(section) - {f for f in Profile.__dataclass_fields__ if f != "name"}
+    if unknown:
+        raise ConfigError(f"profile {chosen!r}: unknown field(s) {', '.join(sorted(unknown))}")
+    backend = section.get("backend", "embedded")
+    if backend not in ("embedded", "rpc"):
+        raise ConfigError(f"profile {chosen!r}: backend must be 'embedded' or 'rpc', not {backend!r}")
+    data_dir = Path(str(section.get("data_dir", ".ipledger")))
+    if not data_dir.is_absolute():
+        data_dir = base / data_dir
+    try:
+        confirmations = int(section.get("confirmations", 0))  # type: ignore[call-overload]
+    except ValueError as exc:
+        raise ConfigError(f"profile {chosen!r}: confirmations must be an integer") from exc
+    profile = Profile(
+        name=chosen,
+        backend=backend,  # type: ignore[arg-type]
+        data_dir=data_dir,
+        rpc_url=str(section.get("rpc_url", Profile.rpc_url)),
+        db_url=str(section["db_url"]) if section.get("db_url") else None,
+        private_key=str(section["private_key"]) if section.get("private_key") else None,
+        confirmations=confirmations,
+    )
+    return with_deployment(profile)
+
+
+def with_deployment(profile: Profile) -> Profile:
+    """The profile with the contract addresses recorded by the last deploy, if any."""
+    import json
+
+    if profile.deployment_file.is_file():
+        data = json.loads(profile.deployment_file.read_text())
+        return replace(profile, addresses=dict(data.get("addresses", {})))
+    return profile

@@ -1,0 +1,133 @@
+"""Reconciliation: one value and range from the market, income and cost approaches.
+
+IVS 105 asks the valuer to weigh the approaches by the quality and quantity of their data; here
+the weights are explicit. Each sufficient method's range (low, high) is read as an ~80% interval
+(10th to 90th percentile), so its standard deviation is about ``(high - low) / (2 * 1.2816)``;
+weights are inverse variances, normalised to sum to 1. A method flagged insufficient gets weight 0
+and the reason is stated. The combined value is the weighted mean. The combined range does not
+shrink as methods are added (the approaches share inputs and are not independent estimates): each
+side's half-width is ``sqrt(sum_i w_i * (h_i ** 2 + (v_i - v) ** 2))``, the spread of the weighted
+mixture of the methods, with ``h_i`` the method's own half-width on that side.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+from ipledger.errors import ValuationError
+from ipledger.valuation.types import MethodResult
+
+__all__ = ["Z80", "Reconciled", "reconcile"]
+
+#: Standard normal quantile of 0.90: a 10th-90th percentile range spans 2 * Z80 standard deviations.
+Z80 = 1.2815515655446004
+
+#: When a method's range is empty, its standard deviation is taken as this fraction of its value
+#: (otherwise a zero-width range would take all the weight).
+MIN_RELATIVE_SD = 0.01
+
+#: Methods whose values differ by more than this ratio trigger a warning.
+DISAGREEMENT_RATIO = 2.0
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    """The reconciled value, in the methods' currency units.
+
+    Attributes:
+        value: weighted value.
+        low: lower end of the range (about the 10th percentile), >= 0.
+        high: upper end of the range (about the 90th percentile).
+        weights: weight of each method by name (fractions summing to 1; 0 for insufficient ones).
+        methods: the input results with ``weight`` set.
+        warnings: plain-language caveats (methods dropped and why, disagreement, ...).
+    """
+
+    value: float
+    low: float
+    high: float
+    weights: dict[str, float]
+    methods: tuple[MethodResult, ...]
+    warnings: tuple[str, ...]
+
+
+def _check(result: MethodResult) -> None:
+    for name in ("value", "low", "high"):
+        x = getattr(result, name)
+        if not isinstance(x, int | float) or not math.isfinite(x):
+            raise ValuationError(f"{result.method}: {name} must be a finite number, got {x!r}")
+    if result.sufficient and not result.low <= result.value <= result.high:
+        raise ValuationError(
+            f"{result.method}: expected low <= value <= high, got {result.low} / {result.value} / {result.high}"
+        )
+
+
+def _reason(result: MethodResult) -> str:
+    detail = "; ".join(result.warnings) if result.warnings else f"only {result.n_data} data point(s)"
+    return f"{result.method}: {detail}"
+
+
+def reconcile(results: list[MethodResult], *, min_methods: int = 1) -> Reconciled:
+    """Weigh the approaches' results into one value and range.
+
+    Args:
+        results: one :class:`MethodResult` per approach (distinct ``method`` names); values in
+            one currency, major units.
+        min_methods: the least number of sufficient methods the caller accepts.
+
+    Returns:
+        The :class:`Reconciled` value, range, weights and warnings.
+
+    Raises:
+        ValuationError: no results, duplicate method names, a malformed result, or fewer than
+            ``min_methods`` sufficient methods ("the data cannot support a value: ...").
+    """
+    if not results:
+        raise ValuationError("the data cannot support a value: no valuation method was run")
+    if min_methods < 1:
+        raise ValuationError(f"min_methods must be >= 1, got {min_methods}")
+    names = [r.method for r in results]
+    if len(set(names)) != len(names):
+        raise ValuationError(f"each method may appear once, got {names}")
+    for r in results:
+        _check(r)
+
+    warnings: list[str] = []
+    usable = [r for r in results if r.sufficient]
+    for r in results:
+        if not r.sufficient:
+            warnings.append(f"{_reason(r)} -> weight 0 (insufficient data)")
+    if len(usable) < min_methods:
+        dropped = "; ".join(_reason(r) for r in results if not r.sufficient) or "none dropped"
+        raise ValuationError(
+            f"the data cannot support a value: {len(usable)} sufficient method(s), {min_methods} required ({dropped})"
+        )
+
+    precision: dict[str, float] = {}
+    for r in usable:
+        sd = (r.high - r.low) / (2.0 * Z80)
+        floor = MIN_RELATIVE_SD * abs(r.value)
+        if sd < floor or sd == 0.0:
+            warnings.append(f"{r.method}: range too narrow to measure its uncertainty; assumed +/-1% of value")
+            sd = max(floor, 1e-12)
+        precision[r.method] = 1.0 / (sd * sd)
+    total = math.fsum(precision.values())
+    weights = {r.method: (precision[r.method] / total if r.method in precision else 0.0) for r in results}
+
+    value = math.fsum(weights[r.method] * r.value for r in usable)
+    down = math.sqrt(math.fsum(weights[r.method] * ((r.value - r.low) ** 2 + (r.value - value) ** 2) for r in usable))
+    up = math.sqrt(math.fsum(weights[r.method] * ((r.high - r.value) ** 2 + (r.value - value) ** 2) for r in usable))
+    low, high = max(0.0, value - down), value + up
+
+    if len(usable) == 1 and len(results) > 1:
+        warnings.append(f"value rests on one method only ({usable[0].method})")
+    positive = [r.value for r in usable if r.value > 0]
+    if len(positive) >= 2 and max(positive) > DISAGREEMENT_RATIO * min(positive):
+        spread = ", ".join(f"{r.method}={r.value:,.0f}" for r in usable)
+        warnings.append(f"methods disagree by more than {DISAGREEMENT_RATIO:g}x ({spread}): review the inputs")
+    for r in usable:
+        warnings.extend(f"{r.method}: {w}" for w in r.warnings)
+
+    weighted = tuple(replace(r, weight=weights[r.method]) for r in results)
+    return Reconciled(value, low, high, weights, weighted, tuple(warnings))
