@@ -65,6 +65,26 @@ class JsonRpc:
             return body["result"]
         raise ChainError(f"{method}: no answer")  # pragma: no cover
 
+    def batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
+        """Several calls in one HTTP request (JSON-RPC batch); results in call order."""
+        if not calls:
+            return []
+        payload = [
+            {"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in enumerate(calls)
+        ]
+        try:
+            response = self._session.post(self.url, json=payload, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise ChainError(f"cannot reach the node at {self.url}: {exc.__class__.__name__}") from exc
+        by_id = {item["id"]: item for item in response.json()}
+        out = []
+        for i, (method, _p) in enumerate(calls):
+            item = by_id[i]
+            if "error" in item:
+                raise RPCError(method, item["error"])
+            out.append(item["result"])
+        return out
+
     def close(self) -> None:
         self._session.close()
 
@@ -205,6 +225,16 @@ class RPCBackend(ChainBackend):
         if b is None:
             raise ChainError(f"no block {number}")
         return BlockInfo(int(b["number"], 16), _bytes(b["hash"]), _bytes(b["parentHash"]), int(b["timestamp"], 16))
+
+    def blocks(self, numbers: Sequence[int]) -> list[BlockInfo]:
+        """Several block headers in one batch request."""
+        found = self.rpc.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
+        out = []
+        for n, b in zip(numbers, found, strict=True):
+            if b is None:
+                raise ChainError(f"no block {n}")
+            out.append(BlockInfo(int(b["number"], 16), _bytes(b["hash"]), _bytes(b["parentHash"]), int(b["timestamp"], 16)))
+        return out
 
     def get_logs(
         self,

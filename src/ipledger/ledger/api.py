@@ -1,0 +1,213 @@
+"""`Ledger`: the indexed trade history of one deployment, served as pandas DataFrames."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import pandas as pd
+
+from ipledger.chain.backend import ChainBackend
+from ipledger.chain.connect import connect, open_backend
+from ipledger.chain.deploy import Deployment
+from ipledger.config import Profile, load_profile
+from ipledger.documents import DocumentStore
+from ipledger.errors import LedgerError
+from ipledger.ledger import frames
+from ipledger.ledger.indexer import Indexer, SyncResult
+from ipledger.ledger.store import Store
+
+
+class Ledger:
+    """The ledger of a profile: its chain, its store and its documents.
+
+    Open with ``Ledger.open("local")``; call ``sync()`` to index new blocks; read with
+    ``assets()``, ``transactions()``, ``history()``. DataFrames are cached until the next sync.
+    """
+
+    def __init__(self, profile: Profile, backend: ChainBackend | None = None, store: Store | None = None) -> None:
+        self.profile = profile
+        self.backend = backend or open_backend(profile)
+        self._owns_backend = backend is None
+        self.client = connect(profile, self.backend)
+        self.deployment = Deployment.from_file(profile.deployment_file)
+        self.store = store or Store(profile.store_url)
+        self.documents = DocumentStore(profile.documents_dir)
+        self.indexer = Indexer(
+            self.backend,
+            self.store,
+            self.client.ledger_address,
+            self.client.registry_address,
+            start_block=self.deployment.block,
+            confirmations=profile.confirmations,
+        )
+        self._cache: dict[str, Any] = {}
+        self._cache_key: tuple[int, str] | None = None
+
+    @classmethod
+    def open(cls, profile: str | Profile | None = None) -> Ledger:
+        """Open the ledger of a profile (name, Profile, or the default one)."""
+        prof = profile if isinstance(profile, Profile) else load_profile(profile)
+        return cls(prof)
+
+    # ---------------------------------------------------------------- indexing
+
+    def sync(self, progress: bool | None = None) -> SyncResult:
+        """Index every final block not yet indexed; a progress bar when interactive."""
+        if progress is None:
+            progress = sys.stderr.isatty()
+        if not progress:
+            result = self.indexer.sync()
+        else:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            with Progress(
+                TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TextColumn("blocks"),
+                TextColumn("{task.fields[events]} events"), TimeRemainingColumn(), transient=True,
+            ) as bar:
+                task = bar.add_task("sync", total=None, events=0)
+
+                def tick(done: int, total: int, events: int) -> None:
+                    bar.update(task, completed=done, total=total, events=events)
+
+                result = self.indexer.sync(tick)
+        self._cache.clear()
+        return result
+
+    def state(self) -> tuple[int, str]:
+        """(block number, block hash) of the indexed state."""
+        cp = self.store.checkpoint()
+        return cp if cp else (-1, "")
+
+    # ---------------------------------------------------------------- frames
+
+    def _frames(self) -> dict[str, Any]:
+        key = self.state()
+        if key != self._cache_key:
+            self._cache = {}
+            self._cache_key = key
+        if "tx" not in self._cache:
+            tx_rows = self.store.read("transactions")
+            void_rows = self.store.read("voids")
+            status_rows = self.store.read("status_changes")
+            tx = frames.transactions_frame(tx_rows, void_rows)
+            self._cache["tx"] = tx
+            self._cache["voids"] = void_rows
+            self._cache["status"] = frames.status_frame(status_rows)
+            self._cache["assets"] = frames.assets_frame(
+                self.store.read("assets"), status_rows, tx, void_rows, self.documents
+            )
+        return self._cache
+
+    def assets(self) -> pd.DataFrame:
+        """One row per asset: identity, dates, current status and owner, metadata features."""
+        return self._frames()["assets"].copy()
+
+    def transactions(
+        self,
+        asset_id: str | None = None,
+        kind: str | None = None,
+        since: Any = None,
+        include_void: bool = False,
+    ) -> pd.DataFrame:
+        """Transaction records; voided and superseded (amended) ones only with ``include_void``.
+
+        Args:
+            asset_id: one asset (0x id or registry number).
+            kind: assignment, licence, pledge, release or auction.
+            since: a date; records dated on or after it.
+            include_void: keep withdrawn and superseded records (flagged in ``void``).
+        """
+        df: pd.DataFrame = self._frames()["tx"]
+        mask = pd.Series(True, index=df.index)
+        if not include_void:
+            mask &= ~df["void"].astype(bool)
+        if asset_id is not None:
+            mask &= df["asset_id"] == self.resolve_asset(asset_id)
+        if kind is not None:
+            kinds = set(frames.TX_KINDS.values())
+            if kind not in kinds:
+                raise LedgerError(f"unknown kind {kind!r} (kinds: {', '.join(sorted(kinds))})")
+            mask &= df["kind"] == kind
+        if since is not None:
+            mask &= df["date"] >= pd.Timestamp(since)
+        return df.loc[mask].reset_index(drop=True)
+
+    def status_history(self, asset_id: str | None = None) -> pd.DataFrame:
+        df: pd.DataFrame = self._frames()["status"]
+        if asset_id is not None and len(df):
+            df = df[df["asset_id"] == self.resolve_asset(asset_id)]
+        return df.reset_index(drop=True)
+
+    def history(self, asset_id: str) -> pd.DataFrame:
+        """Every record of one asset in chain order: registration, transactions (void ones
+        flagged), status changes, voids, anchors and claims."""
+        aid = self.resolve_asset(asset_id)
+        parts = []
+        a = self.assets()
+        row = a[a["asset_id"] == aid].iloc[0]
+        parts.append(
+            {"record_id": int(row["record_id"]), "event": "registered", "date": row["filing_date"],
+             "detail": f"{row['kind']} {row['registry_number']} owner {row['initial_owner']}",
+             "block_number": int(row["block_number"]), "log_index": int(row["log_index"]), "tx_hash": row["tx_hash"]}
+        )
+        for r in self.transactions(aid, include_void=True).itertuples():
+            detail = f"{r.seller} -> {r.buyer} {r.amount:,.2f} {r.currency}"
+            if r.kind == "licence":
+                detail += f" royalty {r.royalty_rate:.2%} {r.exclusivity} {r.territory}"
+            if r.amends:
+                detail += f" (amends #{r.amends})"
+            if r.void:
+                detail += " [void]"
+            parts.append({"record_id": r.record_id, "event": r.kind, "date": r.date, "detail": detail,
+                          "block_number": r.block_number, "log_index": r.log_index, "tx_hash": r.tx_hash})
+        for r in self.status_history(aid).itertuples():
+            parts.append({"record_id": r.record_id, "event": "status", "date": r.date,
+                          "detail": f"{r.previous_status} -> {r.status}", "block_number": r.block_number,
+                          "log_index": r.log_index, "tx_hash": r.tx_hash})
+        for v in self._cache["voids"]:
+            if v["asset_id"] == aid:
+                parts.append({"record_id": v["record_id"], "event": "void", "date": pd.NaT,
+                              "detail": f"voids #{v['target']}", "block_number": v["block_number"],
+                              "log_index": v["log_index"], "tx_hash": v["tx_hash"]})
+        for table, label in (("anchors", "anchor"), ("claims", "claim")):
+            for r in self.store.read(table, lambda t: t.c.asset_id == aid):
+                parts.append({"record_id": r["record_id"], "event": label, "date": pd.to_datetime(r.get("as_of", r.get("date", 0)), unit="s"),
+                              "detail": f"kind {r['kind']}", "block_number": r["block_number"],
+                              "log_index": r["log_index"], "tx_hash": r["tx_hash"]})
+        df = pd.DataFrame(parts).sort_values(["block_number", "log_index"]).reset_index(drop=True)
+        return df
+
+    def anchors(self) -> pd.DataFrame:
+        return frames.plain_frame(self.store.read("anchors"), ("value", "low", "high"))
+
+    def claims(self) -> pd.DataFrame:
+        return frames.plain_frame(self.store.read("claims"), ("amount",))
+
+    def role_events(self) -> pd.DataFrame:
+        return frames.plain_frame(self.store.read("role_events"))
+
+    def resolve_asset(self, text: str) -> str:
+        """A 0x asset id from an id or a registry number; LedgerError when unknown."""
+        a: pd.DataFrame = self._frames()["assets"]
+        t = text.strip().lower()
+        if len(a):
+            if t.startswith("0x") and len(t) == 66 and (a["asset_id"] == t).any():
+                return t
+            hit = a.loc[a["registry_number"].str.lower() == t, "asset_id"]
+            if len(hit) == 1:
+                return str(hit.iloc[0])
+            if len(hit) > 1:
+                raise LedgerError(f"registry number {text!r} names {len(hit)} assets; use the 0x asset id")
+        raise LedgerError(f"unknown asset {text!r} (not in the indexed ledger; run `ipledger sync`?)")
+
+    def close(self) -> None:
+        self.store.close()
+        if self._owns_backend:
+            self.backend.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,157 @@
+"""The indexer: fetch -> decode/map -> store, with a checkpoint and reorg handling.
+
+Rows and the checkpoint (block number and hash) are written in one database transaction, so a
+killed indexer resumes with no gap and no duplicate. Before each range, the first new block's
+parent hash is checked against the stored checkpoint hash; on a mismatch the indexer walks back
+through the stored blocks to the newest one the chain still has (the common ancestor), deletes
+everything above it in one transaction and indexes again from there.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ipledger.chain.backend import BlockInfo, ChainBackend
+from ipledger.ledger.fetch import LogFetcher, RangePolicy
+from ipledger.ledger.mapper import Mapper
+from ipledger.ledger.store import Store
+
+Progress = Callable[[int, int, int], None]  # (blocks done, blocks total, events so far)
+
+
+@dataclass
+class SyncResult:
+    from_block: int
+    to_block: int
+    events: int
+    seconds: float
+    reorgs: int
+    rolled_back_rows: int
+
+    @property
+    def events_per_s(self) -> float:
+        return self.events / self.seconds if self.seconds > 0 else 0.0
+
+
+def _hex(b: bytes) -> str:
+    return "0x" + b.hex()
+
+
+class Indexer:
+    """Indexes the logs of one IPLedger + ValuationRegistry deployment into a Store.
+
+    Args:
+        backend: the chain.
+        store: the ledger store (bound to this chain and deployment).
+        ledger, registry: contract addresses; logs from any other address are ignored.
+        start_block: the deployment block (nothing earlier is read).
+        confirmations: blocks behind the head treated as not yet final.
+        max_range: cap on the block range of one eth_getLogs call.
+        concurrency: eth_getLogs calls in flight at once (JSON-RPC).
+    """
+
+    def __init__(
+        self,
+        backend: ChainBackend,
+        store: Store,
+        ledger: bytes,
+        registry: bytes,
+        *,
+        start_block: int = 0,
+        confirmations: int = 0,
+        max_range: int = 1_000_000,
+        target_logs: int = 10_000,
+        concurrency: int = 4,
+    ) -> None:
+        self.backend = backend
+        self.store = store
+        self.mapper = Mapper(ledger, registry)
+        self.start_block = start_block
+        self.confirmations = confirmations
+        self.fetcher = LogFetcher(
+            backend,
+            [ledger, registry],
+            self.mapper.topics0(),
+            policy=RangePolicy(target_logs=target_logs, max_range=max_range),
+            concurrency=concurrency,
+        )
+        store.bind(backend.chain_id, [_hex(ledger), _hex(registry)])
+
+    # ---------------------------------------------------------------- blocks
+
+    def _headers(self, numbers: list[int]) -> dict[int, BlockInfo]:
+        many = getattr(self.backend, "blocks", None)
+        if many is not None and len(numbers) > 1:
+            return {b.number: b for b in many(numbers)}
+        return {n: self.backend.block(n) for n in numbers}
+
+    def _origin(self) -> tuple[int, str]:
+        """The checkpoint before anything is indexed: the block before the deployment."""
+        n = self.start_block - 1
+        return (n, _hex(self.backend.block(n).hash)) if n >= 0 else (-1, "")
+
+    def verify_checkpoint(self) -> tuple[tuple[int, str], int, int]:
+        """The checkpoint if the chain still has it, else the common ancestor after a rollback.
+
+        Returns (checkpoint, reorgs, rows rolled back).
+        """
+        cp = self.store.checkpoint()
+        if cp is None:
+            return self._origin(), 0, 0
+        number, stored = cp
+        head = self.backend.head()
+        if number < 0 or (number <= head and _hex(self.backend.block(number).hash) == stored):
+            return cp, 0, 0
+        ancestor = self._origin()
+        for n, h in self.store.stored_blocks(min(number - 1, head)):
+            if n < self.start_block:
+                break
+            if _hex(self.backend.block(n).hash) == h:
+                ancestor = (n, h)
+                break
+        deleted = self.store.rollback_to(*ancestor)
+        return ancestor, 1, deleted
+
+    # ---------------------------------------------------------------- sync
+
+    def sync(self, progress: Progress | None = None, until: int | None = None) -> SyncResult:
+        """Index every final block not yet indexed; returns what was done."""
+        started = time.perf_counter()
+        (cp_number, cp_hash), reorgs, rolled = self.verify_checkpoint()
+        head = self.backend.head() - self.confirmations
+        if until is not None:
+            head = min(head, until)
+        first = cp_number + 1
+        events = 0
+        total = max(0, head - first + 1)
+        n = first
+        while n <= head:
+            restarted = False
+            for a, b, logs in self.fetcher.ranges(n, head):
+                needed = sorted({log.block_number for log in logs} | {a, b})
+                headers = self._headers(needed)
+                if cp_hash and _hex(headers[a].parent_hash) != cp_hash:
+                    restarted = True  # the chain changed under the checkpoint
+                elif any(headers[log.block_number].hash != log.block_hash for log in logs):
+                    restarted = True  # a reorg while these logs were fetched
+                if restarted:
+                    (cp_number, cp_hash), r, d = self.verify_checkpoint()
+                    reorgs += r
+                    rolled += d
+                    n = cp_number + 1
+                    break
+                rows = self.mapper.rows(logs)
+                blocks = [
+                    {"number": h.number, "hash": _hex(h.hash), "parent_hash": _hex(h.parent_hash), "timestamp": h.timestamp}
+                    for h in headers.values()
+                ]
+                cp_number, cp_hash = b, _hex(headers[b].hash)
+                self.store.write(rows, blocks, (cp_number, cp_hash))
+                events += sum(len(v) for v in rows.values())
+                if progress:
+                    progress(b - first + 1, total, events)
+            if not restarted:
+                break
+        return SyncResult(first, head, events, time.perf_counter() - started, reorgs, rolled)

@@ -1,0 +1,186 @@
+"""SQLAlchemy Core schema of the ledger store (SQLite by default, PostgreSQL by URL).
+
+Every row keeps where it came from on chain: block number, log index and transaction hash.
+Hashes and addresses are lower-case 0x-hex text; dates are unix seconds; amounts are exact
+integers of minor units in a column that holds 128-bit values losslessly.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
+
+SCHEMA_VERSION = "1"
+
+
+class Amount(sa.types.TypeDecorator[int]):
+    """An unsigned integer up to 2**128: NUMERIC(39,0) on PostgreSQL, decimal text on SQLite
+    (whose INTEGER stops at 2**63 and whose NUMERIC falls back to lossy floats)."""
+
+    impl = sa.String(40)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.NUMERIC(39, 0))
+        return dialect.type_descriptor(sa.String(40))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return Decimal(int(value)) if dialect.name == "postgresql" else str(int(value))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> int | None:
+        return None if value is None else int(value)
+
+
+metadata = sa.MetaData()
+
+
+def _provenance() -> list[sa.Column[Any]]:
+    return [
+        sa.Column("block_number", sa.BigInteger, nullable=False, index=True),
+        sa.Column("log_index", sa.Integer, nullable=False),
+        sa.Column("tx_hash", sa.String(66), nullable=False),
+        sa.Column("contract", sa.String(42), nullable=False),
+    ]
+
+
+meta = sa.Table("meta", metadata, sa.Column("key", sa.String(64), primary_key=True), sa.Column("value", sa.Text))
+
+checkpoint = sa.Table(
+    "checkpoint",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("block_number", sa.BigInteger, nullable=False),
+    sa.Column("block_hash", sa.String(66), nullable=False),
+)
+
+blocks = sa.Table(
+    "blocks",
+    metadata,
+    sa.Column("number", sa.BigInteger, primary_key=True),
+    sa.Column("hash", sa.String(66), nullable=False),
+    sa.Column("parent_hash", sa.String(66), nullable=False),
+    sa.Column("timestamp", sa.BigInteger, nullable=False),
+)
+
+assets = sa.Table(
+    "assets",
+    metadata,
+    sa.Column("asset_id", sa.String(66), primary_key=True),
+    sa.Column("record_id", sa.BigInteger, nullable=False),
+    sa.Column("registry_number", sa.Text, nullable=False),
+    sa.Column("jurisdiction", sa.String(2), nullable=False),
+    sa.Column("kind", sa.SmallInteger, nullable=False),
+    sa.Column("class_code", sa.String(16), nullable=False),
+    sa.Column("filing_date", sa.BigInteger, nullable=False),
+    sa.Column("grant_date", sa.BigInteger, nullable=False),
+    sa.Column("expiry_date", sa.BigInteger, nullable=False),
+    sa.Column("initial_status", sa.SmallInteger, nullable=False),
+    sa.Column("initial_owner", sa.String(42), nullable=False),
+    sa.Column("metadata_hash", sa.String(66), nullable=False),
+    sa.Column("registrar", sa.String(42), nullable=False),
+    *_provenance(),
+)
+
+transactions = sa.Table(
+    "transactions",
+    metadata,
+    sa.Column("record_id", sa.BigInteger, primary_key=True),
+    sa.Column("asset_id", sa.String(66), nullable=False, index=True),
+    sa.Column("kind", sa.SmallInteger, nullable=False),
+    sa.Column("seller", sa.String(42), nullable=False),
+    sa.Column("buyer", sa.String(42), nullable=False),
+    sa.Column("date", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("amount", Amount, nullable=False),
+    sa.Column("royalty_bps", sa.Integer, nullable=False),
+    sa.Column("exclusivity", sa.SmallInteger, nullable=False),
+    sa.Column("territory", sa.String(2), nullable=False),
+    sa.Column("term_end", sa.BigInteger, nullable=False),
+    sa.Column("ref", sa.BigInteger, nullable=False),
+    sa.Column("doc_hash", sa.String(66), nullable=False),
+    sa.Column("recorder", sa.String(42), nullable=False),
+    *_provenance(),
+)
+
+status_changes = sa.Table(
+    "status_changes",
+    metadata,
+    sa.Column("record_id", sa.BigInteger, primary_key=True),
+    sa.Column("asset_id", sa.String(66), nullable=False, index=True),
+    sa.Column("status", sa.SmallInteger, nullable=False),
+    sa.Column("previous_status", sa.SmallInteger, nullable=False),
+    sa.Column("date", sa.BigInteger, nullable=False),
+    sa.Column("doc_hash", sa.String(66), nullable=False),
+    sa.Column("registrar", sa.String(42), nullable=False),
+    *_provenance(),
+)
+
+voids = sa.Table(
+    "voids",
+    metadata,
+    sa.Column("record_id", sa.BigInteger, primary_key=True),
+    sa.Column("asset_id", sa.String(66), nullable=False),
+    sa.Column("kind", sa.SmallInteger, nullable=False),
+    sa.Column("target", sa.BigInteger, nullable=False, index=True),
+    sa.Column("restored_owner", sa.String(42), nullable=False),
+    sa.Column("doc_hash", sa.String(66), nullable=False),
+    sa.Column("recorder", sa.String(42), nullable=False),
+    *_provenance(),
+)
+
+anchors = sa.Table(
+    "anchors",
+    metadata,
+    sa.Column("record_id", sa.BigInteger, primary_key=True),
+    sa.Column("asset_id", sa.String(66), nullable=False, index=True),
+    sa.Column("kind", sa.SmallInteger, nullable=False),
+    sa.Column("report_hash", sa.String(66), nullable=False),
+    sa.Column("state_block", sa.BigInteger, nullable=False),
+    sa.Column("as_of", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("value", Amount, nullable=False),
+    sa.Column("low", Amount, nullable=False),
+    sa.Column("high", Amount, nullable=False),
+    sa.Column("by", sa.String(42), nullable=False),
+    *_provenance(),
+)
+
+claims = sa.Table(
+    "claims",
+    metadata,
+    sa.Column("record_id", sa.BigInteger, primary_key=True),
+    sa.Column("asset_id", sa.String(66), nullable=False, index=True),
+    sa.Column("kind", sa.SmallInteger, nullable=False),
+    sa.Column("policy_hash", sa.String(66), nullable=False),
+    sa.Column("claim_ref", sa.String(66), nullable=False),
+    sa.Column("head", sa.SmallInteger, nullable=False),
+    sa.Column("date", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("amount", Amount, nullable=False),
+    sa.Column("doc_hash", sa.String(66), nullable=False),
+    sa.Column("insurer", sa.String(42), nullable=False),
+    *_provenance(),
+)
+
+role_events = sa.Table(
+    "role_events",
+    metadata,
+    sa.Column("block_number", sa.BigInteger, primary_key=True),
+    sa.Column("log_index", sa.Integer, primary_key=True),
+    sa.Column("contract", sa.String(42), nullable=False),
+    sa.Column("role", sa.String(66), nullable=False),
+    sa.Column("account", sa.String(42), nullable=False),
+    sa.Column("granted", sa.Boolean, nullable=False),
+    sa.Column("sender", sa.String(42), nullable=False),
+    sa.Column("tx_hash", sa.String(66), nullable=False),
+)
+
+# Tables whose rows come from logs and are rolled back on a reorg.
+LOG_TABLES = (assets, transactions, status_changes, voids, anchors, claims, role_events)

@@ -1,0 +1,141 @@
+"""The ledger store: rows and the indexing checkpoint, written in one database transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from ipledger.errors import LedgerError
+from ipledger.ledger import schema as s
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+class Store:
+    """Ledger tables behind a SQLAlchemy engine.
+
+    Args:
+        url: SQLAlchemy URL (``sqlite:///path`` or ``postgresql+psycopg://...``).
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.engine: Engine = sa.create_engine(url, future=True)
+        except Exception as exc:  # bad URL or missing driver
+            raise LedgerError(f"cannot open the ledger store {url!r}: {exc}") from exc
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        try:
+            s.metadata.create_all(self.engine)
+        except sa.exc.OperationalError as exc:
+            raise LedgerError(f"cannot reach the ledger store: {exc.orig}") from exc
+
+    @property
+    def dialect(self) -> str:
+        return str(self.engine.dialect.name)
+
+    # ------------------------------------------------------------------ identity
+
+    def bind(self, chain_id: int, contracts: Sequence[str]) -> None:
+        """Tie the store to one chain and deployment; refuse to mix ledgers."""
+        wanted = {"schema_version": s.SCHEMA_VERSION, "chain_id": str(chain_id), "contracts": ",".join(contracts)}
+        with self.engine.begin() as conn:
+            have = dict(conn.execute(sa.select(s.meta.c.key, s.meta.c.value)).all())
+            if not have:
+                conn.execute(sa.insert(s.meta), [{"key": k, "value": v} for k, v in wanted.items()])
+                return
+        for key, value in wanted.items():
+            if have.get(key) != value:
+                raise LedgerError(
+                    f"the ledger store {self.url} was built for {key}={have.get(key)!r}, not {value!r}: "
+                    "use another data folder or database, or `ipledger sync --rebuild`"
+                )
+
+    def reset(self) -> None:
+        """Drop and recreate every table (a full re-index follows)."""
+        s.metadata.drop_all(self.engine)
+        s.metadata.create_all(self.engine)
+
+    # ------------------------------------------------------------------ checkpoint
+
+    def checkpoint(self) -> tuple[int, str] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(s.checkpoint.c.block_number, s.checkpoint.c.block_hash)).first()
+        return (int(row[0]), str(row[1])) if row else None
+
+    @staticmethod
+    def _set_checkpoint(conn: Connection, number: int, block_hash: str) -> None:
+        updated = conn.execute(
+            sa.update(s.checkpoint).where(s.checkpoint.c.id == 1).values(block_number=number, block_hash=block_hash)
+        ).rowcount
+        if not updated:
+            conn.execute(sa.insert(s.checkpoint).values(id=1, block_number=number, block_hash=block_hash))
+
+    # ------------------------------------------------------------------ writes
+
+    def write(
+        self,
+        rows: Mapping[str, Sequence[dict[str, Any]]],
+        blocks: Sequence[dict[str, Any]],
+        checkpoint: tuple[int, str],
+    ) -> None:
+        """Insert rows by table name, the blocks they came from and the new checkpoint, atomically."""
+        with self.engine.begin() as conn:
+            for name, table_rows in rows.items():
+                if table_rows:
+                    conn.execute(sa.insert(s.metadata.tables[name]), list(table_rows))
+            if blocks:
+                conn.execute(sa.delete(s.blocks).where(s.blocks.c.number.in_([b["number"] for b in blocks])))
+                conn.execute(sa.insert(s.blocks), list(blocks))
+            self._set_checkpoint(conn, *checkpoint)
+
+    def rollback_to(self, number: int, block_hash: str) -> int:
+        """Delete every row above block ``number`` and move the checkpoint there (one transaction).
+
+        Returns the number of rows deleted.
+        """
+        deleted = 0
+        with self.engine.begin() as conn:
+            for table in s.LOG_TABLES:
+                deleted += conn.execute(sa.delete(table).where(table.c.block_number > number)).rowcount
+            conn.execute(sa.delete(s.blocks).where(s.blocks.c.number > number))
+            self._set_checkpoint(conn, number, block_hash)
+        return deleted
+
+    def stored_blocks(self, below: int) -> list[tuple[int, str]]:
+        """Stored (number, hash) pairs at or below ``below``, newest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(s.blocks.c.number, s.blocks.c.hash).where(s.blocks.c.number <= below).order_by(s.blocks.c.number.desc())
+            ).all()
+        return [(int(n), str(h)) for n, h in rows]
+
+    # ------------------------------------------------------------------ reads
+
+    def read(self, table: str, where: Any = None) -> list[dict[str, Any]]:
+        t = s.metadata.tables[table]
+        query = sa.select(t)
+        if where is not None:
+            query = query.where(where(t))
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def count(self, table: str) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(s.metadata.tables[table])).scalar_one())
+
+    def close(self) -> None:
+        self.engine.dispose()
