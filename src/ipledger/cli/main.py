@@ -47,7 +47,8 @@ _register()
 def main() -> None:
     """Console entry point: IPLedgerError becomes one line on stderr and exit code 1."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
     except IPLedgerError as exc:
         if _debug:
             raise

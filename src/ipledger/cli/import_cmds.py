@@ -1,0 +1,78 @@
+"""`ipledger import assets|transactions|cuad FILE`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ipledger.cli._common import EXIT_FINDINGS, JsonOpt, ProfileOpt, console, err_console, load, print_json
+
+import_app = typer.Typer(help="Import assets and transactions (CSV or JSON lines), validated before writing.", no_args_is_help=True)
+
+FileArg = Annotated[Path, typer.Argument(help="CSV (header row) or JSON-lines file.")]
+SkipOpt = Annotated[bool, typer.Option("--skip-invalid", help="Write the valid rows even when some rows are bad.")]
+BatchOpt = Annotated[int, typer.Option("--batch-size", min=1, max=1000, help="Records per chain transaction.")]
+DryOpt = Annotated[bool, typer.Option("--dry-run", help="Validate and report; write nothing.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(import_app, name="import")
+
+
+def _run(kind: str, path: Path, profile: str | None, skip_invalid: bool, batch_size: int, dry_run: bool, json_out: bool) -> None:
+    from rich.progress import Progress
+
+    from ipledger import importer
+    from ipledger.ledger import Ledger
+
+    with Ledger(load(profile)) as ledger:
+        ledger.sync(progress=False)
+        if kind == "assets":
+            plan = importer.plan_assets(path, set(ledger.assets()["asset_id"].astype(str)))
+        else:
+            plan = importer.plan_transactions(path, importer.ledger_view(ledger))
+        written = 0
+        blocked = bool(plan.errors) and not skip_invalid
+        if not dry_run and not blocked and plan.rows:
+            with Progress(transient=True, disable=json_out) as bar:
+                task = bar.add_task(f"writing {kind}", total=len(plan.rows))
+                written = importer.execute(plan, ledger.client, ledger.documents, batch_size, lambda n: bar.advance(task, n))
+            ledger.sync(progress=False)
+    summary = {
+        "file": str(path), "kind": kind, "rows": plan.total, "valid": len(plan.rows), "already_recorded": plan.already,
+        "invalid": len(plan.errors), "written": written,
+        "errors": [{"line": e.line, "reason": e.reason} for e in plan.errors],
+    }
+    if json_out:
+        print_json(summary)
+    else:
+        for e in plan.errors:
+            err_console.print(f"{path.name}: {e}", highlight=False)
+        if blocked:
+            err_console.print(f"[red]{len(plan.errors)} bad row(s): nothing written[/] (fix them, or pass --skip-invalid)")
+        else:
+            console.print(
+                f"{kind}: {written} written, {plan.already} already recorded, {len(plan.errors)} invalid"
+                + (" (dry run)" if dry_run else "")
+            )
+    if plan.errors:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+@import_app.command("assets")
+def import_assets(path: FileArg, profile: ProfileOpt = None, skip_invalid: SkipOpt = False, batch_size: BatchOpt = 200,
+                  dry_run: DryOpt = False, json_out: JsonOpt = False) -> None:
+    """Register assets: jurisdiction, kind, registry_number, class_code, filing_date, grant_date,
+    expiry_date, status, owner, and metadata (title, field, claims, citations, family_size, rd_cost
+    or metadata_file)."""
+    _run("assets", path, profile, skip_invalid, batch_size, dry_run, json_out)
+
+
+@import_app.command("transactions")
+def import_transactions(path: FileArg, profile: ProfileOpt = None, skip_invalid: SkipOpt = False, batch_size: BatchOpt = 500,
+                        dry_run: DryOpt = False, json_out: JsonOpt = False) -> None:
+    """Record transactions: asset (registry number or id), kind, seller, buyer, date, currency,
+    amount (major units), royalty_rate (fraction), exclusivity, territory, term_end, ref, document."""
+    _run("transactions", path, profile, skip_invalid, batch_size, dry_run, json_out)
