@@ -12,6 +12,7 @@ integrates its survival function numerically. A sample array is averaged directl
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -82,12 +83,14 @@ def _frozen_lev(dist: Any, u: float) -> float:
     lo = float(dist.support()[0])
     if lo < 0:
         raise PricingError("loss distribution must have support in [0, inf)")
+    if u <= lo:
+        return u  # X >= lo >= u surely
     if math.isinf(u):
         return float(dist.mean())
     # Split at quantiles so quad sees where the survival function falls.
     cuts = sorted({lo, *[float(q) for q in dist.ppf([0.5, 0.9, 0.99, 0.999]) if lo < q < u], u})
     total = lo  # E[min(X,u)] = lo + integral_lo^u S(x) dx for X >= lo >= 0
-    for a_, b_ in zip(cuts[:-1], cuts[1:], strict=True):
+    for a_, b_ in itertools.pairwise(cuts):
         val, _ = integrate.quad(dist.sf, a_, b_, limit=200)
         total += val
     return float(total)

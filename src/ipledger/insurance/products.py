@@ -17,9 +17,7 @@ import pandas as pd
 
 from ipledger.errors import PricingError
 
-CostHead = Literal[
-    "investigation", "legal", "evidence", "invalidation_defence", "direct_loss", "third_party_damages"
-]
+CostHead = Literal["investigation", "legal", "evidence", "invalidation_defence", "direct_loss", "third_party_damages"]
 COST_HEADS: tuple[CostHead, ...] = (
     "investigation",
     "legal",
@@ -32,9 +30,7 @@ COST_HEADS: tuple[CostHead, ...] = (
 INDEMNITY_HEADS: frozenset[str] = frozenset({"direct_loss", "third_party_damages"})
 
 IPType = Literal["patent", "trademark", "copyright"]
-Status = Literal[
-    "pending", "active", "lapsed", "invalidated", "expired", "ownership_dispute", "infringement_dispute"
-]
+Status = Literal["pending", "active", "lapsed", "invalidated", "expired", "ownership_dispute", "infringement_dispute"]
 STATUSES: frozenset[str] = frozenset(
     {"pending", "active", "lapsed", "invalidated", "expired", "ownership_dispute", "infringement_dispute"}
 )
@@ -207,8 +203,7 @@ def _pilot(name: str, label: str, table: Mapping[str, float], *, term: int, prem
         currency="CNY",
         source="Beijing IP insurance pilot 2020-2022, thesis table 1-1 (Beijing IP Office); amounts in 10k CNY",
         notes=(
-            "invention, utility-model and design patents; valid, no ownership dispute, no pending"
-            " infringement dispute",
+            "invention, utility-model and design patents; valid, no ownership dispute, no pending infringement dispute",
             "one policy per patent per year; several policies share a claim pro rata",
             "premium read as per policy year (the subsidy tapers by year of participation)",
         ),
@@ -236,7 +231,12 @@ _KINDS: dict[str, dict[str, Any]] = {
     "enforcement": {
         "label": "IP enforcement (legal expenses) cover",
         "trigger": "enforcement",
-        "sub_limits": {"investigation": 200_000, "legal": 500_000, "evidence": 100_000, "invalidation_defence": 200_000},
+        "sub_limits": {
+            "investigation": 200_000,
+            "legal": 500_000,
+            "evidence": 100_000,
+            "invalidation_defence": 200_000,
+        },
         "coinsurance": 0.10,
     },
     "infringement_loss": {

@@ -87,17 +87,32 @@ class Ledger:
             self._cache = {}
             self._cache_key = key
         if "tx" not in self._cache:
-            tx_rows = self.store.read("transactions")
-            void_rows = self.store.read("voids")
-            status_rows = self.store.read("status_changes")
-            tx = frames.transactions_frame(tx_rows, void_rows)
-            self._cache["tx"] = tx
-            self._cache["voids"] = void_rows
-            self._cache["status"] = frames.status_frame(status_rows)
-            self._cache["assets"] = frames.assets_frame(
-                self.store.read("assets"), status_rows, tx, void_rows, self.documents
-            )
+            self._cache.update(self._build(None))
         return self._cache
+
+    def _build(self, max_block: int | None) -> dict[str, Any]:
+        def upto(t: Any) -> Any:
+            return t.c.block_number <= max_block
+
+        where = upto if max_block is not None else None
+        tx_rows = self.store.read("transactions", where)
+        void_rows = self.store.read("voids", where)
+        status_rows = self.store.read("status_changes", where)
+        tx = frames.transactions_frame(tx_rows, void_rows)
+        return {
+            "tx": tx,
+            "voids": void_rows,
+            "status": frames.status_frame(status_rows),
+            "assets": frames.assets_frame(self.store.read("assets", where), status_rows, tx, void_rows, self.documents),
+        }
+
+    def at_block(self, block: int) -> LedgerAt:
+        """The ledger as it stood at ``block`` (rows of later blocks left out): what a
+        valuation anchored with that state block is recomputed from."""
+        cp = self.state()[0]
+        if block > cp:
+            raise LedgerError(f"block {block} is not indexed yet (indexed up to {cp}); run `ipledger sync`")
+        return LedgerAt(self, block)
 
     def assets(self) -> pd.DataFrame:
         """One row per asset: identity, dates, current status and owner, metadata features."""
@@ -211,3 +226,44 @@ class Ledger:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class LedgerAt:
+    """A read-only view of a Ledger at a past block, with the same read methods."""
+
+    def __init__(self, ledger: Ledger, block: int) -> None:
+        self.ledger = ledger
+        self.block = block
+        self.documents = ledger.documents
+        self._frames = ledger._build(block)
+        self._hash = "0x" + ledger.backend.block(block).hash.hex()
+
+    def state(self) -> tuple[int, str]:
+        return self.block, self._hash
+
+    def assets(self) -> pd.DataFrame:
+        return self._frames["assets"].copy()
+
+    def transactions(
+        self, asset_id: str | None = None, kind: str | None = None, since: Any = None, include_void: bool = False
+    ) -> pd.DataFrame:
+        df: pd.DataFrame = self._frames["tx"]
+        mask = pd.Series(True, index=df.index)
+        if not include_void:
+            mask &= ~df["void"].astype(bool)
+        if asset_id is not None:
+            mask &= df["asset_id"] == self.ledger.resolve_asset(asset_id)
+        if kind is not None:
+            mask &= df["kind"] == kind
+        if since is not None:
+            mask &= df["date"] >= pd.Timestamp(since)
+        return df.loc[mask].reset_index(drop=True)
+
+    def status_history(self, asset_id: str | None = None) -> pd.DataFrame:
+        df: pd.DataFrame = self._frames["status"]
+        if asset_id is not None and len(df):
+            df = df[df["asset_id"] == self.ledger.resolve_asset(asset_id)]
+        return df.reset_index(drop=True)
+
+    def resolve_asset(self, text: str) -> str:
+        return self.ledger.resolve_asset(text)

@@ -110,8 +110,9 @@ def assets_frame(
         df[field] = [meta.get(h, {}).get(field) for h in df["metadata_hash"]]
     for field in ("claims", "citations", "family_size", "rd_cost"):
         df[field] = pd.to_numeric(df[field], errors="coerce").astype("float64")
-    df["field"] = df["field"].astype("string")
-    df["title"] = df["title"].astype("string")
+    # Optional text stays object dtype with None: pandas' NA makes comparisons raise.
+    for col in ("field", "title"):
+        df[col] = df[col].astype(object).where(df[col].notna(), None)
     for c in ("asset_id", "registry_number", "jurisdiction", "class_code", "metadata_hash", "registrar", "tx_hash", "contract", "initial_owner"):
         df[c] = df[c].astype("string")
     return df.drop(columns=["initial_status"])

@@ -32,7 +32,8 @@ def plain(obj: Any, *, digits: int | None = SIGNIFICANT_DIGITS) -> Any:
     if isinstance(obj, float):
         if not math.isfinite(obj):
             return None
-        return float(f"{obj:.{digits}g}") if digits is not None else obj
+        # + 0.0 turns -0.0 into 0.0, which would otherwise print differently
+        return float(f"{obj:.{digits}g}") + 0.0 if digits is not None else obj + 0.0
     if is_dataclass(obj) and not isinstance(obj, type):
         return plain(asdict(obj), digits=digits)
     if isinstance(obj, Mapping):
@@ -40,14 +41,10 @@ def plain(obj: Any, *, digits: int | None = SIGNIFICANT_DIGITS) -> Any:
     if isinstance(obj, list | tuple | set | frozenset):
         items = sorted(obj, key=repr) if isinstance(obj, set | frozenset) else obj
         return [plain(v, digits=digits) for v in items]
-    if isinstance(obj, dt.datetime | dt.date):
-        return obj.isoformat()
+    if isinstance(obj, dt.datetime | dt.date) or hasattr(obj, "isoformat"):
+        # pandas' NaT is a datetime that is not equal to itself
+        return None if obj != obj else obj.isoformat()
     # numpy and pandas scalars, without importing either here
-    if hasattr(obj, "isoformat"):
-        try:
-            return None if obj != obj else obj.isoformat()  # NaT != NaT
-        except (TypeError, ValueError):
-            return obj.isoformat()
     if hasattr(obj, "item"):
         return plain(obj.item(), digits=digits)
     if hasattr(obj, "tolist"):

@@ -21,6 +21,7 @@ __all__ = [
     "FieldDefaults",
     "field_defaults",
     "field_from_class_code",
+    "normalise_field",
 ]
 
 #: Sources cited by key in :class:`FieldDefaults` and in the report's assumptions.
@@ -40,10 +41,10 @@ SOURCES: dict[str, str] = {
         "design 15 years, each from the filing date"
     ),
     "cn_trademark_law": "Trademark Law of the PRC, art. 39-40: 10 years from registration, renewable",
-    "cn_copyright_law": "Copyright Law of the PRC (2020), art. 23: 50 years (for legal persons, from first publication)",
-    "assumption": (
-        "ipledger assumption, to be replaced by the valuer's own figure: not a published statistic"
+    "cn_copyright_law": (
+        "Copyright Law of the PRC (2020), art. 23: 50 years (for legal persons, from first publication)"
     ),
+    "assumption": ("ipledger assumption, to be replaced by the valuer's own figure: not a published statistic"),
     "rule_of_thumb": (
         "profit-split rules of thumb: 三分法 (capital, management, technology each one third), "
         "四分法 (plus labour: one quarter), Goldscheider's 25% rule"
@@ -117,6 +118,10 @@ FIELDS: dict[str, FieldDefaults] = {
     "energy": FieldDefaults(0.010, 0.040, 0.080, "assumption", 10.0, 0.15),
     "materials": FieldDefaults(0.010, 0.040, 0.080, "assumption", 10.0, 0.14),
     "consumer_goods": FieldDefaults(0.010, 0.040, 0.090, "assumption", 8.0, 0.14),
+    "instruments": FieldDefaults(0.010, 0.040, 0.080, "assumption", 8.0, 0.15),
+    "construction": FieldDefaults(0.010, 0.030, 0.060, "assumption", 10.0, 0.13),
+    "agriculture_food": FieldDefaults(0.010, 0.030, 0.070, "assumption", 10.0, 0.14),
+    "environmental": FieldDefaults(0.010, 0.035, 0.070, "assumption", 10.0, 0.14),
 }
 
 _ALIASES = {
@@ -135,6 +140,14 @@ _ALIASES = {
     "mechanical_engineering": "machinery",
     "vehicles": "automotive",
     "consumer": "consumer_goods",
+    "household_goods": "consumer_goods",
+    "organic_chemistry": "chemicals",
+    "polymers_and_materials": "materials",
+    "computing_and_ai": "computing",
+    "batteries_and_power": "energy",
+    "measurement_and_optics": "instruments",
+    "agriculture_and_food": "agriculture_food",
+    "environmental_technology": "environmental",
 }
 
 # IPC class prefixes, longest first wins (WIPO IPC; the mapping to fields is an assumption).
@@ -158,6 +171,15 @@ _IPC_PREFIXES = {
     "H01M": "energy",
     "H": "electronics",
     "G06": "computing",
+    "G01": "instruments",
+    "G02": "instruments",
+    "E01": "construction",
+    "E04": "construction",
+    "A01": "agriculture_food",
+    "A23": "agriculture_food",
+    "B01D": "environmental",
+    "C02F": "environmental",
+    "F24S": "environmental",
     "G": "electronics",
     "B60": "automotive",
     "B62D": "automotive",

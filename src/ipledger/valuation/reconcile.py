@@ -2,12 +2,16 @@
 
 IVS 105 asks the valuer to weigh the approaches by the quality and quantity of their data; here
 the weights are explicit. Each sufficient method's range (low, high) is read as an ~80% interval
-(10th to 90th percentile), so its standard deviation is about ``(high - low) / (2 * 1.2816)``;
-weights are inverse variances, normalised to sum to 1. A method flagged insufficient gets weight 0
-and the reason is stated. The combined value is the weighted mean. The combined range does not
-shrink as methods are added (the approaches share inputs and are not independent estimates): each
-side's half-width is ``sqrt(sum_i w_i * (h_i ** 2 + (v_i - v) ** 2))``, the spread of the weighted
-mixture of the methods, with ``h_i`` the method's own half-width on that side.
+(10th to 90th percentile). Its uncertainty is measured relative to its value, on a log scale
+(values of IP are right-skewed and a method must not gain weight merely by giving a smaller
+number): ``sd = ln(high / low) / (2 * 1.2816)``, or ``(high - low) / (2 * 1.2816 * value)`` when
+``low`` is 0, never below 1%. Weights are inverse variances ``1 / sd ** 2``, normalised to sum
+to 1. A method flagged insufficient gets weight 0 and the reason is stated.
+
+The combined value is the weighted mean. The combined range does not shrink as methods are
+added (the approaches share inputs and are not independent estimates): each side's half-width is
+``sqrt(sum_i w_i * (h_i ** 2 + (v_i - v) ** 2))``, the spread of the weighted mixture of the
+methods, with ``h_i`` the method's own half-width on that side; ``low`` is floored at 0.
 """
 
 from __future__ import annotations
@@ -23,8 +27,8 @@ __all__ = ["Z80", "Reconciled", "reconcile"]
 #: Standard normal quantile of 0.90: a 10th-90th percentile range spans 2 * Z80 standard deviations.
 Z80 = 1.2815515655446004
 
-#: When a method's range is empty, its standard deviation is taken as this fraction of its value
-#: (otherwise a zero-width range would take all the weight).
+#: Floor of a method's relative standard deviation (otherwise a zero-width range would take all
+#: the weight).
 MIN_RELATIVE_SD = 0.01
 
 #: Methods whose values differ by more than this ratio trigger a warning.
@@ -61,6 +65,15 @@ def _check(result: MethodResult) -> None:
         raise ValuationError(
             f"{result.method}: expected low <= value <= high, got {result.low} / {result.value} / {result.high}"
         )
+
+
+def _relative_sd(r: MethodResult) -> float:
+    """Standard deviation relative to the value implied by an 80% range (0 if it cannot be measured)."""
+    if r.low > 0:
+        return math.log(r.high / r.low) / (2.0 * Z80)
+    if r.value > 0:
+        return (r.high - r.low) / (2.0 * Z80 * r.value)
+    return 0.0
 
 
 def _reason(result: MethodResult) -> str:
@@ -106,11 +119,10 @@ def reconcile(results: list[MethodResult], *, min_methods: int = 1) -> Reconcile
 
     precision: dict[str, float] = {}
     for r in usable:
-        sd = (r.high - r.low) / (2.0 * Z80)
-        floor = MIN_RELATIVE_SD * abs(r.value)
-        if sd < floor or sd == 0.0:
-            warnings.append(f"{r.method}: range too narrow to measure its uncertainty; assumed +/-1% of value")
-            sd = max(floor, 1e-12)
+        sd = _relative_sd(r)
+        if sd < MIN_RELATIVE_SD:
+            warnings.append(f"{r.method}: range too narrow to measure its uncertainty; assumed a 1% standard deviation")
+            sd = MIN_RELATIVE_SD
         precision[r.method] = 1.0 / (sd * sd)
     total = math.fsum(precision.values())
     weights = {r.method: (precision[r.method] / total if r.method in precision else 0.0) for r in results}

@@ -1,0 +1,172 @@
+"""Recomputing anchored reports: the ledger as it was at a report's state block, and the
+default recompute functions by anchor kind.
+
+A recompute function takes ``(report_dict, ledger, state_block)`` and returns the report hash it
+arrives at (``0x`` hex or 32 bytes). ``ledger`` is whatever the audit was given (a
+``ipledger.ledger.Ledger``, or a :class:`LedgerAt` over the store); :func:`ledger_at` narrows it
+to the rows indexed at or before ``state_block``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from ipledger.chain.codes import AnchorKind
+from ipledger.documents import DocumentStore
+from ipledger.ledger import frames
+from ipledger.ledger.store import Store
+
+__all__ = [
+    "LedgerAt",
+    "Recompute",
+    "RecomputeUnavailable",
+    "default_recompute",
+    "ledger_at",
+    "recompute_valuation",
+    "report_bytes",
+    "store_report",
+]
+
+Recompute = Callable[[dict[str, Any], Any, int], "str | bytes"]
+
+
+class RecomputeUnavailable(Exception):
+    """Raised by a recompute function that cannot run here (e.g. its engine is not installed);
+    the audit notes the skip instead of failing the report."""
+
+
+def report_bytes(report: Mapping[str, Any]) -> bytes:
+    """The canonical bytes of a report: sorted keys, compact, UTF-8. Their SHA-256 is the
+    report hash; the document store keeps the report under it."""
+    return json.dumps(report, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+def store_report(documents: DocumentStore, report: Mapping[str, Any] | bytes | str) -> str:
+    """Keep a report in the document store under its SHA-256; returns ``0x`` + that hash.
+
+    Give a dict (stored in canonical form, see :func:`report_bytes`) or the exact JSON text
+    whose hash was anchored (e.g. the valuation's canonical hash payload).
+    """
+    if isinstance(report, Mapping):
+        content = report_bytes(report)
+    elif isinstance(report, str):
+        content = report.encode("utf-8")
+    else:
+        content = bytes(report)
+    return "0x" + documents.put(content).hex()
+
+
+def sha256_hex(content: bytes) -> str:
+    return "0x" + hashlib.sha256(content).hexdigest()
+
+
+class LedgerAt:
+    """The indexed ledger as it stood at block ``block``: the three frames ``value_asset`` reads
+    (``assets()``, ``transactions()``, ``state()``) built only from rows at or before it.
+
+    Args:
+        store: the ledger store.
+        documents: the document store (asset metadata), or None.
+        block: the state block; None means every indexed row.
+        block_hash: that block's hash (looked up in the store's ``blocks`` table when omitted).
+    """
+
+    def __init__(
+        self, store: Store, documents: DocumentStore | None, block: int | None, block_hash: str | None = None
+    ) -> None:
+        self.store = store
+        self.documents = documents
+        cp = store.checkpoint()
+        self.block = block if block is not None else (cp[0] if cp else -1)
+        self._hash = block_hash
+        self._frames: dict[str, Any] | None = None
+
+    def _rows(self, table: str) -> list[dict[str, Any]]:
+        limit = self.block
+        return self.store.read(table, lambda t: t.c.block_number <= limit)
+
+    def _load(self) -> dict[str, Any]:
+        if self._frames is None:
+            tx_rows, void_rows = self._rows("transactions"), self._rows("voids")
+            status_rows = self._rows("status_changes")
+            tx = frames.transactions_frame(tx_rows, void_rows)
+            self._frames = {
+                "tx": tx,
+                "assets": frames.assets_frame(self._rows("assets"), status_rows, tx, void_rows, self.documents),
+            }
+        return self._frames
+
+    def assets(self) -> pd.DataFrame:
+        return self._load()["assets"].copy()
+
+    def transactions(
+        self, asset_id: str | None = None, kind: str | None = None, since: Any = None, include_void: bool = False
+    ) -> pd.DataFrame:
+        df: pd.DataFrame = self._load()["tx"]
+        mask = pd.Series(True, index=df.index)
+        if not include_void:
+            mask &= ~df["void"].astype(bool)
+        if asset_id is not None:
+            mask &= df["asset_id"] == asset_id.lower()
+        if kind is not None:
+            mask &= df["kind"] == kind
+        if since is not None:
+            mask &= df["date"] >= pd.Timestamp(since)
+        return df.loc[mask].reset_index(drop=True)
+
+    def state(self) -> tuple[int, str]:
+        if self._hash is None:
+            import sqlalchemy as sa
+
+            from ipledger.ledger import schema as s
+
+            with self.store.engine.connect() as conn:
+                found = conn.execute(sa.select(s.blocks.c.hash).where(s.blocks.c.number == self.block)).scalar()
+            self._hash = str(found) if found else ""
+        return self.block, self._hash
+
+
+def ledger_at(ledger: Any, state_block: int) -> LedgerAt:
+    """``ledger`` (a Ledger, a LedgerAt or a Store) narrowed to rows at or before ``state_block``.
+
+    The block hash comes from the chain when the ledger has a backend, else from the store.
+    """
+    store = ledger if isinstance(ledger, Store) else ledger.store
+    documents = getattr(ledger, "documents", None)
+    block_hash = None
+    backend = getattr(ledger, "backend", None)
+    if backend is not None:
+        block_hash = "0x" + backend.block(state_block).hash.hex()
+    return LedgerAt(store, documents, state_block, block_hash)
+
+
+def recompute_valuation(report: dict[str, Any], ledger: Any, state_block: int) -> str:
+    """Value the report's asset again with ``ipledger.valuation.value_asset`` on the ledger at the
+    report's state block, with the report's date, methods and inputs; returns the new hash.
+
+    Raises:
+        RecomputeUnavailable: the valuation engine cannot be imported.
+    """
+    try:
+        from ipledger.valuation import value_asset
+    except ImportError as exc:
+        raise RecomputeUnavailable(f"the valuation engine is not available ({exc})") from None
+    inputs = dict(report.get("inputs") or {})
+    methods = inputs.pop("methods", None) or [m.get("method") for m in report.get("methods", []) if isinstance(m, dict)]
+    min_methods = int(inputs.pop("min_methods", 1))
+    kwargs: dict[str, Any] = {"as_of": report.get("as_of"), "inputs": inputs, "min_methods": min_methods}
+    if methods:
+        kwargs["methods"] = methods
+    valuation = value_asset(ledger_at(ledger, state_block), str(report["asset_id"]), **kwargs)
+    return str(valuation.report_hash)
+
+
+def default_recompute() -> dict[int, Recompute]:
+    """Recompute functions by anchor kind that ship with ipledger (valuations only; quotes and
+    policies need the insurer's pricing inputs and are verified by hash alone unless given)."""
+    return {int(AnchorKind.VALUATION): recompute_valuation}

@@ -1,0 +1,59 @@
+"""`ipledger value ID`: value one asset from the ledger (market, income, cost; reconciled)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ipledger.cli._common import JsonOpt, ProfileOpt, console, load, print_json
+
+HtmlOpt = Annotated[Path | None, typer.Option("--html", help="Write the self-contained HTML report here.")]
+AnchorOpt = Annotated[bool, typer.Option("--anchor", help="Anchor the report hash and figures on chain (valuer role).")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("value")(value)
+
+
+def value(
+    asset: Annotated[str, typer.Argument(help="Asset id (0x...) or registry number.")],
+    profile: ProfileOpt = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Valuation date (YYYY-MM-DD); default today.")] = None,
+    methods: Annotated[str, typer.Option(help="Comma-separated approaches.")] = "market,income,cost",
+    html: HtmlOpt = None,
+    anchor: AnchorOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Value an asset from its comparables, licences and costs on the ledger, reconciled into one
+    value with a range; deterministic report hash for the same chain state and inputs."""
+    from ipledger.ledger import Ledger
+    from ipledger.valuation import value_asset
+    from ipledger.workflows import anchor_valuation
+
+    with Ledger(load(profile)) as ledger:
+        ledger.sync(progress=False)
+        v = value_asset(ledger, ledger.resolve_asset(asset), as_of=as_of, methods=tuple(m.strip() for m in methods.split(",")))
+        if html:
+            v.to_html(html)
+        anchored = anchor_valuation(ledger, v) if anchor else None
+    if json_out:
+        print_json(v.to_dict())
+        return
+    table = Table(title=f"valuation of {v.asset_id[:18]}… as of {v.as_of} ({v.currency})")
+    for c in ("method", "value", "low", "high", "weight", "data"):
+        table.add_column(c, justify="right" if c != "method" else "left")
+    for m in v.methods:
+        table.add_row(m.method, f"{m.value:,.0f}", f"{m.low:,.0f}", f"{m.high:,.0f}",
+                      f"{v.weights.get(m.method, 0.0):.0%}", str(m.n_data))
+    table.add_row("[bold]reconciled[/]", f"[bold]{v.value:,.0f}[/]", f"{v.low:,.0f}", f"{v.high:,.0f}", "100%", "")
+    console.print(table)
+    for w in v.warnings:
+        console.print(f"[yellow]warning:[/] {w}")
+    console.print(f"report hash {v.report_hash} (ledger block {v.state_block})")
+    if html:
+        console.print(f"report written to {html}")
+    if anchored:
+        console.print(f"anchored in block {anchored.block_number} (record {anchored.first_record_id})")

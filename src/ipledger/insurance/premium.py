@@ -1,0 +1,111 @@
+"""Premium: loadings on the pure premium, the minimum premium and Buhlmann credibility."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ipledger.errors import PricingError
+
+
+@dataclass(frozen=True)
+class Loadings:
+    """Expense and profit loadings (amounts in major units, ratios as fractions of the gross premium).
+
+    Defaults are assumptions typical of Chinese non-motor property-casualty lines: 25% variable
+    expenses (commission, tax, admin), 5% profit, 200 CNY fixed cost per policy and a 500 CNY
+    minimum premium.
+    """
+
+    fixed_expense: float = 200.0
+    variable_expense_ratio: float = 0.25
+    profit_ratio: float = 0.05
+    minimum_premium: float = 500.0
+
+
+def gross_premium(
+    pure_premium: float,
+    *,
+    fixed_expense: float = 0.0,
+    variable_expense_ratio: float = 0.0,
+    profit_ratio: float = 0.0,
+) -> float:
+    """Gross premium from the pure premium.
+
+    ``G = (P + F) / (1 - v - q)``: the variable expenses ``v`` and the profit margin ``q`` are
+    fractions of the gross premium, the fixed expense ``F`` an amount per policy.
+
+    Args:
+        pure_premium: expected claims cost (major units), >= 0.
+        fixed_expense: expense per policy (major units), >= 0.
+        variable_expense_ratio: fraction of the gross premium, >= 0.
+        profit_ratio: fraction of the gross premium (may be negative for a subsidised line).
+
+    Returns:
+        The gross premium (major units).
+
+    Raises:
+        PricingError: on a negative pure premium or fixed expense, or ``v + q >= 1``.
+    """
+    if not pure_premium >= 0 or math.isinf(pure_premium):
+        raise PricingError(f"pure premium must be a finite amount >= 0, got {pure_premium}")
+    if fixed_expense < 0 or variable_expense_ratio < 0:
+        raise PricingError("fixed expense and the variable expense ratio must be >= 0")
+    if variable_expense_ratio + profit_ratio >= 1.0:
+        raise PricingError(
+            f"variable expense ratio {variable_expense_ratio} + profit ratio {profit_ratio} must be below 1"
+        )
+    return (pure_premium + fixed_expense) / (1.0 - variable_expense_ratio - profit_ratio)
+
+
+def credibility(n: float, epv: float, vhm: float) -> float:
+    """Buhlmann credibility factor ``Z = n / (n + k)`` with ``k = EPV / VHM``.
+
+    Args:
+        n: exposure behind the observed experience (e.g. policy-years), >= 0.
+        epv: expected process variance per unit of exposure, >= 0.
+        vhm: variance of the hypothetical means between risks, >= 0.
+
+    Returns:
+        Z in [0, 1]: 0 when there is no experience or no between-risk variation, 1 when the
+        process variance is 0 (and n > 0).
+    """
+    if n < 0 or epv < 0 or vhm < 0:
+        raise PricingError("credibility needs n, epv and vhm >= 0")
+    if n == 0 or vhm == 0:
+        return 0.0
+    if epv == 0:
+        return 1.0
+    return n / (n + epv / vhm)
+
+
+def experience_rate(manual: float, observed: float, n: float, epv: float, vhm: float) -> tuple[float, float]:
+    """Blend a portfolio's observed loss cost with the manual rate.
+
+    Returns:
+        ``(Z * observed + (1 - Z) * manual, Z)``, both per unit of exposure.
+    """
+    z = credibility(n, epv, vhm)
+    return z * observed + (1.0 - z) * manual, z
+
+
+def buhlmann_parameters(claims: ArrayLike) -> tuple[float, float, float]:
+    """Nonparametric Buhlmann estimates from a risks x years table of loss costs.
+
+    Args:
+        claims: 2-D array, one row per risk (or portfolio), one column per year.
+
+    Returns:
+        ``(overall mean, EPV, VHM)``; VHM is floored at 0.
+    """
+    x = np.asarray(claims, dtype=float)
+    if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] < 2:
+        raise PricingError("Buhlmann estimation needs at least 2 risks x 2 years")
+    n = x.shape[1]
+    means = x.mean(axis=1)
+    epv = float(x.var(axis=1, ddof=1).mean())
+    vhm = float(means.var(ddof=1) - epv / n)
+    return float(means.mean()), epv, max(vhm, 0.0)

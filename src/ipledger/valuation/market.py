@@ -1,0 +1,557 @@
+"""Market approach: a hedonic + comparables model of IP sale prices, and the method result.
+
+The model works on **deflated, life-normalised log prices**: ``z = log(price) - log(I(date)) -
+log(life factor)``, with ``I`` the ledger's own price index (see
+:func:`~ipledger.valuation.comparables.estimate_price_index`). A value at ``as_of`` is
+``exp(z_hat) * I(as_of) * life factor(as_of)``. Features per trade (all from data strictly
+before the trade date): asset kind, jurisdiction, field and class (categorical codes), claims,
+citations, family size, remaining life, auction flag; and the comparables, as features:
+the time-decayed mean ``z`` of the asset's own earlier sales and converted licences (repeat
+sales), of earlier sales in the same class code and in the same IPC subclass (or Nice class,
+Locarno class), with their decayed weights. :class:`MarketModel` fits a gradient-boosted
+hedonic regression on these, smooths its residuals over the nearest neighbours in feature
+space, and calibrates intervals by split conformal prediction on a held-out fold.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.neighbors import KNeighborsRegressor
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import ThreadpoolController
+
+from ipledger.errors import ValuationError
+from ipledger.valuation.comparables import (
+    SALE_KINDS,
+    ComparableIndex,
+    _subject_life,
+    class_levels,
+    estimate_price_index,
+    index_at,
+    life_factor,
+    prepare_trades,
+    weighted_quantile,
+    years_since_2000,
+)
+from ipledger.valuation.types import MethodResult
+
+FEATURES = (
+    "kind", "jurisdiction", "field", "subclass",
+    "claims", "citations", "family", "rem_years", "log_lf", "auction",
+    "own_z", "own_w", "own_age", "lic_z", "lic_w", "code_z", "code_w", "sub_z", "sub_w",
+)
+CATEGORICAL = (0, 1, 2, 3)
+MIN_COMPARABLES = 5
+MIN_SALES = 30
+_TAU_YEARS = 3.0
+_LF_FLOOR = 0.05
+_MAX_CATEGORIES = 250
+_THREADS: list[ThreadpoolController] = []
+
+
+def _limit(threads: int | None) -> Any:
+    """Context limiting OpenMP/BLAS threads (the controller is built once: it scans libraries)."""
+    if not _THREADS:
+        _THREADS.append(ThreadpoolController())
+    return _THREADS[0].limit(limits=threads)
+
+
+class MarketModel(RegressorMixin, BaseEstimator):
+    """Hedonic gradient boosting plus a nearest-neighbour residual, with conformal intervals.
+
+    ``fit(X, y)``: ``X`` numeric (array or DataFrame; NaN allowed), ``y`` any real target; the
+    market approach passes the features :data:`FEATURES` and ``y`` = deflated,
+    life-normalised log prices (so predictions and interval ends are log values too).
+
+    Args:
+        max_iter: boosting iterations.
+        learning_rate: boosting shrinkage.
+        max_leaf_nodes: leaves per tree.
+        min_samples_leaf: minimum samples per leaf.
+        l2_regularization: leaf-value L2 penalty.
+        n_neighbors: neighbours for the residual smoother (0 turns it off).
+        residual_weight: share of the neighbours' mean residual added to the prediction.
+        calibration_size: fraction held out for conformal calibration (needs >= 20 samples,
+            otherwise the training residuals are used and intervals are optimistic).
+        categorical_features: column indices treated as categorical codes (non-negative ints).
+        n_threads: OpenMP threads for boosting and neighbours (None: the library default). 1 is
+            the default because on shared or small machines thread contention made fitting
+            several times slower.
+        random_state: seed for the calibration split and the boosting.
+
+    Attributes:
+        base_: the fitted HistGradientBoostingRegressor.
+        knn_: the residual smoother (None when off).
+        calibration_scores_: sorted absolute residuals on the calibration fold.
+        n_iter_: boosting iterations run.
+    """
+
+    def __init__(
+        self,
+        max_iter: int = 300,
+        learning_rate: float = 0.06,
+        max_leaf_nodes: int = 31,
+        min_samples_leaf: int = 20,
+        l2_regularization: float = 1.0,
+        n_neighbors: int = 15,
+        residual_weight: float = 0.3,
+        calibration_size: float = 0.2,
+        categorical_features: tuple[int, ...] | None = None,
+        n_threads: int | None = 1,
+        random_state: int | None = None,
+    ) -> None:
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.max_leaf_nodes = max_leaf_nodes
+        self.min_samples_leaf = min_samples_leaf
+        self.l2_regularization = l2_regularization
+        self.n_neighbors = n_neighbors
+        self.residual_weight = residual_weight
+        self.calibration_size = calibration_size
+        self.categorical_features = categorical_features
+        self.n_threads = n_threads
+        self.random_state = random_state
+
+    def fit(self, X: Any, y: Any) -> MarketModel:
+        """Fit on features ``X`` (n, p) and targets ``y`` (n,); returns self."""
+        with _limit(self.n_threads):
+            return self._fit(X, y)
+
+    def _fit(self, X: Any, y: Any) -> MarketModel:
+        X, y = validate_data(self, X, y, ensure_all_finite="allow-nan", y_numeric=True)
+        y = np.asarray(y, dtype=float)
+        rng = check_random_state(self.random_state)
+        n = len(y)
+        if n >= 20 and 0 < self.calibration_size < 1:
+            perm = rng.permutation(n)
+            n_cal = max(int(round(n * self.calibration_size)), 10)
+            cal, fit = perm[:n_cal], perm[n_cal:]
+        else:
+            cal = fit = np.arange(n)
+        cats = None
+        if self.categorical_features:
+            mask = np.zeros(X.shape[1], dtype=bool)
+            mask[list(self.categorical_features)] = True
+            cats = mask
+        self.base_ = HistGradientBoostingRegressor(
+            max_iter=self.max_iter,
+            learning_rate=self.learning_rate,
+            max_leaf_nodes=self.max_leaf_nodes,
+            min_samples_leaf=self.min_samples_leaf,
+            l2_regularization=self.l2_regularization,
+            categorical_features=cats,
+            early_stopping=False,
+            random_state=rng.randint(2**31 - 1),
+        ).fit(X[fit], y[fit])
+        self.n_iter_ = int(self.base_.n_iter_)
+        self.knn_: KNeighborsRegressor | None = None
+        if self.n_neighbors > 0 and self.residual_weight != 0:
+            fill = np.nanmedian(np.where(np.isfinite(X[fit]), X[fit], np.nan), axis=0) if len(fit) else np.zeros(X.shape[1])
+            self.fill_ = np.nan_to_num(fill)
+            Z = self._scaled(X[fit], reset=True)
+            resid = y[fit] - self.base_.predict(X[fit])
+            self.knn_ = KNeighborsRegressor(n_neighbors=min(self.n_neighbors, len(fit))).fit(Z, resid)
+        self.calibration_scores_ = np.sort(np.abs(y[cal] - self._predict(X[cal])))
+        return self
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # missing features (no earlier sale, unknown claims)
+        return tags
+
+    def _scaled(self, X: np.ndarray, reset: bool = False) -> np.ndarray:
+        Z = np.where(np.isnan(X), self.fill_, X)
+        if reset:
+            self.center_ = Z.mean(axis=0)
+            sd = Z.std(axis=0)
+            self.scale_ = np.where(sd > 0, sd, 1.0)
+        return np.asarray((Z - self.center_) / self.scale_)
+
+    def _predict(self, X: np.ndarray) -> np.ndarray:
+        pred = np.asarray(self.base_.predict(X), dtype=float)
+        if self.knn_ is not None:
+            pred = pred + self.residual_weight * self.knn_.predict(self._scaled(X))
+        return pred
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Point predictions (same units as the ``y`` used in fit)."""
+        check_is_fitted(self, "base_")
+        X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan")
+        with _limit(self.n_threads):
+            return self._predict(X)
+
+    def predict_interval(self, X: Any, coverage: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
+        """Split-conformal interval ``(low, high)`` holding the target with probability ``coverage``.
+
+        Args:
+            X: features.
+            coverage: nominal coverage in (0, 1).
+        """
+        if not 0 < coverage < 1:
+            raise ValuationError(f"coverage must be in (0, 1), got {coverage}")
+        pred = self.predict(X)
+        q = self.conformal_width(coverage)
+        return pred - q, pred + q
+
+    def conformal_width(self, coverage: float) -> float:
+        """Half-width of the conformal interval: the ceil((n+1)c)/n quantile of the scores."""
+        check_is_fitted(self, "calibration_scores_")
+        s = self.calibration_scores_
+        k = min(int(math.ceil((len(s) + 1) * coverage)), len(s)) - 1
+        return float(s[max(k, 0)])
+
+
+class _Decayed:
+    """Time-decayed mean of values per key, over observations strictly before a query time."""
+
+    def __init__(self, keys: np.ndarray, t: np.ndarray, z: np.ndarray, tau: float = _TAU_YEARS) -> None:
+        self.tau = tau
+        self.groups: dict[Any, tuple[np.ndarray, np.ndarray, np.ndarray, float]] = {}
+        for key, rows in pd.Series(keys).groupby(keys, sort=False).indices.items():
+            order = rows[np.argsort(t[rows], kind="stable")]
+            ts, zs = t[order], z[order]
+            t0 = float(ts[0])
+            w = np.exp((ts - t0) / tau)
+            self.groups[key] = (ts, np.concatenate([[0.0], np.cumsum(w * zs)]), np.concatenate([[0.0], np.cumsum(w)]), t0)
+
+    def query(self, keys: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Decayed mean, decayed weight and age (years since the last observation) per query."""
+        n = len(keys)
+        mean, weight, age = np.full(n, np.nan), np.zeros(n), np.full(n, np.nan)
+        for key, rows in pd.Series(keys).groupby(keys, sort=False).indices.items():
+            g = self.groups.get(key)
+            if g is None:
+                continue
+            ts, cwz, cw, t0 = g
+            k = np.searchsorted(ts, t[rows], side="left")
+            decay = np.exp(-(t[rows] - t0) / self.tau)
+            w = cw[k] * decay
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean[rows] = np.where(k > 0, cwz[k] / cw[k], np.nan)
+            weight[rows] = w
+            age[rows] = np.where(k > 0, t[rows] - ts[np.maximum(k - 1, 0)], np.nan)
+        return mean, weight, age
+
+
+@dataclass
+class MarketContext:
+    """Everything the market approach derives once from a ledger snapshot.
+
+    Build with :func:`build_context`; the model is trained on sales before ``cutoff``, while
+    features and comparables at a valuation date use every trade strictly before that date.
+    """
+
+    assets: pd.DataFrame
+    trades: pd.DataFrame
+    index: pd.Series
+    cutoff: pd.Timestamp
+    comps: ComparableIndex
+    vocab: dict[str, dict[str, int]]
+    own: _Decayed
+    own_lic: _Decayed
+    code: _Decayed
+    sub: _Decayed
+    model: MarketModel
+    asset_pos: dict[str, int]
+
+    def features(self, rows: pd.DataFrame, dates: np.ndarray, auction: np.ndarray | None = None) -> np.ndarray:
+        """Feature matrix (columns :data:`FEATURES`) for asset rows valued at ``dates``."""
+        n = len(rows)
+        dates = np.asarray(dates, dtype="datetime64[ns]")
+        t = years_since_2000(dates)
+        kind = rows["kind"].astype(str).to_numpy()
+        expiry = rows["expiry_date"].to_numpy(dtype="datetime64[ns]")
+        filing = rows["filing_date"].to_numpy(dtype="datetime64[ns]")
+        unlimited = np.isnat(expiry) | np.isin(kind, ("trademark", "trade_secret"))
+        year_ns = 365.25 * 86400e9
+        rem = np.where(unlimited, np.inf, np.clip((expiry - dates).astype(np.int64) / year_ns, 0, None))
+        full = np.where(unlimited, np.inf, (expiry - filing).astype(np.int64) / year_ns)
+        lf = np.clip(life_factor(rem, full), _LF_FLOOR, 1.0)
+        levels = [class_levels(c) for c in rows["class_code"].astype(str)]
+        sub = np.array([f"{k}|{lv[2]}" for k, lv in zip(kind, levels, strict=True)], dtype=object)
+        code = np.array([f"{k}|{lv[4]}" for k, lv in zip(kind, levels, strict=True)], dtype=object)
+        aid = rows["asset_id"].to_numpy(dtype=object)
+        own_z, own_w, own_age = self.own.query(aid, t)
+        lic_z, lic_w, _ = self.own_lic.query(aid, t)
+        code_z, code_w, _ = self.code.query(code, t)
+        sub_z, sub_w, _ = self.sub.query(sub, t)
+
+        def cat(name: str, values: np.ndarray) -> np.ndarray:
+            m = self.vocab[name]
+            return np.array([m.get(str(v), np.nan) for v in values], dtype=float)
+
+        X = np.column_stack([
+            cat("kind", kind),
+            cat("jurisdiction", rows["jurisdiction"].to_numpy()),
+            cat("field", rows["field"].to_numpy()),
+            cat("subclass", sub),
+            np.log1p(rows["claims"].to_numpy(dtype=float)),
+            np.log1p(rows["citations"].to_numpy(dtype=float)),
+            np.log(rows["family_size"].to_numpy(dtype=float)),
+            np.minimum(rem, 60.0),
+            np.log(lf),
+            np.zeros(n) if auction is None else auction.astype(float),
+            own_z, own_w, own_age, lic_z, lic_w, code_z, code_w, sub_z, sub_w,
+        ])
+        return X
+
+    def multiplier(self, rows: pd.DataFrame, dates: np.ndarray) -> np.ndarray:
+        """``I(date) * life factor``: turns a deflated value into major units at ``dates``."""
+        X_lf = self.features_lf(rows, dates)
+        return index_at(self.index, dates) * X_lf
+
+    def features_lf(self, rows: pd.DataFrame, dates: np.ndarray) -> np.ndarray:
+        out = np.empty(len(rows))
+        for i, (_, r) in enumerate(rows.iterrows()):
+            rem, full = _subject_life(r, pd.Timestamp(dates[i]))
+            out[i] = life_factor(rem, full)
+        return np.clip(out, 0.0, 1.0)
+
+
+def _vocab(values: pd.Series) -> dict[str, int]:
+    top = values.astype(str).value_counts().index[:_MAX_CATEGORIES]
+    return {v: i for i, v in enumerate(sorted(top))}
+
+
+def build_context(
+    assets: pd.DataFrame,
+    transactions: pd.DataFrame,
+    cutoff: pd.Timestamp,
+    model: MarketModel | None = None,
+    random_state: int = 0,
+) -> MarketContext:
+    """Prepare trades, the price index, comparables and a fitted model from a ledger snapshot.
+
+    Args:
+        assets: assets frame (indexer schema).
+        transactions: transactions frame (indexer schema; void records are dropped).
+        cutoff: the model and the price index use sales strictly before this date.
+        model: an unfitted (or fitted) MarketModel; default ``MarketModel(random_state=...)``.
+        random_state: seed of the default model.
+    """
+    cutoff = pd.Timestamp(cutoff)
+    trades = prepare_trades(assets, transactions)
+    known = trades[trades["date"] < cutoff]
+    if int((known["tx_kind"].isin(SALE_KINDS) & (known["amount"] > 0)).sum()) < MIN_SALES:
+        raise ValuationError(f"fewer than {MIN_SALES} sales before {cutoff.date()}: the market approach needs more data")
+    index = estimate_price_index(known)
+    date = trades["date"].to_numpy(dtype="datetime64[ns]")
+    lf = np.clip(trades["lf"].to_numpy(), _LF_FLOOR, None)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        trades["z"] = np.log(trades["value"].to_numpy(dtype=float)) - np.log(index_at(index, date)) - np.log(lf)
+    sale = trades["tx_kind"].isin(SALE_KINDS).to_numpy() & np.isfinite(trades["z"].to_numpy())
+    lic = ~trades["tx_kind"].isin(SALE_KINDS).to_numpy() & np.isfinite(trades["z"].to_numpy())
+    kind = trades["kind"].astype(str)
+    sub_key = (kind + "|" + trades["L2"].astype(str)).to_numpy(dtype=object)
+    code_key = (kind + "|" + trades["L4"].astype(str)).to_numpy(dtype=object)
+    t = trades["t"].to_numpy()
+    z = trades["z"].to_numpy()
+    aid = trades["asset_id"].to_numpy(dtype=object)
+    sub_all = pd.Series(
+        [f"{k}|{class_levels(c)[2]}" for k, c in zip(assets["kind"].astype(str), assets["class_code"].astype(str), strict=True)]
+    )
+    vocab = {
+        "kind": _vocab(assets["kind"]),
+        "jurisdiction": _vocab(assets["jurisdiction"]),
+        "field": _vocab(assets["field"]),
+        "subclass": _vocab(sub_all),
+    }
+    ctx = MarketContext(
+        assets=assets,
+        trades=trades,
+        index=index,
+        cutoff=cutoff,
+        comps=ComparableIndex(trades, index),
+        vocab=vocab,
+        own=_Decayed(aid[sale], t[sale], z[sale]),
+        own_lic=_Decayed(aid[lic], t[lic], z[lic]),
+        code=_Decayed(code_key[sale], t[sale], z[sale]),
+        sub=_Decayed(sub_key[sale], t[sale], z[sale]),
+        model=model if model is not None else MarketModel(random_state=random_state),
+        asset_pos={a: i for i, a in enumerate(assets["asset_id"])},
+    )
+    if not hasattr(ctx.model, "base_"):
+        train = trades[sale & (trades["date"] < cutoff).to_numpy()]
+        X, y = training_data(ctx, train)
+        ctx.model.set_params(categorical_features=CATEGORICAL).fit(X, y)
+    return ctx
+
+
+def training_data(ctx: MarketContext, sales: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Features (at each sale's date) and deflated log prices of ``sales`` (rows of ctx.trades)."""
+    rows = ctx.assets.iloc[[ctx.asset_pos[a] for a in sales["asset_id"]]]
+    X = ctx.features(rows, sales["date"].to_numpy(), auction=(sales["tx_kind"] == "auction").to_numpy())
+    return X, sales["z"].to_numpy(dtype=float)
+
+
+_CACHE: OrderedDict[tuple[int, int, int, int], MarketContext] = OrderedDict()
+_CACHE_SIZE = 4
+
+
+def get_context(
+    assets: pd.DataFrame, transactions: pd.DataFrame, as_of: pd.Timestamp, model: MarketModel | None = None
+) -> MarketContext:
+    """Cached :func:`build_context` keyed on the frames' identity and the ``as_of`` year.
+
+    The model is trained on sales before 1 January of ``as_of``'s year, so one fitted model
+    serves every valuation date of that year without seeing later trades.
+    """
+    as_of = pd.Timestamp(as_of)
+    key = (id(transactions), len(transactions), id(assets), as_of.year)
+    if model is None and key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    cutoff = pd.Timestamp(year=as_of.year, month=1, day=1)
+    ctx = build_context(assets, transactions, cutoff, model)
+    if model is None:
+        _CACHE[key] = ctx
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return ctx
+
+
+def _subject(ctx: MarketContext, asset_id: str) -> pd.DataFrame:
+    pos = ctx.asset_pos.get(asset_id)
+    if pos is None:
+        raise ValuationError(f"asset {asset_id} is not in the assets frame")
+    return ctx.assets.iloc[[pos]]
+
+
+def market_approach(
+    assets: pd.DataFrame,
+    transactions: pd.DataFrame,
+    asset_id: str,
+    as_of: pd.Timestamp,
+    inputs: dict[str, Any] | None = None,
+    model: MarketModel | None = None,
+) -> MethodResult:
+    """Value one asset from comparable trades on the ledger.
+
+    Args:
+        assets: assets frame (indexer schema).
+        transactions: transactions frame (indexer schema).
+        asset_id: the subject ("0x" + 64 hex).
+        as_of: valuation date; only trades before it are used.
+        inputs: optional ``coverage`` (of the low-high range, default 0.8), ``k`` (comparables
+            listed, default 25), ``licence`` (``{"exclusivity": ..., "territory": ...}`` to
+            prefer comparables with those terms), ``annual_revenue`` (major units a year; adds
+            the implied royalty rate of the value).
+        model: a MarketModel to use (fitted: used as is; unfitted: fitted here); default a
+            cached model per ledger snapshot and year.
+
+    Returns:
+        MethodResult(method="market") with value/low/high in major units of the ledger's
+        currency; ``n_data`` = number of comparables; ``details["comparables"]`` lists them.
+    """
+    inputs = dict(inputs or {})
+    as_of = pd.Timestamp(as_of)
+    ctx = get_context(assets, transactions, as_of, model)
+    subj = _subject(ctx, asset_id)
+    coverage = float(inputs.get("coverage", 0.8))
+    X = ctx.features(subj, np.array([as_of.to_datetime64()]))
+    z_hat = float(ctx.model.predict(X)[0])
+    half = ctx.model.conformal_width(coverage)
+    index_now = float(index_at(ctx.index, [as_of.to_datetime64()])[0])
+    rem, full = _subject_life(subj.iloc[0], as_of)
+    lf = float(life_factor(rem, full))
+    mult = index_now * lf
+    value, low, high = math.exp(z_hat) * mult, math.exp(z_hat - half) * mult, math.exp(z_hat + half) * mult
+    comps = ctx.comps.select(subj.iloc[0], as_of, k=int(inputs.get("k", 25)), licence=inputs.get("licence"))
+    warnings: list[str] = []
+    if len(comps) < MIN_COMPARABLES:
+        warnings.append(f"only {len(comps)} comparable trades before {as_of.date()} (fewer than {MIN_COMPARABLES})")
+    if lf == 0.0:
+        warnings.append("the asset has no remaining life at the valuation date")
+    status = str(subj.iloc[0].get("status", ""))
+    if status in ("lapsed", "invalidated", "expired", "ownership_dispute", "infringement_dispute"):
+        warnings.append(f"asset status is {status}; comparable prices assume a valid, undisputed right")
+    details: dict[str, Any] = {
+        "currency": str(transactions["currency"].iloc[0]) if len(transactions) and "currency" in transactions else "",
+        "as_of": as_of.date().isoformat(),
+        "model_cutoff": ctx.cutoff.date().isoformat(),
+        "price_index_at_as_of": index_now,
+        "life_factor": lf,
+        "remaining_years": None if math.isinf(rem) else rem,
+        "log_deflated_value": z_hat,
+        "coverage": coverage,
+        "comparables": [_comparable_dict(r) for r in comps.itertuples(index=False)],
+    }
+    if len(comps):
+        adj = comps["adjusted_value"].to_numpy(dtype=float)
+        details["comparables_weighted_median"] = weighted_quantile(adj, comps["weight"].to_numpy(), 0.5)
+    revenue = inputs.get("annual_revenue")
+    if revenue:
+        from ipledger.valuation.comparables import sale_to_royalty
+
+        details["implied_royalty_rate"] = sale_to_royalty(value, rem, float(revenue))
+    return MethodResult(
+        method="market",
+        value=value,
+        low=low,
+        high=high,
+        n_data=len(comps),
+        sufficient=len(comps) >= MIN_COMPARABLES,
+        details=details,
+        warnings=tuple(warnings),
+    )
+
+
+def _comparable_dict(r: Any) -> dict[str, Any]:
+    log_index = getattr(r, "log_index", None)
+    tx_hash = getattr(r, "tx_hash", None)
+    return {
+        "record_id": int(r.record_id),
+        "tx_hash": None if tx_hash is None or (isinstance(tx_hash, float) and math.isnan(tx_hash)) else str(tx_hash),
+        "log_index": None if log_index is None or pd.isna(log_index) else int(log_index),
+        "date": pd.Timestamp(r.date).date().isoformat(),
+        "amount": float(r.amount),
+        "weight": float(r.weight),
+        "asset_id": str(r.asset_id),
+        "kind": str(r.tx_kind),
+        "adjusted_value": float(r.adjusted_value),
+    }
+
+
+def value_many(
+    assets: pd.DataFrame,
+    transactions: pd.DataFrame,
+    asset_ids: Any,
+    as_of: pd.Timestamp,
+    coverage: float = 0.8,
+    model: MarketModel | None = None,
+) -> pd.DataFrame:
+    """Market values of many assets at once (vectorised features and predictions).
+
+    Returns:
+        One row per asset id: ``asset_id``, ``value``, ``low``, ``high`` (major units),
+        ``n_data`` (comparables found, at most 25) and ``sufficient``.
+    """
+    as_of = pd.Timestamp(as_of)
+    ctx = get_context(assets, transactions, as_of, model)
+    ids = list(asset_ids)
+    missing = [a for a in ids if a not in ctx.asset_pos]
+    if missing:
+        raise ValuationError(f"{len(missing)} asset ids are not in the assets frame, e.g. {missing[0]}")
+    rows = ctx.assets.iloc[[ctx.asset_pos[a] for a in ids]]
+    dates = np.full(len(ids), as_of.to_datetime64(), dtype="datetime64[ns]")
+    z_hat = ctx.model.predict(ctx.features(rows, dates))
+    half = ctx.model.conformal_width(coverage)
+    mult = ctx.multiplier(rows, dates)
+    n_data = np.array([len(ctx.comps.select(r, as_of)) for _, r in rows.iterrows()], dtype=int)
+    return pd.DataFrame({
+        "asset_id": ids,
+        "value": np.exp(z_hat) * mult,
+        "low": np.exp(z_hat - half) * mult,
+        "high": np.exp(z_hat + half) * mult,
+        "n_data": n_data,
+        "sufficient": n_data >= MIN_COMPARABLES,
+    })

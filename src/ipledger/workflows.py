@@ -1,0 +1,102 @@
+"""Glue between the ledger, valuation, insurance and the anchors on chain.
+
+- ``risk_profile_for``: an insurance risk profile read from an asset's ledger record;
+- ``anchor_valuation`` / ``anchor_quote``: store the canonical report in the document store
+  (its SHA-256 is the report hash) and anchor the hash with headline figures on chain;
+- ``recompute_valuation``: what the audit calls to reproduce an anchored valuation from the
+  chain state it names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pandas as pd
+
+from ipledger.chain.codes import AnchorKind
+from ipledger.chain.records import AnchorInput, WriteResult, to_timestamp
+from ipledger.errors import ValuationError
+from ipledger.money import to_minor
+
+IP_TYPES = {
+    "invention": "patent", "utility_model": "patent", "design": "patent",
+    "trademark": "trademark", "copyright": "copyright", "software": "copyright", "trade_secret": "patent",
+}
+
+
+def risk_profile_for(ledger: Any, asset_id: str, **overrides: Any) -> Any:
+    """An insurance RiskProfile from the asset's kind, field, lifecycle stage, the owner's
+    portfolio size and its status history; ``overrides`` set any field (firm_type,
+    export_markets, ...)."""
+    from ipledger.insurance.loss import RiskProfile
+    from ipledger.insurance import calibration as cal
+
+    aid = ledger.resolve_asset(asset_id)
+    assets = ledger.assets()
+    row = assets[assets["asset_id"] == aid].iloc[0]
+    stage = "application" if row["status"] == "pending" or pd.isna(row["grant_date"]) else "in_force"
+    field = str(row["field"]) if pd.notna(row["field"]) else "other"
+    if field not in getattr(cal, "FIELD_FREQUENCY", {field: 1}):
+        field = "other"
+    history = ledger.status_history(aid)
+    fields: dict[str, Any] = {
+        "ip_type": IP_TYPES.get(str(row["kind"]), "patent"),
+        "field": field,
+        "stage": stage,
+        "portfolio_size": max(1, int((assets["owner"] == row["owner"]).sum())),
+        "status_history": history[["date", "status"]] if len(history) else None,
+    }
+    fields.update(overrides)
+    return RiskProfile(**fields)
+
+
+def report_document(payload: dict[str, Any]) -> bytes:
+    """The canonical bytes whose SHA-256 is a report's hash."""
+    from ipledger.valuation._canonical import canonical_json
+
+    return canonical_json(payload).encode()
+
+
+def anchor_valuation(ledger: Any, valuation: Any) -> WriteResult:
+    """Store the valuation report and anchor its hash, value and range (valuer role)."""
+    doc = report_document(valuation.hash_payload())
+    digest = ledger.documents.put(doc)
+    if "0x" + digest.hex() != valuation.report_hash:
+        raise ValuationError("the stored report does not hash to the valuation's report hash")
+    cur = valuation.currency
+    return ledger.client.anchor(
+        AnchorInput(
+            bytes.fromhex(valuation.asset_id[2:]), AnchorKind.VALUATION, digest, valuation.state_block,
+            to_timestamp(valuation.as_of), cur, to_minor(valuation.value, cur), to_minor(valuation.low, cur),
+            to_minor(valuation.high, cur),
+        )
+    )
+
+
+def anchor_quote(ledger: Any, quote: Any, asset_id: str, state_block: int) -> WriteResult:
+    """Store the quote and anchor its hash with sum insured, gross and net premium (insurer role)."""
+    body = json.loads(quote.to_json())
+    body.pop("report_hash", None)
+    digest = ledger.documents.put(report_document(body))
+    si, gross, net = quote.anchor_figures()
+    cur = quote.currency
+    now = int(dt.datetime.now(dt.UTC).timestamp())
+    return ledger.client.anchor(
+        AnchorInput(
+            bytes.fromhex(ledger.resolve_asset(asset_id)[2:]), AnchorKind.QUOTE, digest, state_block, now, cur,
+            to_minor(si, cur), to_minor(gross, cur), to_minor(net, cur),
+        )
+    )
+
+
+def recompute_valuation(report: dict[str, Any], ledger: Any, state_block: int) -> str:
+    """Re-run an anchored valuation on the ledger as it stood at ``state_block``; the new hash."""
+    from ipledger.valuation import value_asset
+
+    view = ledger.at_block(state_block)
+    methods = [m["method"] for m in report.get("methods", [])] or ["market", "income", "cost"]
+    again = value_asset(view, report["asset_id"], as_of=report["as_of"], methods=methods,
+                        inputs=report.get("caller_inputs") or None)
+    return str(again.report_hash)

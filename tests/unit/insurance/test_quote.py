@@ -1,0 +1,163 @@
+"""Quotes: sum insured from a valuation, tiering asked by the thesis, subsidy, hash, rendering."""
+
+from __future__ import annotations
+
+import base64
+import json
+import statistics
+import time
+from dataclasses import dataclass
+
+import pandas as pd
+import pytest
+
+from ipledger.errors import PricingError
+from ipledger.insurance import ClaimsExperience, Loadings, RiskProfile, quote
+
+
+@dataclass(frozen=True)
+class FakeValuation:
+    value: float
+    low: float
+    high: float
+    currency: str = "CNY"
+    asset_id: str = "CN-INV-ZL2016000001"
+    report_hash: str = "ab" * 32
+
+
+def test_sum_insured_ties_direct_loss_to_the_value() -> None:
+    small = quote(1_000_000, "champion_patent_guard")
+    assert small.sub_limits["direct_loss"] == 1_000_000
+    assert small.sum_insured == 800_000 + 1_000_000
+    big = quote(FakeValuation(5e6, 3e6, 8e6), "champion_patent_guard")
+    assert big.sub_limits["direct_loss"] == 1_600_000
+    assert big.sum_insured == 2_400_000
+    assert big.asset_id == "CN-INV-ZL2016000001" and big.valuation_report_hash == "ab" * 32
+    assert any("direct_loss" in line for line in big.sum_insured_explanation)
+    low = quote(FakeValuation(1.2e6, 0.5e6, 2e6), "champion_patent_guard", basis="low")
+    assert low.sub_limits["direct_loss"] == 500_000
+
+
+def test_quote_breakdown_adds_up() -> None:
+    q = quote(3e6, "small_micro_patent_guard", RiskProfile(field="telecom_electronics"))
+    assert sum(q.expected_loss_by_head.values()) + q.aggregate_adjustment == pytest.approx(q.expected_loss)
+    assert q.expected_loss <= q.expected_ground_up_loss
+    assert set(q.expected_loss_by_head) == set(q.sub_limits)
+    loads = q.loadings
+    assert q.pure_premium + loads["fixed_expense"] + loads["variable_expense"] + loads["profit"] == pytest.approx(
+        q.gross_premium
+    )
+    names = [f.name for f in q.factors]
+    for needed in ("base frequency", "stage", "technical field", "export market", "portfolio size", "firm type"):
+        assert needed in names
+    assert all(f.source for f in q.factors)
+
+
+def test_small_micro_subsidy_by_year_and_net_premium() -> None:
+    q = quote(2e6, "small_micro_patent_guard", RiskProfile(firm_type="sme"))
+    assert list(q.subsidy_by_year) == [1, 2, 3]
+    assert q.net_premium == pytest.approx(0.0)
+    assert q.net_premium_by_year[2] == pytest.approx(0.1 * q.gross_premium)
+    assert q.net_premium_by_year[3] == pytest.approx(0.2 * q.gross_premium)
+    champ = quote(2e6, "champion_patent_guard", RiskProfile(firm_type="champion"), year=3)
+    assert champ.net_premium == pytest.approx(0.5 * champ.gross_premium)
+    none = quote(2e6, "enforcement")
+    assert none.subsidy_scheme is None and none.net_premium == none.gross_premium
+    yantai = quote(2e6, "enforcement", RiskProfile(award_winning=True), subsidy="yantai")
+    assert yantai.net_premium == pytest.approx(0.3 * yantai.gross_premium)
+
+
+def test_tiers_asked_by_the_thesis() -> None:
+    def gross(product: str = "infringement_liability", **kw: object) -> float:
+        return quote(2e6, product, RiskProfile(**kw)).gross_premium  # type: ignore[arg-type]
+
+    assert gross("infringement_liability") > gross("enforcement")  # liability pays damages too
+    assert gross(stage="application") < gross(stage="granted") < gross(stage="in_force")
+    assert gross(export_markets=("US",)) > gross(export_markets=("EU",)) > gross()
+    assert gross(export_markets=("UK",)) > gross()
+    assert gross(ip_type="patent") > gross(ip_type="trademark")
+    assert gross(ip_type="patent") > gross(ip_type="copyright")
+    assert gross(field="telecom_electronics") > gross(field="machinery")
+    assert gross(portfolio_size=1) > gross(portfolio_size=200)
+
+
+def test_report_hash_is_deterministic_and_sensitive() -> None:
+    a = quote(2e6, "champion_patent_guard", RiskProfile(firm_type="champion"))
+    b = quote(2e6, "champion_patent_guard", RiskProfile(firm_type="champion"))
+    c = quote(2.1e6, "champion_patent_guard", RiskProfile(firm_type="champion"))
+    assert a.report_hash == b.report_hash and len(a.report_hash) == 64
+    assert a.report_hash != c.report_hash
+    d = json.loads(a.to_json())
+    assert d["report_hash"] == a.report_hash
+    assert d["sum_insured"] == a.sum_insured
+    assert a.anchor_figures() == (round(a.sum_insured, 2), round(a.gross_premium, 2), round(a.net_premium, 2))
+
+
+def test_html_is_self_contained(tmp_path: object) -> None:
+    from pathlib import Path
+
+    q = quote(FakeValuation(2e6, 1e6, 3e6), "small_micro_patent_guard", year=2)
+    out = Path(str(tmp_path)) / "q.html"
+    html = q.to_html(out)
+    assert out.read_text(encoding="utf-8") == html
+    assert "data:image/png;base64," in html
+    png = html.split("data:image/png;base64,")[1].split('"')[0]
+    assert base64.b64decode(png).startswith(b"\x89PNG")
+    assert f"{q.gross_premium:,.2f}" in html and f"{q.sum_insured:,.2f}" in html
+    assert q.report_hash in html
+    assert "<script" not in html and "http" not in html.split("<body>")[1]
+
+
+def test_inputs_are_checked() -> None:
+    with pytest.raises(PricingError):
+        quote(FakeValuation(2e6, 1e6, 3e6, currency="USD"), "champion_patent_guard")
+    usd = quote(FakeValuation(2e5, 1e5, 3e5, currency="USD"), "champion_patent_guard", fx_rate=7.1)
+    assert usd.value_at_risk == pytest.approx(2e5 * 7.1)
+    with pytest.raises(PricingError):
+        quote(2e6, "champion_patent_guard", RiskProfile(ip_type="trademark"))
+    with pytest.raises(PricingError):
+        quote(-5, "enforcement")
+    with pytest.raises(PricingError):
+        quote(FakeValuation(2e6, 3e6, 4e6), "enforcement")
+    with pytest.raises(PricingError):
+        quote(2e6, "no_such_product")
+    with pytest.raises(PricingError):
+        quote(2e6, "enforcement", {"stage": "ancient"})
+    with pytest.raises(PricingError):
+        quote(2e6, "enforcement", year=0)
+    hist = pd.DataFrame({"date": ["2020-01-01", "2021-01-01"], "status": ["active", "ownership_dispute"]})
+    with pytest.raises(PricingError, match="ownership dispute"):
+        quote(2e6, "champion_patent_guard", RiskProfile(status_history=hist))
+    ok = pd.DataFrame({"date": ["2020-01-01"], "status": ["active"]})
+    assert quote(2e6, "champion_patent_guard", RiskProfile(status_history=ok)).gross_premium > 0
+
+
+def test_credibility_blends_experience() -> None:
+    manual = quote(2e6, "enforcement")
+    bad = quote(2e6, "enforcement", experience=ClaimsExperience(500, 500 * manual.expected_loss * 3))
+    assert 0 < bad.credibility < 1
+    assert manual.pure_premium < bad.pure_premium < 3 * manual.expected_loss
+    more = quote(2e6, "enforcement", experience=ClaimsExperience(5000, 5000 * manual.expected_loss * 3))
+    assert more.credibility > bad.credibility
+
+
+def test_minimum_premium() -> None:
+    q = quote(10_000, "enforcement", RiskProfile(stage="application"), loadings=Loadings(minimum_premium=50_000))
+    assert q.minimum_premium_applied and q.gross_premium == 50_000
+
+
+def test_quote_is_fast() -> None:
+    times = []
+    for i in range(60):
+        t0 = time.perf_counter()
+        quote(1e6 + i, "champion_patent_guard", RiskProfile(export_markets=("US",)))
+        times.append(time.perf_counter() - t0)
+    # The benchmark tracks the 20 ms p50 target; headroom here for a loaded CI machine.
+    assert statistics.median(times) < 0.040
+
+
+def test_top_level_lazy_quote() -> None:
+    import ipledger
+
+    q = ipledger.quote(2e6, "enforcement", RiskProfile())
+    assert q.product == "enforcement" and q.gross_premium > 0
