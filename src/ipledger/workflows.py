@@ -97,6 +97,6 @@ def recompute_valuation(report: dict[str, Any], ledger: Any, state_block: int) -
 
     view = ledger.at_block(state_block)
     methods = [m["method"] for m in report.get("methods", [])] or ["market", "income", "cost"]
-    again = value_asset(view, report["asset_id"], as_of=report["as_of"], methods=methods,
-                        inputs=report.get("caller_inputs") or None)
+    caller = {k: report["inputs"][k] for k in ("revenue", "revenue_growth", "revenues") if k in report.get("inputs", {})}
+    again = value_asset(view, report["asset_id"], as_of=report["as_of"], methods=methods, inputs=caller or None)
     return str(again.report_hash)

@@ -248,7 +248,9 @@ class Auditor:
             }
             stored: dict[tuple[Any, ...], dict[str, Any]] = {}
             for r in self.rows[table]:
-                if int(r["block_number"]) > self.indexed_to:
+                if int(r["block_number"]) > self.indexed_to and self._foreign(r):
+                    self._inserted(check, table, r)
+                elif int(r["block_number"]) > self.indexed_to:
                     check.fail(
                         f"{_name(table, r)} lies above the indexing checkpoint (block {self.indexed_to}): inserted",
                         "inserted", **_where(table, r),
@@ -276,12 +278,15 @@ class Auditor:
         self._check_blocks(check, log_hash)
         return check
 
+    def _foreign(self, row: Mapping[str, Any]) -> bool:
+        contract = str(row.get("contract", "")).lower()
+        return bool(contract) and contract not in {_hex(a) for a in self.addresses}
+
     def _inserted(self, check: Check, table: str, row: Mapping[str, Any]) -> None:
         """A row no log of the contracts of record backs; say where it claims to come from."""
         where = _where(table, row)
         contract = str(row.get("contract", "")).lower()
-        own = {_hex(a) for a in self.addresses}
-        if contract and contract not in own:
+        if self._foreign(row):
             detail = f"it names contract {contract}, which is not a contract of record"
             try:
                 address = bytes.fromhex(contract[2:])

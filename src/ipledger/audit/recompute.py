@@ -26,6 +26,7 @@ __all__ = [
     "Recompute",
     "RecomputeUnavailable",
     "default_recompute",
+    "given_inputs",
     "ledger_at",
     "recompute_valuation",
     "report_bytes",
@@ -145,6 +146,32 @@ def ledger_at(ledger: Any, state_block: int) -> LedgerAt:
     return LedgerAt(store, documents, state_block, block_hash)
 
 
+#: Inputs a valuation report records that the engine derived rather than was given.
+_DERIVED = ("methods", "min_methods", "royalty_rate_distribution")
+
+
+def given_inputs(report: Mapping[str, Any]) -> dict[str, Any]:
+    """The caller's inputs of a valuation report, recovered from what it records.
+
+    The report's ``inputs`` hold the caller's inputs and every default the engine filled in; the
+    defaults are the keys listed in ``assumptions``. The derived royalty-rate summary becomes the
+    given point rate again when its source was the inputs; a revenue series derived from a
+    given ``revenue`` is dropped.
+    """
+    recorded = dict(report.get("inputs") or {})
+    defaulted = set(report.get("assumptions") or {})
+    out = {k: v for k, v in recorded.items() if k not in defaulted and k not in _DERIVED}
+    rate = out.pop("royalty_rate", None)
+    if isinstance(rate, Mapping):
+        if rate.get("source") == "inputs":
+            out["royalty_rate"] = rate.get("p50")
+    elif rate is not None:
+        out["royalty_rate"] = rate
+    if "revenue" in out:
+        out.pop("revenues", None)
+    return out
+
+
 def recompute_valuation(report: dict[str, Any], ledger: Any, state_block: int) -> str:
     """Value the report's asset again with ``ipledger.valuation.value_asset`` on the ledger at the
     report's state block, with the report's date, methods and inputs; returns the new hash.
@@ -156,10 +183,10 @@ def recompute_valuation(report: dict[str, Any], ledger: Any, state_block: int) -
         from ipledger.valuation import value_asset
     except ImportError as exc:
         raise RecomputeUnavailable(f"the valuation engine is not available ({exc})") from None
-    inputs = dict(report.get("inputs") or {})
-    methods = inputs.pop("methods", None) or [m.get("method") for m in report.get("methods", []) if isinstance(m, dict)]
-    min_methods = int(inputs.pop("min_methods", 1))
-    kwargs: dict[str, Any] = {"as_of": report.get("as_of"), "inputs": inputs, "min_methods": min_methods}
+    recorded = dict(report.get("inputs") or {})
+    methods = recorded.get("methods") or [m.get("method") for m in report.get("methods", []) if isinstance(m, dict)]
+    min_methods = int(recorded.get("min_methods", 1))
+    kwargs: dict[str, Any] = {"as_of": report.get("as_of"), "inputs": given_inputs(report), "min_methods": min_methods}
     if methods:
         kwargs["methods"] = methods
     valuation = value_asset(ledger_at(ledger, state_block), str(report["asset_id"]), **kwargs)

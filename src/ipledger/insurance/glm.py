@@ -217,7 +217,7 @@ def evaluate(
 
     Returns:
         A flat dict: Gini, D² and Tweedie deviances of both pure-premium models; Poisson deviance
-        and D² of the frequency model; Gamma deviance of the severity model (test set).
+        and D² of the frequency model; Gamma deviance and D² of the severity model (test set).
     """
     X = transformer.fit_transform(df)
     df_train, df_test, X_train, X_test = train_test_split(df, X, random_state=random_state)
@@ -235,6 +235,9 @@ def evaluate(
     out["freq_d2"] = float(fs.frequency_.score(X_test, df_test["Frequency"], sample_weight=w))
     mask = (df_test["PurePremium"] > 0).to_numpy()
     sev_pred = fs.predict_severity(X_test[mask])
+    out["sev_d2"] = float(
+        fs.severity_.score(X_test[mask], df_test["AvgClaimAmount"][mask], sample_weight=df_test[nb][mask])
+    )
     out["sev_gamma_dev"] = float(
         mean_gamma_deviance(df_test["AvgClaimAmount"][mask], sev_pred, sample_weight=df_test[nb][mask])
     )

@@ -56,7 +56,9 @@ def annuity_factor(years: Any, rate: float = DISCOUNT_RATE) -> Any:
 def life_factor(remaining_years: Any, full_years: Any, rate: float = DISCOUNT_RATE) -> Any:
     """Share of full-life value left with ``remaining_years`` of a ``full_years`` life (0..1)."""
     full = annuity_factor(full_years, rate)
-    rem = annuity_factor(np.minimum(np.asarray(remaining_years, dtype=float), np.asarray(full_years, dtype=float)), rate)
+    rem = annuity_factor(
+        np.minimum(np.asarray(remaining_years, dtype=float), np.asarray(full_years, dtype=float)), rate
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.clip(np.where(np.asarray(full) > 0, np.asarray(rem) / np.asarray(full), 0.0), 0.0, 1.0)
     return float(out) if np.ndim(out) == 0 else out
@@ -157,8 +159,18 @@ def prepare_trades(assets: pd.DataFrame, transactions: pd.DataFrame) -> pd.DataF
     if "void" in tx:
         tx = tx[~tx["void"].astype(bool)]
     tx = tx[tx["kind"].isin((*SALE_KINDS, "licence"))]
-    keep = ["asset_id", "kind", "jurisdiction", "class_code", "field", "claims", "citations", "family_size",
-            "filing_date", "expiry_date"]
+    keep = [
+        "asset_id",
+        "kind",
+        "jurisdiction",
+        "class_code",
+        "field",
+        "claims",
+        "citations",
+        "family_size",
+        "filing_date",
+        "expiry_date",
+    ]
     a = assets[[c for c in keep if c in assets]].rename(columns={"kind": "asset_kind"})
     df = tx.rename(columns={"kind": "tx_kind"}).merge(a, on="asset_id", how="inner")
     df = df.rename(columns={"asset_kind": "kind"})
@@ -173,7 +185,9 @@ def prepare_trades(assets: pd.DataFrame, transactions: pd.DataFrame) -> pd.DataF
     df["rem_years"] = np.clip(rem, 0.0, None)
     df["full_years"] = full
     df["lf"] = life_factor(df["rem_years"].to_numpy(), full)
-    term_end = df["term_end"].to_numpy(dtype="datetime64[ns]") if "term_end" in df else np.full(len(df), np.datetime64("NaT"))
+    term_end = (
+        df["term_end"].to_numpy(dtype="datetime64[ns]") if "term_end" in df else np.full(len(df), np.datetime64("NaT"))
+    )
     df["term_years"] = np.where(np.isnat(term_end), np.inf, (term_end - date).astype(np.int64) / _YEAR_NS)
     amount = df["amount"].to_numpy(dtype=float)
     rate = df["royalty_rate"].fillna(0).to_numpy(dtype=float) if "royalty_rate" in df else np.zeros(len(df))
@@ -215,15 +229,21 @@ def estimate_price_index(trades: pd.DataFrame, freq: str = "Q", alpha: float = 1
     y = np.log(s["amount"].to_numpy(dtype=float)) - np.log(np.clip(s["lf"].to_numpy(), 1e-3, None))
     period = s["date"].dt.to_period(freq)
     periods = pd.period_range(period.min(), period.max(), freq=freq)
-    blocks = [sparse.csr_matrix(pd.get_dummies(period.astype(str)).reindex(columns=periods.astype(str), fill_value=0).to_numpy(dtype=float))]
+    blocks = [
+        sparse.csr_matrix(
+            pd.get_dummies(period.astype(str)).reindex(columns=periods.astype(str), fill_value=0).to_numpy(dtype=float)
+        )
+    ]
     for col in ("kind", "jurisdiction", "L2"):
         blocks.append(sparse.csr_matrix(pd.get_dummies(s[col].astype(str)).to_numpy(dtype=float)))
-    num = np.column_stack([
-        np.log1p(s["claims"].fillna(0).to_numpy(dtype=float)),
-        np.log1p(s["citations"].fillna(0).to_numpy(dtype=float)),
-        np.log(s["family_size"].fillna(1).clip(lower=1).to_numpy(dtype=float)),
-        (s["tx_kind"] == "auction").to_numpy(dtype=float),
-    ])
+    num = np.column_stack(
+        [
+            np.log1p(s["claims"].fillna(0).to_numpy(dtype=float)),
+            np.log1p(s["citations"].fillna(0).to_numpy(dtype=float)),
+            np.log(s["family_size"].fillna(1).clip(lower=1).to_numpy(dtype=float)),
+            (s["tx_kind"] == "auction").to_numpy(dtype=float),
+        ]
+    )
     blocks.append(sparse.csr_matrix(num))
     X = sparse.hstack(blocks).tocsr()
     coef = Ridge(alpha=alpha).fit(X, y).coef_[: len(periods)]
@@ -233,7 +253,12 @@ def estimate_price_index(trades: pd.DataFrame, freq: str = "Q", alpha: float = 1
 
 def index_at(index: pd.Series, dates: Any) -> np.ndarray:
     """Index level at each date (flat before the first and after the last period)."""
-    pos = np.searchsorted(index.index.to_numpy(dtype="datetime64[ns]"), np.asarray(dates, dtype="datetime64[ns]"), side="right") - 1
+    pos = (
+        np.searchsorted(
+            index.index.to_numpy(dtype="datetime64[ns]"), np.asarray(dates, dtype="datetime64[ns]"), side="right"
+        )
+        - 1
+    )
     return index.to_numpy()[np.clip(pos, 0, len(index) - 1)]
 
 
@@ -264,7 +289,9 @@ class ComparableIndex:
         self._t = tr["t"].to_numpy()
         self._rem = np.minimum(tr["rem_years"].to_numpy(), 30.0)
         self._lf = tr["lf"].to_numpy()
-        self._value_defl = tr["value"].to_numpy(dtype=float) / index_at(self.index, self._date) / np.clip(self._lf, 1e-3, None)
+        self._value_defl = (
+            tr["value"].to_numpy(dtype=float) / index_at(self.index, self._date) / np.clip(self._lf, 1e-3, None)
+        )
         self._jur = tr["jurisdiction"].to_numpy()
         self._asset = tr["asset_id"].to_numpy()
         self._sale = tr["tx_kind"].isin(SALE_KINDS).to_numpy()
@@ -306,11 +333,7 @@ class ComparableIndex:
         kind = str(subject["kind"])
         levels = class_levels(str(subject["class_code"]))
         cut = np.datetime64(pd.Timestamp(as_of).to_datetime64(), "ns")
-        rows = self._groups.get((kind, levels[1]), np.zeros(0, dtype=np.int64))
-        rows = rows[self._date[rows] < cut]
-        if len(rows) < min_candidates:
-            rows = self._groups.get((kind, ""), np.zeros(0, dtype=np.int64))
-            rows = rows[self._date[rows] < cut]
+        rows = self._candidates(kind, levels[1], cut, min_candidates)
         if len(rows) == 0:
             return self.trades.iloc[0:0].assign(weight=[], adjusted_value=[], proximity=[])
         prox = np.zeros(len(rows))
@@ -342,6 +365,24 @@ class ComparableIndex:
         out["adjusted_value"] = adjusted
         out["proximity"] = prox[top]
         return out
+
+    def _candidates(self, kind: str, level1: str, cut: np.datetime64, min_candidates: int) -> np.ndarray:
+        """Rows of the kind's class group before ``cut``; the whole kind when that has too few."""
+        empty = np.zeros(0, dtype=np.int64)
+        rows = self._groups.get((kind, level1), empty)
+        rows = rows[: np.searchsorted(self._date[rows], cut, side="left")]
+        if len(rows) < min_candidates:
+            rows = self._groups.get((kind, ""), empty)
+            rows = rows[: np.searchsorted(self._date[rows], cut, side="left")]
+        return rows
+
+    def count(
+        self, subject: pd.Series | dict[str, Any], as_of: pd.Timestamp, k: int = 25, min_candidates: int = 60
+    ) -> int:
+        """How many comparables :meth:`select` would return, without ranking them."""
+        cut = np.datetime64(pd.Timestamp(as_of).to_datetime64(), "ns")
+        level1 = class_levels(str(subject["class_code"]))[1]
+        return min(k, len(self._candidates(str(subject["kind"]), level1, cut, min_candidates)))
 
 
 def _subject_life(subject: pd.Series | dict[str, Any], as_of: pd.Timestamp) -> tuple[float, float]:

@@ -47,9 +47,24 @@ _FEE = re.compile(r"licen[cs]ee?\s+fee", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.;])\s+(?=[A-Z(\"“])")
 _REQUIRED = ("Filename", "Parties-Answer", "Revenue/Profit Sharing", "Revenue/Profit Sharing-Answer")
 LICENCE_COLUMNS = [
-    "filename", "document_name", "parties", "licensor", "licensee", "agreement_date", "effective_date",
-    "expiration_date", "term_years", "renewal_term", "exclusivity", "royalty_rate", "rate_low", "rate_high",
-    "basis", "is_royalty", "clause", "source",
+    "filename",
+    "document_name",
+    "parties",
+    "licensor",
+    "licensee",
+    "agreement_date",
+    "effective_date",
+    "expiration_date",
+    "term_years",
+    "renewal_term",
+    "exclusivity",
+    "royalty_rate",
+    "rate_low",
+    "rate_high",
+    "basis",
+    "is_royalty",
+    "clause",
+    "source",
 ]
 
 
@@ -92,7 +107,7 @@ def extract_rates(text: str) -> tuple[list[float], str, bool, str]:
             found = []
             for m in _PCT.finditer(sentence):
                 value = float(m.group(1)) / 100.0
-                tail = sentence[m.end():]
+                tail = sentence[m.end() :]
                 if _NOT_BASE.match(tail) or not 0 < value <= 0.5:
                     continue
                 base = _BASE.match(tail)
@@ -166,26 +181,30 @@ def parse_cuad(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             rejected.append({"filename": name, "reason": reason})
             continue
         parties = str(row["Parties-Answer"])
-        licences.append({
-            "filename": name,
-            "document_name": row.get("Document Name-Answer", ""),
-            "parties": parties,
-            "licensor": _party(parties, "licensor"),
-            "licensee": _party(parties, "licensee"),
-            "agreement_date": agreement[i],
-            "effective_date": effective[i],
-            "expiration_date": expiration[i],
-            "term_years": term[i],
-            "renewal_term": row.get("Renewal Term-Answer", ""),
-            "exclusivity": "exclusive" if str(row.get("Exclusivity-Answer", "")).strip().lower() == "yes" else "non_exclusive",
-            "royalty_rate": rates[0],
-            "rate_low": min(rates),
-            "rate_high": max(rates),
-            "basis": basis,
-            "is_royalty": is_roy,
-            "clause": sentence[:500],
-            "source": ATTRIBUTION,
-        })
+        licences.append(
+            {
+                "filename": name,
+                "document_name": row.get("Document Name-Answer", ""),
+                "parties": parties,
+                "licensor": _party(parties, "licensor"),
+                "licensee": _party(parties, "licensee"),
+                "agreement_date": agreement[i],
+                "effective_date": effective[i],
+                "expiration_date": expiration[i],
+                "term_years": term[i],
+                "renewal_term": row.get("Renewal Term-Answer", ""),
+                "exclusivity": "exclusive"
+                if str(row.get("Exclusivity-Answer", "")).strip().lower() == "yes"
+                else "non_exclusive",
+                "royalty_rate": rates[0],
+                "rate_low": min(rates),
+                "rate_high": max(rates),
+                "basis": basis,
+                "is_royalty": is_roy,
+                "clause": sentence[:500],
+                "source": ATTRIBUTION,
+            }
+        )
     out = pd.DataFrame(licences, columns=LICENCE_COLUMNS)
     for c in ("agreement_date", "effective_date", "expiration_date"):
         out[c] = pd.to_datetime(out[c]).astype("datetime64[ns]")
@@ -202,5 +221,11 @@ def rate_summary(licences: pd.DataFrame) -> dict[str, float]:
     if len(r) == 0:
         return {"n": 0}
     q = np.quantile(r, [0.25, 0.5, 0.75])
-    return {"n": len(r), "p25": float(q[0]), "median": float(q[1]), "p75": float(q[2]),
-            "share_le_2pct": float(np.mean(r <= 0.02)), "share_le_10pct": float(np.mean(r <= 0.10))}
+    return {
+        "n": len(r),
+        "p25": float(q[0]),
+        "median": float(q[1]),
+        "p75": float(q[2]),
+        "share_le_2pct": float(np.mean(r <= 0.02)),
+        "share_le_10pct": float(np.mean(r <= 0.10)),
+    }

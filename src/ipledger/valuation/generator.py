@@ -76,28 +76,54 @@ FIELDS: dict[str, tuple[float, float, float, dict[str, tuple[int, ...]]]] = {
 SUBGROUPS = ("00", "00", "02", "04", "10", "12", "20")
 # Nice classes for trademarks: class -> (sector, log value effect)
 NICE: dict[str, tuple[str, float]] = {
-    "3": ("cosmetics", 0.2), "5": ("pharmaceutical brands", 0.4), "7": ("machinery brands", -0.2),
-    "9": ("electronics brands", 0.4), "11": ("appliance brands", 0.0), "12": ("vehicle brands", 0.3),
-    "25": ("clothing", 0.1), "29": ("food", -0.1), "30": ("food", -0.1), "32": ("beverages", 0.2),
-    "33": ("alcoholic beverages", 0.5), "35": ("retail and advertising", 0.1), "36": ("financial services", 0.3),
-    "41": ("education and entertainment", 0.0), "42": ("technology services", 0.3), "43": ("restaurants", -0.2),
+    "3": ("cosmetics", 0.2),
+    "5": ("pharmaceutical brands", 0.4),
+    "7": ("machinery brands", -0.2),
+    "9": ("electronics brands", 0.4),
+    "11": ("appliance brands", 0.0),
+    "12": ("vehicle brands", 0.3),
+    "25": ("clothing", 0.1),
+    "29": ("food", -0.1),
+    "30": ("food", -0.1),
+    "32": ("beverages", 0.2),
+    "33": ("alcoholic beverages", 0.5),
+    "35": ("retail and advertising", 0.1),
+    "36": ("financial services", 0.3),
+    "41": ("education and entertainment", 0.0),
+    "42": ("technology services", 0.3),
+    "43": ("restaurants", -0.2),
 }
 # Locarno classes for designs: code -> (field, log value effect)
 LOCARNO: dict[str, tuple[str, float]] = {
-    "02-02": ("garments", -0.2), "06-01": ("furniture", -0.1), "07-02": ("cooking appliances", 0.0),
-    "09-01": ("packaging", -0.3), "10-02": ("watches", 0.2), "12-08": ("vehicles", 0.4),
-    "14-03": ("telecommunications equipment", 0.5), "26-05": ("lighting", -0.1),
+    "02-02": ("garments", -0.2),
+    "06-01": ("furniture", -0.1),
+    "07-02": ("cooking appliances", 0.0),
+    "09-01": ("packaging", -0.3),
+    "10-02": ("watches", 0.2),
+    "12-08": ("vehicles", 0.4),
+    "14-03": ("telecommunications equipment", 0.5),
+    "26-05": ("lighting", -0.1),
 }
 COPYRIGHT: dict[str, tuple[str, float]] = {
-    "CR-film": ("film and video", 0.5), "CR-music": ("music", 0.0), "CR-literary": ("literature", -0.2),
-    "CR-art": ("fine art", -0.1), "CR-photo": ("photography", -0.5),
+    "CR-film": ("film and video", 0.5),
+    "CR-music": ("music", 0.0),
+    "CR-literary": ("literature", -0.2),
+    "CR-art": ("fine art", -0.1),
+    "CR-photo": ("photography", -0.5),
 }
 SOFTWARE: dict[str, tuple[str, float]] = {
-    "SW-enterprise": ("enterprise software", 0.3), "SW-mobile": ("mobile apps", 0.0), "SW-games": ("games", 0.2),
-    "SW-industrial": ("industrial control software", 0.1), "SW-fintech": ("financial software", 0.4),
+    "SW-enterprise": ("enterprise software", 0.3),
+    "SW-mobile": ("mobile apps", 0.0),
+    "SW-games": ("games", 0.2),
+    "SW-industrial": ("industrial control software", 0.1),
+    "SW-fintech": ("financial software", 0.4),
 }
 JURISDICTIONS: dict[str, tuple[float, float]] = {  # share, log value effect
-    "CN": (0.76, 0.0), "US": (0.08, 1.2), "EP": (0.06, 0.9), "JP": (0.05, 0.6), "KR": (0.05, 0.4),
+    "CN": (0.76, 0.0),
+    "US": (0.08, 1.2),
+    "EP": (0.06, 0.9),
+    "JP": (0.05, 0.6),
+    "KR": (0.05, 0.4),
 }
 TERMS_YEARS = {"invention": 20, "utility_model": 10, "design": 10, "copyright": 50, "software": 50}
 # Parr / IPRA cumulative distribution (share of rates <= threshold), with end points added.
@@ -181,7 +207,7 @@ def _assets(rng: np.random.Generator, n: int, start: pd.Timestamp, end: pd.Times
     for i in range(n):
         k = kind[i]
         if k in ("invention", "utility_model", "trade_secret"):
-            share_, eff, rs, groups = FIELDS[techfield[i]]
+            _share, eff, rs, groups = FIELDS[techfield[i]]
             sub = list(groups)[rng.integers(len(groups))]
             grp = groups[sub][rng.integers(len(groups[sub]))]
             class_code[i] = sub if k == "trade_secret" else f"{sub}{grp}/{SUBGROUPS[rng.integers(len(SUBGROUPS))]}"
@@ -209,19 +235,21 @@ def _assets(rng: np.random.Generator, n: int, start: pd.Timestamp, end: pd.Times
     years[new_cn_design] = 15
     expiry_list = [f + pd.DateOffset(years=int(y)) if y else pd.NaT for f, y in zip(filing, years, strict=True)]
     # Trademarks: 10-year periods from registration, each renewed with probability 0.8.
-    for i in np.flatnonzero((kind == "trademark") & grant.notna()):
-        exp = grant[i] + pd.DateOffset(years=10)
+    for j in np.flatnonzero((kind == "trademark") & grant.notna()):
+        exp = grant[j] + pd.DateOffset(years=10)
         while exp <= end and rng.random() < 0.8:
             exp += pd.DateOffset(years=10)
-        expiry_list[i] = exp
+        expiry_list[j] = exp
     expiry = pd.DatetimeIndex(expiry_list)
     claims = np.where(
-        kind == "invention", 1 + rng.negative_binomial(3, 3 / 11, n),
+        kind == "invention",
+        1 + rng.negative_binomial(3, 3 / 11, n),
         np.where(kind == "utility_model", 1 + rng.negative_binomial(3, 3 / 7, n), np.where(kind == "design", 1, -1)),
     ).astype(float)
     claims[claims < 0] = np.nan
     citations = np.where(
-        kind == "invention", rng.negative_binomial(2, 2 / 8, n),
+        kind == "invention",
+        rng.negative_binomial(2, 2 / 8, n),
         np.where(kind == "utility_model", rng.negative_binomial(2, 2 / 4, n), -1),
     ).astype(float)
     citations[citations < 0] = np.nan
@@ -242,7 +270,9 @@ def _assets(rng: np.random.Generator, n: int, start: pd.Timestamp, end: pd.Times
         + np.where(np.isnan(family), 0, 0.35 * np.log(np.nan_to_num(family, nan=1.0)))
         + 0.75 * t5
     )
-    rd = np.where(np.isin(kind, (*PATENTS, "software", "trade_secret")), np.exp(log_value - 0.6 + rng.normal(0, 0.6, n)), np.nan)
+    rd = np.where(
+        np.isin(kind, (*PATENTS, "software", "trade_secret")), np.exp(log_value - 0.6 + rng.normal(0, 0.6, n)), np.nan
+    )
     rd[rng.random(n) < 0.3] = np.nan
 
     # Statuses. `status_date` is when an asset stopped being tradable.
@@ -259,8 +289,9 @@ def _assets(rng: np.random.Generator, n: int, start: pd.Timestamp, end: pd.Times
     infdis = (status == "active") & (u >= 0.105) & (u < 0.13)
     for mask, name in ((lapse, "lapsed"), (inval, "invalidated"), (owndis, "ownership_dispute")):
         idx = np.flatnonzero(mask)
-        lo = grant[idx].to_numpy()
-        days = ((end - grant[idx]).days.to_numpy() * rng.uniform(0.3, 1.0, len(idx))).astype(int)
+        g = grant[idx].to_numpy(dtype="datetime64[ns]")
+        lo = np.where(np.isnat(g), filing[idx].to_numpy(dtype="datetime64[ns]"), g)  # trade secrets: no grant
+        days = (((end.to_datetime64() - lo) / _DAY) * rng.uniform(0.3, 1.0, len(idx))).astype(int)
         status[idx] = name
         status_date.iloc[idx] = lo + days * _DAY
     status[infdis] = "infringement_dispute"
@@ -424,7 +455,9 @@ def _transactions(
         for d in dates:
             if open_pledge is not None and rng.random() < 0.5:
                 pledge = rows[open_pledge]
-                rows.append((i, d, "release", pledge[3], pledge[4], 0.0, 0.0, "non_exclusive", jur[i], pd.NaT, open_pledge))
+                rows.append(
+                    (i, d, "release", pledge[3], pledge[4], 0.0, 0.0, "non_exclusive", jur[i], pd.NaT, open_pledge)
+                )
                 open_pledge = None
                 continue
             kind = kinds[rng.choice(4, p=kind_p)]
@@ -465,7 +498,19 @@ def _transactions(
                 term_end = d + np.timedelta64(int(365 * rng.integers(1, 4)), "D")
                 rows.append((i, d, kind, owner, bank, amount, 0.0, "non_exclusive", jur[i], term_end, None))
                 open_pledge = len(rows) - 1
-    cols = ["_asset", "date", "kind", "seller", "buyer", "amount", "royalty_rate", "exclusivity", "territory", "term_end", "_ref"]
+    cols = [
+        "_asset",
+        "date",
+        "kind",
+        "seller",
+        "buyer",
+        "amount",
+        "royalty_rate",
+        "exclusivity",
+        "territory",
+        "term_end",
+        "_ref",
+    ]
     tx = pd.DataFrame(rows, columns=cols)
     # Standardise the licences' latent scores so that the pooled rates follow Parr exactly.
     lic = (tx["kind"] == "licence").to_numpy()
@@ -486,13 +531,28 @@ def _transactions(
     tx["term_end"] = pd.to_datetime(tx["term_end"]).astype("datetime64[ns]")
     tx["doc_hash"] = ""
     tx["void"] = False
-    order = ["record_id", "asset_id", "kind", "seller", "buyer", "date", "currency", "amount", "royalty_rate",
-             "exclusivity", "territory", "term_end", "ref", "doc_hash", "void"]
+    order = [
+        "record_id",
+        "asset_id",
+        "kind",
+        "seller",
+        "buyer",
+        "date",
+        "currency",
+        "amount",
+        "royalty_rate",
+        "exclusivity",
+        "territory",
+        "term_end",
+        "ref",
+        "doc_hash",
+        "void",
+    ]
     return tx[order]
 
 
 def _minor(amount: float, currency: str) -> int:
-    return int(round(amount * 10 ** _MINOR_DIGITS.get(currency, 2)))
+    return round(amount * 10 ** _MINOR_DIGITS.get(currency, 2))
 
 
 def _ts(value: Any) -> int:
@@ -500,7 +560,9 @@ def _ts(value: Any) -> int:
 
 
 def _hash_bytes(text: str) -> bytes:
-    return bytes.fromhex(text[2:]) if isinstance(text, str) and text.startswith("0x") and len(text) == 66 else b"\0" * 32
+    return (
+        bytes.fromhex(text[2:]) if isinstance(text, str) and text.startswith("0x") and len(text) == 66 else b"\0" * 32
+    )
 
 
 def write_market(
@@ -531,25 +593,33 @@ def write_market(
         ``status_changes``, ``first_tx_record_id``, ``last_record_id``, ``record_ids`` (market
         record id -> chain record id offset as an int), ``blocks``.
     """
+
     def report(step: str, done: int, total: int) -> None:
         if progress is not None:
             progress(step, done, total)
 
-    assets, tx, cur = market.assets, market.transactions, market.currency
+    assets, tx = market.assets, market.transactions
     n_docs = 0
     if documents is not None:
-        for n_docs, (h, blob) in enumerate(market.documents.items(), start=1):
+        for h, blob in market.documents.items():
             if "0x" + documents.put(blob).hex() != h:
                 raise ValidationError(f"metadata document {h} does not hash to its key")
+            n_docs += 1
         report("documents", n_docs, len(market.documents))
     inputs = []
     for a in assets.itertuples(index=False):
         status = a.status if a.status not in _CHAIN_BLOCKED else ("active" if pd.notna(a.grant_date) else "pending")
         inputs.append(
             AssetInput(
-                jurisdiction=a.jurisdiction, kind=AssetKind[a.kind.upper()], registry_number=a.registry_number,
-                class_code=a.class_code, filing_date=_ts(a.filing_date), owner=a.applicant,
-                grant_date=_ts(a.grant_date), expiry_date=_ts(a.expiry_date), status=Status[status.upper()],
+                jurisdiction=a.jurisdiction,
+                kind=AssetKind[a.kind.upper()],
+                registry_number=a.registry_number,
+                class_code=a.class_code,
+                filing_date=_ts(a.filing_date),
+                owner=a.applicant,
+                grant_date=_ts(a.grant_date),
+                expiry_date=_ts(a.expiry_date),
+                status=Status[status.upper()],
                 metadata_hash=_hash_bytes(a.metadata_hash),
             )
         )
@@ -563,10 +633,18 @@ def write_market(
     offset = first_id - int(tx["record_id"].min()) if len(tx) else 0
     txs = [
         TxInput(
-            asset_id=bytes.fromhex(t.asset_id[2:]), kind=TxKind[t.kind.upper()], seller=t.seller, buyer=t.buyer,
-            date=_ts(t.date), currency=t.currency, amount=_minor(t.amount, t.currency),
-            royalty_bps=int(round(t.royalty_rate * 10_000)), exclusivity=Exclusivity[t.exclusivity.upper()],
-            territory=t.territory, term_end=_ts(t.term_end), ref=int(t.ref) + offset if t.ref else 0,
+            asset_id=bytes.fromhex(t.asset_id[2:]),
+            kind=TxKind[t.kind.upper()],
+            seller=t.seller,
+            buyer=t.buyer,
+            date=_ts(t.date),
+            currency=t.currency,
+            amount=_minor(t.amount, t.currency),
+            royalty_bps=round(t.royalty_rate * 10_000),
+            exclusivity=Exclusivity[t.exclusivity.upper()],
+            territory=t.territory,
+            term_end=_ts(t.term_end),
+            ref=int(t.ref) + offset if t.ref else 0,
             doc_hash=_hash_bytes(t.doc_hash),
         )
         for t in tx.itertuples(index=False)

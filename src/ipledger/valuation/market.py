@@ -45,9 +45,25 @@ from ipledger.valuation.comparables import (
 from ipledger.valuation.types import MethodResult
 
 FEATURES = (
-    "kind", "jurisdiction", "field", "subclass",
-    "claims", "citations", "family", "rem_years", "log_lf", "auction",
-    "own_z", "own_w", "own_age", "lic_z", "lic_w", "code_z", "code_w", "sub_z", "sub_w",
+    "kind",
+    "jurisdiction",
+    "field",
+    "subclass",
+    "claims",
+    "citations",
+    "family",
+    "rem_years",
+    "log_lf",
+    "auction",
+    "own_z",
+    "own_w",
+    "own_age",
+    "lic_z",
+    "lic_w",
+    "code_z",
+    "code_w",
+    "sub_z",
+    "sub_w",
 )
 CATEGORICAL = (0, 1, 2, 3)
 MIN_COMPARABLES = 5
@@ -133,7 +149,7 @@ class MarketModel(RegressorMixin, BaseEstimator):
         n = len(y)
         if n >= 20 and 0 < self.calibration_size < 1:
             perm = rng.permutation(n)
-            n_cal = max(int(round(n * self.calibration_size)), 10)
+            n_cal = max(round(n * self.calibration_size), 10)
             cal, fit = perm[:n_cal], perm[n_cal:]
         else:
             cal = fit = np.arange(n)
@@ -155,7 +171,11 @@ class MarketModel(RegressorMixin, BaseEstimator):
         self.n_iter_ = int(self.base_.n_iter_)
         self.knn_: KNeighborsRegressor | None = None
         if self.n_neighbors > 0 and self.residual_weight != 0:
-            fill = np.nanmedian(np.where(np.isfinite(X[fit]), X[fit], np.nan), axis=0) if len(fit) else np.zeros(X.shape[1])
+            fill = (
+                np.nanmedian(np.where(np.isfinite(X[fit]), X[fit], np.nan), axis=0)
+                if len(fit)
+                else np.zeros(X.shape[1])
+            )
             self.fill_ = np.nan_to_num(fill)
             Z = self._scaled(X[fit], reset=True)
             resid = y[fit] - self.base_.predict(X[fit])
@@ -206,7 +226,7 @@ class MarketModel(RegressorMixin, BaseEstimator):
         """Half-width of the conformal interval: the ceil((n+1)c)/n quantile of the scores."""
         check_is_fitted(self, "calibration_scores_")
         s = self.calibration_scores_
-        k = min(int(math.ceil((len(s) + 1) * coverage)), len(s)) - 1
+        k = min(math.ceil((len(s) + 1) * coverage), len(s)) - 1
         return float(s[max(k, 0)])
 
 
@@ -221,7 +241,12 @@ class _Decayed:
             ts, zs = t[order], z[order]
             t0 = float(ts[0])
             w = np.exp((ts - t0) / tau)
-            self.groups[key] = (ts, np.concatenate([[0.0], np.cumsum(w * zs)]), np.concatenate([[0.0], np.cumsum(w)]), t0)
+            self.groups[key] = (
+                ts,
+                np.concatenate([[0.0], np.cumsum(w * zs)]),
+                np.concatenate([[0.0], np.cumsum(w)]),
+                t0,
+            )
 
     def query(self, keys: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Decayed mean, decayed weight and age (years since the last observation) per query."""
@@ -269,12 +294,7 @@ class MarketContext:
         dates = np.asarray(dates, dtype="datetime64[ns]")
         t = years_since_2000(dates)
         kind = rows["kind"].astype(str).to_numpy()
-        expiry = rows["expiry_date"].to_numpy(dtype="datetime64[ns]")
-        filing = rows["filing_date"].to_numpy(dtype="datetime64[ns]")
-        unlimited = np.isnat(expiry) | np.isin(kind, ("trademark", "trade_secret"))
-        year_ns = 365.25 * 86400e9
-        rem = np.where(unlimited, np.inf, np.clip((expiry - dates).astype(np.int64) / year_ns, 0, None))
-        full = np.where(unlimited, np.inf, (expiry - filing).astype(np.int64) / year_ns)
+        rem, full = _lives(rows, dates)
         lf = np.clip(life_factor(rem, full), _LF_FLOOR, 1.0)
         levels = [class_levels(c) for c in rows["class_code"].astype(str)]
         sub = np.array([f"{k}|{lv[2]}" for k, lv in zip(kind, levels, strict=True)], dtype=object)
@@ -289,32 +309,48 @@ class MarketContext:
             m = self.vocab[name]
             return np.array([m.get(str(v), np.nan) for v in values], dtype=float)
 
-        X = np.column_stack([
-            cat("kind", kind),
-            cat("jurisdiction", rows["jurisdiction"].to_numpy()),
-            cat("field", rows["field"].to_numpy()),
-            cat("subclass", sub),
-            np.log1p(rows["claims"].to_numpy(dtype=float)),
-            np.log1p(rows["citations"].to_numpy(dtype=float)),
-            np.log(rows["family_size"].to_numpy(dtype=float)),
-            np.minimum(rem, 60.0),
-            np.log(lf),
-            np.zeros(n) if auction is None else auction.astype(float),
-            own_z, own_w, own_age, lic_z, lic_w, code_z, code_w, sub_z, sub_w,
-        ])
+        X = np.column_stack(
+            [
+                cat("kind", kind),
+                cat("jurisdiction", rows["jurisdiction"].to_numpy()),
+                cat("field", rows["field"].to_numpy()),
+                cat("subclass", sub),
+                np.log1p(rows["claims"].to_numpy(dtype=float)),
+                np.log1p(rows["citations"].to_numpy(dtype=float)),
+                np.log(rows["family_size"].to_numpy(dtype=float)),
+                np.minimum(rem, 60.0),
+                np.log(lf),
+                np.zeros(n) if auction is None else auction.astype(float),
+                own_z,
+                own_w,
+                own_age,
+                lic_z,
+                lic_w,
+                code_z,
+                code_w,
+                sub_z,
+                sub_w,
+            ]
+        )
         return X
 
     def multiplier(self, rows: pd.DataFrame, dates: np.ndarray) -> np.ndarray:
         """``I(date) * life factor``: turns a deflated value into major units at ``dates``."""
-        X_lf = self.features_lf(rows, dates)
-        return index_at(self.index, dates) * X_lf
+        rem, full = _lives(rows, np.asarray(dates, dtype="datetime64[ns]"))
+        return np.asarray(index_at(self.index, dates) * life_factor(rem, full))
 
-    def features_lf(self, rows: pd.DataFrame, dates: np.ndarray) -> np.ndarray:
-        out = np.empty(len(rows))
-        for i, (_, r) in enumerate(rows.iterrows()):
-            rem, full = _subject_life(r, pd.Timestamp(dates[i]))
-            out[i] = life_factor(rem, full)
-        return np.clip(out, 0.0, 1.0)
+
+def _lives(rows: pd.DataFrame, dates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Remaining and full life in years (inf when unlimited) of asset rows at ``dates``."""
+    kind = rows["kind"].astype(str).to_numpy()
+    expiry = rows["expiry_date"].to_numpy(dtype="datetime64[ns]")
+    filing = rows["filing_date"].to_numpy(dtype="datetime64[ns]")
+    unlimited = np.isnat(expiry) | np.isin(kind, ("trademark", "trade_secret"))
+    year_ns = 365.25 * 86400e9
+    with np.errstate(invalid="ignore"):
+        rem = np.where(unlimited, np.inf, np.clip((expiry - dates).astype(np.int64) / year_ns, 0, None))
+        full = np.where(unlimited, np.inf, (expiry - filing).astype(np.int64) / year_ns)
+    return rem, full
 
 
 def _vocab(values: pd.Series) -> dict[str, int]:
@@ -342,7 +378,9 @@ def build_context(
     trades = prepare_trades(assets, transactions)
     known = trades[trades["date"] < cutoff]
     if int((known["tx_kind"].isin(SALE_KINDS) & (known["amount"] > 0)).sum()) < MIN_SALES:
-        raise ValuationError(f"fewer than {MIN_SALES} sales before {cutoff.date()}: the market approach needs more data")
+        raise ValuationError(
+            f"fewer than {MIN_SALES} sales before {cutoff.date()}: the market approach needs more data"
+        )
     index = estimate_price_index(known)
     date = trades["date"].to_numpy(dtype="datetime64[ns]")
     lf = np.clip(trades["lf"].to_numpy(), _LF_FLOOR, None)
@@ -357,7 +395,10 @@ def build_context(
     z = trades["z"].to_numpy()
     aid = trades["asset_id"].to_numpy(dtype=object)
     sub_all = pd.Series(
-        [f"{k}|{class_levels(c)[2]}" for k, c in zip(assets["kind"].astype(str), assets["class_code"].astype(str), strict=True)]
+        [
+            f"{k}|{class_levels(c)[2]}"
+            for k, c in zip(assets["kind"].astype(str), assets["class_code"].astype(str), strict=True)
+        ]
     )
     vocab = {
         "kind": _vocab(assets["kind"]),
@@ -546,12 +587,14 @@ def value_many(
     z_hat = ctx.model.predict(ctx.features(rows, dates))
     half = ctx.model.conformal_width(coverage)
     mult = ctx.multiplier(rows, dates)
-    n_data = np.array([len(ctx.comps.select(r, as_of)) for _, r in rows.iterrows()], dtype=int)
-    return pd.DataFrame({
-        "asset_id": ids,
-        "value": np.exp(z_hat) * mult,
-        "low": np.exp(z_hat - half) * mult,
-        "high": np.exp(z_hat + half) * mult,
-        "n_data": n_data,
-        "sufficient": n_data >= MIN_COMPARABLES,
-    })
+    n_data = np.array([ctx.comps.count(r, as_of) for r in rows[["kind", "class_code"]].to_dict("records")], dtype=int)
+    return pd.DataFrame(
+        {
+            "asset_id": ids,
+            "value": np.exp(z_hat) * mult,
+            "low": np.exp(z_hat - half) * mult,
+            "high": np.exp(z_hat + half) * mult,
+            "n_data": n_data,
+            "sufficient": n_data >= MIN_COMPARABLES,
+        }
+    )

@@ -134,7 +134,7 @@ def _pct(x: float) -> str:
 
 def _cell(x: Any) -> str:
     if isinstance(x, float):
-        return f"{x:,.6g}"
+        return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
     if isinstance(x, dict | list):
         return json.dumps(x, ensure_ascii=False, sort_keys=True, default=str)
     return "" if x is None else str(x)

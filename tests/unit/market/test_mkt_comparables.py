@@ -23,7 +23,9 @@ from ipledger.valuation.generator import Market
 
 def test_class_proximity_follows_the_ipc_hierarchy() -> None:
     s = "A61K31/40"
-    ranks = [class_proximity(s, c) for c in ("A61K31/40", "A61K31/00", "A61K9/00", "A61P35/00", "A23L33/00", "H04W72/04")]
+    ranks = [
+        class_proximity(s, c) for c in ("A61K31/40", "A61K31/00", "A61K9/00", "A61P35/00", "A23L33/00", "H04W72/04")
+    ]
     assert ranks == sorted(ranks, reverse=True) and len(set(ranks)) == 6
     assert class_proximity("35", "35") == 1.0 > class_proximity("35", "36") > class_proximity("35", "9")
     assert class_proximity("14-03", "14-01") > class_proximity("14-03", "12-08")
@@ -33,28 +35,34 @@ def test_class_proximity_follows_the_ipc_hierarchy() -> None:
 def _frames() -> tuple[pd.DataFrame, pd.DataFrame]:
     codes = ["A61K31/40", "A61K31/00", "A61K9/00", "A61P35/00", "A23L33/00", "H04W72/04"] * 3
     n = len(codes)
-    assets = pd.DataFrame({
-        "asset_id": [f"0x{i:064x}" for i in range(n + 1)],
-        "kind": "invention",
-        "jurisdiction": "CN",
-        "class_code": ["A61K31/40", *codes],
-        "field": "pharmaceuticals",
-        "claims": 10.0, "citations": 3.0, "family_size": 2.0,
-        "filing_date": pd.Timestamp("2016-01-01"),
-        "expiry_date": pd.Timestamp("2036-01-01"),
-    })
-    tx = pd.DataFrame({
-        "record_id": np.arange(n) + 100,
-        "asset_id": assets["asset_id"].iloc[1:].to_numpy(),
-        "kind": "assignment",
-        "date": pd.Timestamp("2020-06-01"),
-        "amount": 1e6,
-        "royalty_rate": 0.0,
-        "exclusivity": "non_exclusive",
-        "territory": "CN",
-        "term_end": pd.NaT,
-        "void": False,
-    })
+    assets = pd.DataFrame(
+        {
+            "asset_id": [f"0x{i:064x}" for i in range(n + 1)],
+            "kind": "invention",
+            "jurisdiction": "CN",
+            "class_code": ["A61K31/40", *codes],
+            "field": "pharmaceuticals",
+            "claims": 10.0,
+            "citations": 3.0,
+            "family_size": 2.0,
+            "filing_date": pd.Timestamp("2016-01-01"),
+            "expiry_date": pd.Timestamp("2036-01-01"),
+        }
+    )
+    tx = pd.DataFrame(
+        {
+            "record_id": np.arange(n) + 100,
+            "asset_id": assets["asset_id"].iloc[1:].to_numpy(),
+            "kind": "assignment",
+            "date": pd.Timestamp("2020-06-01"),
+            "amount": 1e6,
+            "royalty_rate": 0.0,
+            "exclusivity": "non_exclusive",
+            "territory": "CN",
+            "term_end": pd.NaT,
+            "void": False,
+        }
+    )
     return assets, tx
 
 
@@ -105,7 +113,9 @@ def test_licence_and_royalty_conversions_invert() -> None:
     assert math.isnan(licence_to_value(0.0, "sole", term, rem, royalty_rate=0.05))
     revenue = 1e6
     rate = sale_to_royalty(value, rem, revenue)
-    assert licence_to_value(0.0, "exclusive", rem, rem, royalty_rate=rate, revenue=revenue) == pytest.approx(value / 0.8)
+    assert licence_to_value(0.0, "exclusive", rem, rem, royalty_rate=rate, revenue=revenue) == pytest.approx(
+        value / 0.8
+    )
 
 
 def test_price_index_tracks_the_true_index(market: Market) -> None:

@@ -10,24 +10,26 @@ import pytest
 from ipledger.errors import ValidationError
 from ipledger.valuation.cuad import LICENCE_COLUMNS, extract_rates, parse_cuad, rate_summary
 
-SAMPLE = pd.DataFrame({
-    "Filename": ["a.pdf", "b.pdf", "c.pdf", "d.pdf", "e.pdf"],
-    "Document Name-Answer": ["LICENSE AGREEMENT"] * 5,
-    "Parties-Answer": ['Acme Inc. ("Licensor"); Beta LLC ("Licensee")', "X; Y", "X; Y", "X; Y", "X; Y"],
-    "Agreement Date-Answer": ["1/15/2010", "2/1/2011", "", "3/3/2012", "4/4/2013"],
-    "Effective Date-Answer": ["2/1/2010", "", "", "", ""],
-    "Expiration Date-Answer": ["2/1/2015", "", "", "", ""],
-    "Renewal Term-Answer": ["successive 1 year", "", "", "", ""],
-    "Exclusivity-Answer": ["Yes", "No", "No", "No", "No"],
-    "Revenue/Profit Sharing": [
-        "['Licensee shall pay Licensor a royalty of five percent (5%) of Net Sales of Licensed Products.']",
-        "['Licensee shall pay a royalty of [* * *] of Net Sales.']",
-        "",
-        "['Each party shall receive 50% of advertising revenue.']",
-        "['Licensee shall pay royalties of $2.00 per unit sold.']",
-    ],
-    "Revenue/Profit Sharing-Answer": ["Yes", "Yes", "No", "Yes", "Yes"],
-})
+SAMPLE = pd.DataFrame(
+    {
+        "Filename": ["a.pdf", "b.pdf", "c.pdf", "d.pdf", "e.pdf"],
+        "Document Name-Answer": ["LICENSE AGREEMENT"] * 5,
+        "Parties-Answer": ['Acme Inc. ("Licensor"); Beta LLC ("Licensee")', "X; Y", "X; Y", "X; Y", "X; Y"],
+        "Agreement Date-Answer": ["1/15/2010", "2/1/2011", "", "3/3/2012", "4/4/2013"],
+        "Effective Date-Answer": ["2/1/2010", "", "", "", ""],
+        "Expiration Date-Answer": ["2/1/2015", "", "", "", ""],
+        "Renewal Term-Answer": ["successive 1 year", "", "", "", ""],
+        "Exclusivity-Answer": ["Yes", "No", "No", "No", "No"],
+        "Revenue/Profit Sharing": [
+            "['Licensee shall pay Licensor a royalty of five percent (5%) of Net Sales of Licensed Products.']",
+            "['Licensee shall pay a royalty of [* * *] of Net Sales.']",
+            "",
+            "['Each party shall receive 50% of advertising revenue.']",
+            "['Licensee shall pay royalties of $2.00 per unit sold.']",
+        ],
+        "Revenue/Profit Sharing-Answer": ["Yes", "Yes", "No", "Yes", "Yes"],
+    }
+)
 
 
 def test_inline_sample(tmp_path: Path) -> None:

@@ -87,7 +87,9 @@ def test_dates_are_consistent_and_past(market: Market) -> None:
     assert (blocked["date"] <= blocked["status_date"]).all()
     lic = tx[tx["term_end"].notna()]
     assert (lic["term_end"] >= lic["date"]).all()
-    assert (tx.loc[tx["kind"] != "release", "amount"].gt(0) | tx["royalty_rate"].gt(0)).loc[tx["kind"] != "release"].all()
+    assert (
+        (tx.loc[tx["kind"] != "release", "amount"].gt(0) | tx["royalty_rate"].gt(0)).loc[tx["kind"] != "release"].all()
+    )
     assert {"lapsed", "expired", "infringement_dispute"} <= set(a["status"])
 
 

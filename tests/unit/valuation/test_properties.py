@@ -16,7 +16,7 @@ disc = st.floats(min_value=0.0, max_value=0.5)
 years = st.floats(min_value=0.0, max_value=50.0)
 life = st.floats(min_value=0.1, max_value=50.0)
 period = st.integers(min_value=1, max_value=40)
-fast = settings(max_examples=150, deadline=None)
+fast = settings(max_examples=100, deadline=None)
 
 
 @fast

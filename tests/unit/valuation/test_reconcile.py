@@ -99,7 +99,7 @@ value = st.floats(min_value=1.0, max_value=1e9)
 spread = st.floats(min_value=0.0, max_value=0.9)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(value, spread, spread), min_size=1, max_size=3))
 def test_reconciled_value_within_methods_and_range_ordered(specs: list[tuple[float, float, float]]) -> None:
     results = [

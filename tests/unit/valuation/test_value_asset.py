@@ -149,6 +149,17 @@ def test_bad_calls(no_market: None) -> None:
         value_asset(ledger, SUBJECT, as_of=AS_OF, inputs={**INPUTS, "royalty_rate": 3.0}, methods=("income",))
 
 
+def test_licence_cache_follows_ledger_and_state(no_market: None) -> None:
+    first = value_asset(sample_ledger(), SUBJECT, as_of=AS_OF, inputs=INPUTS, methods=("income",))
+    assets, tx = sample_frames()
+    tx.loc[tx["kind"] == "licence", "royalty_rate"] *= 2  # same state id, other ledger object
+    other = value_asset(FakeLedger(assets, tx), SUBJECT, as_of=AS_OF, inputs=INPUTS, methods=("income",))
+    assert other.inputs["royalty_rate"]["p50"] == pytest.approx(2 * first.inputs["royalty_rate"]["p50"])
+    ledger = FakeLedger(assets, tx, state=(1, "0x01"))
+    again = value_asset(ledger, SUBJECT, as_of=AS_OF, inputs=INPUTS, methods=("income",))
+    assert again.value == pytest.approx(other.value)
+
+
 def test_market_errors_become_insufficient(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*args: Any) -> MethodResult:
         raise ValuationError("too few comparable sales")

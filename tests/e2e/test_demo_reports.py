@@ -1,0 +1,83 @@
+"""The main job as a user runs it, and its HTML reports as a browser shows them."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import CLI
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _chromium(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    if CHROMIUM is None:
+        if os.environ.get("IPLEDGER_REQUIRE_CHROMIUM"):
+            pytest.fail("chromium is required here but not installed")
+        pytest.skip("chromium not installed")
+    profile = tmp / f"chromium-{len(list(tmp.glob('chromium-*')))}"
+    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object]]:
+    folder = tmp_path_factory.mktemp("demo")
+    cli = CLI(folder)
+    proc = cli("demo", "--assets", "200", "--transactions", "2000", "--json")
+    return folder, json.loads(proc.stdout)
+
+
+def test_demo_runs_end_to_end(demo: tuple[Path, dict[str, object]]) -> None:
+    folder, out = demo
+    assert out["audit_passed"] is True
+    figures = out["figures"]
+    assert isinstance(figures, dict)
+    assert figures["assets"] == 200 and figures["transactions"] > 1500
+    assert 0 < figures["low"] <= figures["value"] <= figures["high"]
+    assert figures["gross_premium"] >= figures["net_premium"] > 0
+    reports = out["reports"]
+    assert isinstance(reports, dict)
+    for name in ("valuation", "quote", "audit"):
+        assert (folder / str(reports[name])).is_file()
+    # A second run reuses the market on chain and still passes.
+    again = json.loads(CLI(folder)("demo", "--assets", "200", "--transactions", "2000", "--json").stdout)
+    assert again["audit_passed"] is True and again["figures"]["assets"] == 200
+
+
+@pytest.mark.parametrize(
+    ("report", "must_show"),
+    [
+        ("valuation", ["IP valuation report", "Report hash", "Market comparables"]),
+        ("quote", ["Sum insured", "Gross premium", "Net premium"]),
+        ("audit", ["provenance audit", "PASSED", "accumulators"]),
+    ],
+)
+def test_reports_render_in_headless_chromium(demo: tuple[Path, dict[str, object]], report: str, must_show: list[str]) -> None:
+    folder, out = demo
+    reports = out["reports"]
+    assert isinstance(reports, dict)
+    page = (folder / str(reports[report])).resolve()
+    dom = _chromium(folder, "--dump-dom", page.as_uri()).stdout
+    for text in must_show:
+        assert text in dom, f"{report} report does not show {text!r}"
+    if report != "audit":
+        assert dom.count("data:image/png;base64,") >= 1, f"{report} report has no chart"
+    figures = out["figures"]
+    assert isinstance(figures, dict)
+    if report == "valuation":
+        assert f"{round(float(figures['value'])):,}" in dom  # the headline value, as shown to the user
+    shot = folder / f"{report}.png"
+    _chromium(folder, "--window-size=1200,1600", f"--screenshot={shot}", page.as_uri())
+    assert shot.is_file()
+    import matplotlib.image as mpimg
+
+    pixels = mpimg.imread(shot)
+    assert pixels.shape[0] >= 1000 and pixels.std() > 0.05  # a real page, not a blank one
