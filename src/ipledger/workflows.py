@@ -77,15 +77,16 @@ def anchor_valuation(ledger: Any, valuation: Any) -> WriteResult:
 
 def anchor_quote(ledger: Any, quote: Any, asset_id: str, state_block: int) -> WriteResult:
     """Store the quote and anchor its hash with sum insured, gross and net premium (insurer role)."""
-    body = json.loads(quote.to_json())
-    body.pop("report_hash", None)
-    digest = ledger.documents.put(report_document(body))
+    digest = ledger.documents.put(quote.canonical_bytes())
+    if "0x" + digest.hex() != quote.report_hash:
+        raise ValuationError("the stored quote does not hash to the quote's report hash")
     si, gross, net = quote.anchor_figures()
     cur = quote.currency
-    now = int(dt.datetime.now(dt.UTC).timestamp())
+    # The anchor's date must not be ahead of the chain's clock.
+    as_of = min(int(dt.datetime.now(dt.UTC).timestamp()), ledger.backend.block(ledger.backend.head()).timestamp)
     return ledger.client.anchor(
         AnchorInput(
-            bytes.fromhex(ledger.resolve_asset(asset_id)[2:]), AnchorKind.QUOTE, digest, state_block, now, cur,
+            bytes.fromhex(ledger.resolve_asset(asset_id)[2:]), AnchorKind.QUOTE, digest, state_block, as_of, cur,
             to_minor(si, cur), to_minor(gross, cur), to_minor(net, cur),
         )
     )

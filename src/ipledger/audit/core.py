@@ -187,21 +187,28 @@ class Auditor:
             asset_id=self.asset_id,
         )
         # The one pass over the chain: every log of both contracts, deployment to head.
+        t = time.perf_counter()
         self.logs: list[RawLog] = (
             self.backend.get_logs(self.start_block, head, [self.ledger_address, self.registry_address])
             if head >= self.start_block
             else []
         )
-        self.rows = {t: self._read(t) for t in ROW_TABLES}
+        report.fetch_seconds = time.perf_counter() - t
+        t = time.perf_counter()
+        self.rows = {table: self._read(table) for table in ROW_TABLES}
+        report.read_seconds = time.perf_counter() - t
 
-        report.checks.append(self.check_rows())
-        report.checks.append(self.check_accumulators())
-        report.checks.append(self.check_roles())
-        report.checks.append(self.check_links())
+        checks: list[Callable[[], Check]] = [self.check_rows, self.check_accumulators, self.check_roles,
+                                             self.check_links]
         if self.check_documents:
-            report.checks.append(self.check_docs())
+            checks.append(self.check_docs)
         if self.reports:
-            report.checks.append(self.check_reports())
+            checks.append(self.check_reports)
+        for fn in checks:
+            t = time.perf_counter()
+            check = fn()
+            check.seconds = time.perf_counter() - t
+            report.checks.append(check)
         if self.asset_id:
             report.timeline = self.timeline()
         report.seconds = time.perf_counter() - started

@@ -55,6 +55,7 @@ class Check:
         findings: findings kept in full (at most ``MAX_FINDINGS`` per severity).
         omitted: findings counted but not kept, by severity.
         skipped: why the check could not run (it then passes with a note).
+        seconds: how long the check took.
     """
 
     name: str
@@ -63,6 +64,7 @@ class Check:
     findings: list[Finding] = field(default_factory=list)
     omitted: dict[str, int] = field(default_factory=dict)
     skipped: str | None = None
+    seconds: float = 0.0
     _by_severity: dict[str, int] = field(default_factory=dict, repr=False)
 
     def add(self, severity: Severity, message: str, code: str = "", **location: Any) -> None:
@@ -103,6 +105,7 @@ class Check:
             "title": self.title,
             "passed": self.passed,
             "skipped": self.skipped,
+            "seconds": round(self.seconds, 3),
             "counts": dict(self.counts),
             "failures": self.failures,
             "warnings": self.warnings,
@@ -124,7 +127,8 @@ class AuditReport:
         at_block: the block the auditor named, if any.
         asset_id: the asset the audit was restricted to, if any.
         timeline: for an asset audit, the asset's records in chain order (for the chart).
-        seconds: how long the audit took.
+        seconds: how long the audit took (``fetch_seconds`` of it reading the chain's logs,
+            ``read_seconds`` reading the store; each check has its own ``seconds``).
     """
 
     checks: list[Check] = field(default_factory=list)
@@ -137,6 +141,8 @@ class AuditReport:
     asset_id: str | None = None
     timeline: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    fetch_seconds: float = 0.0
+    read_seconds: float = 0.0
     created: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
 
     @property
@@ -167,6 +173,8 @@ class AuditReport:
             "at_block": self.at_block,
             "asset_id": self.asset_id,
             "seconds": round(self.seconds, 3),
+            "fetch_seconds": round(self.fetch_seconds, 3),
+            "read_seconds": round(self.read_seconds, 3),
             "checks": [c.to_dict() for c in self.checks],
             "timeline": self.timeline,
         }

@@ -100,6 +100,10 @@ class Quote:
         }
         return _canon(d)
 
+    def canonical_bytes(self) -> bytes:
+        """The bytes whose SHA-256 is ``report_hash``."""
+        return canonical_bytes(self._body())
+
     def to_json(self, *, indent: int | None = 2) -> str:
         """The quote as JSON (keys sorted)."""
         return json.dumps(self.to_dict(), indent=indent, sort_keys=True, ensure_ascii=False)
@@ -131,10 +135,15 @@ def _canon(x: Any) -> Any:
     return x
 
 
+def canonical_bytes(body: dict[str, Any]) -> bytes:
+    """The canonical JSON (sorted keys, no spaces, UTF-8) of a quote body: what is hashed,
+    stored in the document store and anchored."""
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
 def report_hash(body: dict[str, Any]) -> str:
-    """SHA-256 of the canonical JSON (sorted keys, no spaces, UTF-8) of a quote body."""
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """``0x`` + hex SHA-256 of the canonical JSON of a quote body (the valuation's convention)."""
+    return "0x" + hashlib.sha256(canonical_bytes(body)).hexdigest()
 
 
 def _profile(p: RiskProfile | dict[str, Any] | None) -> RiskProfile:

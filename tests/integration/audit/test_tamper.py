@@ -6,11 +6,15 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from ipledger.audit import AuditReport, Severity, audit
-from ipledger.chain import LedgerClient, deploy
+import pytest
+
+from ipledger.audit import AuditReport, LedgerAt, Severity, audit, store_report
+from ipledger.audit.recompute import given_inputs
+from ipledger.chain import AnchorInput, AnchorKind, LedgerClient, deploy, to_timestamp
 from ipledger.chain.backend import RawLog
 from ipledger.chain.embedded import EmbeddedBackend
 from ipledger.ledger import Indexer, Store
+from ipledger.money import to_minor
 from tests.integration.audit.conftest import Audited, hexa
 
 
@@ -270,3 +274,40 @@ def test_asset_audit_and_html(ledger: Audited, tmp_path: object) -> None:
     assert report.check("rows").counts["transactions_rows"] == 8  # only this asset's records
     by_number = ledger.run(asset_id="ZL201910054321.0")
     assert by_number.passed and by_number.asset_id == hexa(b.other_asset)
+
+
+def test_valuation_engine_reports_reproduce(ledger: Audited) -> None:
+    """A report made by the real valuation engine, stored and anchored, is recomputed by the
+    default recompute function (``ipledger.valuation.value_asset`` at the report's state block)."""
+    valuation = pytest.importorskip("ipledger.valuation")
+    canonical = pytest.importorskip("ipledger.valuation._canonical")
+    env, b = ledger.env, ledger.built
+    snap = env.backend.snapshot()
+    try:
+        cp = ledger.store.checkpoint()
+        assert cp is not None
+        view = LedgerAt(ledger.store, ledger.documents, cp[0])
+        v = valuation.value_asset(view, hexa(b.other_asset), as_of="2024-06-30",
+                                  inputs={"revenue": 1_000_000.0, "rd_cost": 500_000.0})
+        stored = store_report(ledger.documents, canonical.canonical_json(v.hash_payload()))
+        assert stored == v.report_hash
+        value, low, high = (to_minor(x, "CNY") for x in (v.value, v.low, v.high))
+        env.client.anchor(AnchorInput(b.other_asset, AnchorKind.VALUATION, bytes.fromhex(stored[2:]), cp[0],
+                                      to_timestamp("2024-06-30"), "CNY", value, min(low, value), max(high, value)))
+        Indexer(env.backend, ledger.store, env.client.ledger_address, env.client.registry_address,
+                start_block=b.start_block).sync()
+        report = ledger.run(asset_id=hexa(b.other_asset), recompute={})  # the shipped recompute functions
+    finally:
+        env.backend.revert(snap)
+    reports = report.check("reports")
+    assert reports.counts["reproduced"] == 1, reports.findings
+    assert report.passed
+
+
+def test_inputs_recovered_from_a_valuation_report() -> None:
+    report = {
+        "inputs": {"revenue": 5.0, "revenues": [5.0, 5.0], "tax_rate": 0.25, "methods": ["income"], "min_methods": 1,
+                   "royalty_rate": {"p10": 0.03, "p50": 0.04, "p90": 0.05, "source": "inputs"}, "note": "x"},
+        "assumptions": {"tax_rate": "default"},
+    }
+    assert given_inputs(report) == {"revenue": 5.0, "royalty_rate": 0.04, "note": "x"}

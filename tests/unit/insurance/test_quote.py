@@ -85,7 +85,7 @@ def test_report_hash_is_deterministic_and_sensitive() -> None:
     a = quote(2e6, "champion_patent_guard", RiskProfile(firm_type="champion"))
     b = quote(2e6, "champion_patent_guard", RiskProfile(firm_type="champion"))
     c = quote(2.1e6, "champion_patent_guard", RiskProfile(firm_type="champion"))
-    assert a.report_hash == b.report_hash and len(a.report_hash) == 64
+    assert a.report_hash == b.report_hash and len(a.report_hash) == 66 and a.report_hash.startswith("0x")
     assert a.report_hash != c.report_hash
     d = json.loads(a.to_json())
     assert d["report_hash"] == a.report_hash
