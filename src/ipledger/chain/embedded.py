@@ -30,6 +30,7 @@ from eth_tester.backends.pyevm.main import (
 from eth_utils import keccak, to_canonical_address
 from eth_utils.toolz import assoc
 
+from ipledger.chain._rawlogs import block_raw, receipt_logs
 from ipledger.chain._sqlitedb import SQLiteDB
 from ipledger.chain.backend import BlockInfo, CallReverted, ChainBackend, RawLog, Receipt
 from ipledger.errors import ChainError
@@ -230,28 +231,14 @@ class EmbeddedBackend(ChainBackend):
         if not any(a in bloom for a in addresses):
             return []
         wanted = set(addresses)
-        wanted_topics = {int.from_bytes(t, "big") for t in topics0} if topics0 else None
-        block = chain.get_block_by_header(header)
-        receipts = block.get_receipts(chain.chaindb)
+        wanted_topics = set(topics0) if topics0 else None
         out: list[RawLog] = []
         log_index = 0
-        for tx_index, (tx, receipt) in enumerate(zip(block.transactions, receipts, strict=True)):
-            for log in receipt.logs:
-                if log.address in wanted and (
-                    wanted_topics is None or (log.topics and log.topics[0] in wanted_topics)
-                ):
-                    out.append(
-                        RawLog(
-                            log.address,
-                            tuple(t.to_bytes(32, "big") for t in log.topics),
-                            log.data,
-                            number,
-                            header.hash,
-                            tx.hash,
-                            tx_index,
-                            log_index,
-                        )
-                    )
+        raw = block_raw(chain.chaindb.db, header.transaction_root, header.receipt_root)
+        for tx_index, (tx_hash, receipt) in enumerate(raw):
+            for address, topics, data in receipt_logs(receipt):
+                if address in wanted and (wanted_topics is None or (topics and topics[0] in wanted_topics)):
+                    out.append(RawLog(address, topics, data, number, header.hash, tx_hash, tx_index, log_index))
                 log_index += 1
         return out
 

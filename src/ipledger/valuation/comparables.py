@@ -340,7 +340,7 @@ class ComparableIndex:
         for lvl in range(5):  # least to most specific: a deeper match overrides
             code = self._codes[lvl].get(levels[lvl], -2)
             prox = np.where(self._levels[rows, lvl] == code, LEVEL_PROXIMITY[lvl], prox)
-        rem_s, full_s = _subject_life(subject, as_of)
+        rem_s, full_s = asset_life(subject, as_of)
         t_now = float(years_since_2000([cut])[0])
         penalty = (
             3.0 * (1.0 - prox)
@@ -385,8 +385,11 @@ class ComparableIndex:
         return min(k, len(self._candidates(str(subject["kind"]), level1, cut, min_candidates)))
 
 
-def _subject_life(subject: pd.Series | dict[str, Any], as_of: pd.Timestamp) -> tuple[float, float]:
-    """Remaining and full life in years of an asset at ``as_of`` (inf when unlimited)."""
+def asset_life(subject: pd.Series | dict[str, Any], as_of: pd.Timestamp) -> tuple[float, float]:
+    """Remaining and full life in years of an asset row at ``as_of`` (inf when unlimited).
+
+    Trademarks (renewable) and trade secrets are unlimited, as is any asset without an expiry.
+    """
     expiry = subject.get("expiry_date")
     if subject["kind"] in ("trademark", "trade_secret") or expiry is None or pd.isna(expiry):
         return math.inf, math.inf

@@ -589,9 +589,10 @@ def write_market(
         progress: optional ``callable(step_name, done, total)``.
 
     Returns:
-        Counts and record-id ranges: ``documents``, ``assets``, ``transactions``,
-        ``status_changes``, ``first_tx_record_id``, ``last_record_id``, ``record_ids`` (market
-        record id -> chain record id offset as an int), ``blocks``.
+        ``documents``, ``assets``, ``transactions`` and ``status_changes`` written;
+        ``first_tx_record_id`` (chain id of the first transaction record); ``record_id_offset``
+        (chain record id = market ``record_id`` + offset); ``last_record_id``; ``blocks``
+        (first and last block written).
     """
 
     def report(step: str, done: int, total: int) -> None:

@@ -33,7 +33,7 @@ from ipledger.errors import ValuationError
 from ipledger.valuation.comparables import (
     SALE_KINDS,
     ComparableIndex,
-    _subject_life,
+    asset_life,
     class_levels,
     estimate_price_index,
     index_at,
@@ -66,11 +66,20 @@ FEATURES = (
     "sub_w",
 )
 CATEGORICAL = (0, 1, 2, 3)
+MONDRIAN = (FEATURES.index("own_z"), FEATURES.index("code_z"))
 MIN_COMPARABLES = 5
 MIN_SALES = 30
 _TAU_YEARS = 3.0
 _LF_FLOOR = 0.05
 _MAX_CATEGORIES = 250
+_MIN_GROUP = 50
+
+
+def _conformal_quantile(scores: np.ndarray, coverage: float) -> float:
+    k = min(math.ceil((len(scores) + 1) * coverage), len(scores)) - 1
+    return float(scores[max(k, 0)])
+
+
 _THREADS: list[ThreadpoolController] = []
 
 
@@ -99,6 +108,10 @@ class MarketModel(RegressorMixin, BaseEstimator):
         calibration_size: fraction held out for conformal calibration (needs >= 20 samples,
             otherwise the training residuals are used and intervals are optimistic).
         categorical_features: column indices treated as categorical codes (non-negative ints).
+        mondrian_features: column indices whose missingness pattern splits the calibration
+            scores into groups (Mondrian conformal prediction): coverage then holds within each
+            group, so a test set with another mix of groups (e.g. more assets with an earlier
+            sale) keeps its nominal coverage.
         n_threads: OpenMP threads for boosting and neighbours (None: the library default). 1 is
             the default because on shared or small machines thread contention made fitting
             several times slower.
@@ -108,6 +121,7 @@ class MarketModel(RegressorMixin, BaseEstimator):
         base_: the fitted HistGradientBoostingRegressor.
         knn_: the residual smoother (None when off).
         calibration_scores_: sorted absolute residuals on the calibration fold.
+        group_scores_: the same per Mondrian group (groups with at least 50 rows).
         n_iter_: boosting iterations run.
     """
 
@@ -122,6 +136,7 @@ class MarketModel(RegressorMixin, BaseEstimator):
         residual_weight: float = 0.3,
         calibration_size: float = 0.2,
         categorical_features: tuple[int, ...] | None = None,
+        mondrian_features: tuple[int, ...] | None = None,
         n_threads: int | None = 1,
         random_state: int | None = None,
     ) -> None:
@@ -134,6 +149,7 @@ class MarketModel(RegressorMixin, BaseEstimator):
         self.residual_weight = residual_weight
         self.calibration_size = calibration_size
         self.categorical_features = categorical_features
+        self.mondrian_features = mondrian_features
         self.n_threads = n_threads
         self.random_state = random_state
 
@@ -180,7 +196,14 @@ class MarketModel(RegressorMixin, BaseEstimator):
             Z = self._scaled(X[fit], reset=True)
             resid = y[fit] - self.base_.predict(X[fit])
             self.knn_ = KNeighborsRegressor(n_neighbors=min(self.n_neighbors, len(fit))).fit(Z, resid)
-        self.calibration_scores_ = np.sort(np.abs(y[cal] - self._predict(X[cal])))
+        scores = np.abs(y[cal] - self._predict(X[cal]))
+        self.calibration_scores_ = np.sort(scores)
+        self.group_scores_: dict[int, np.ndarray] = {}
+        if self.mondrian_features:
+            keys = self._groups(X[cal])
+            for key in np.unique(keys):
+                if (keys == key).sum() >= _MIN_GROUP:
+                    self.group_scores_[int(key)] = np.sort(scores[keys == key])
         return self
 
     def __sklearn_tags__(self) -> Any:
@@ -216,18 +239,37 @@ class MarketModel(RegressorMixin, BaseEstimator):
             X: features.
             coverage: nominal coverage in (0, 1).
         """
-        if not 0 < coverage < 1:
-            raise ValuationError(f"coverage must be in (0, 1), got {coverage}")
         pred = self.predict(X)
-        q = self.conformal_width(coverage)
+        q = self.conformal_width(coverage, X)
         return pred - q, pred + q
 
-    def conformal_width(self, coverage: float) -> float:
-        """Half-width of the conformal interval: the ceil((n+1)c)/n quantile of the scores."""
+    def conformal_width(self, coverage: float, X: Any = None) -> np.ndarray:
+        """Half-widths of the conformal intervals, one per row of ``X`` (one pooled width without X).
+
+        The width is the ceil((n+1)c)/n quantile of the calibration scores of the row's Mondrian
+        group (its missingness pattern over ``mondrian_features``), or of all scores when the
+        group had fewer than 50 calibration rows.
+        """
+        if not 0 < coverage < 1:
+            raise ValuationError(f"coverage must be in (0, 1), got {coverage}")
         check_is_fitted(self, "calibration_scores_")
-        s = self.calibration_scores_
-        k = min(math.ceil((len(s) + 1) * coverage), len(s)) - 1
-        return float(s[max(k, 0)])
+        pooled = _conformal_quantile(self.calibration_scores_, coverage)
+        if X is None:
+            return np.array([pooled])
+        X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan")
+        out = np.full(X.shape[0], pooled)
+        if self.group_scores_:
+            keys = self._groups(X)
+            for key, scores in self.group_scores_.items():
+                out[keys == key] = _conformal_quantile(scores, coverage)
+        return out
+
+    def _groups(self, X: np.ndarray) -> np.ndarray:
+        cols = list(self.mondrian_features or ())
+        if not cols:
+            return np.zeros(X.shape[0], dtype=np.int64)
+        bits = np.isnan(X[:, cols]).astype(np.int64)
+        return np.asarray(bits @ (1 << np.arange(len(cols))), dtype=np.int64)
 
 
 class _Decayed:
@@ -423,7 +465,7 @@ def build_context(
     if not hasattr(ctx.model, "base_"):
         train = trades[sale & (trades["date"] < cutoff).to_numpy()]
         X, y = training_data(ctx, train)
-        ctx.model.set_params(categorical_features=CATEGORICAL).fit(X, y)
+        ctx.model.set_params(categorical_features=CATEGORICAL, mondrian_features=MONDRIAN).fit(X, y)
     return ctx
 
 
@@ -434,7 +476,7 @@ def training_data(ctx: MarketContext, sales: pd.DataFrame) -> tuple[np.ndarray, 
     return X, sales["z"].to_numpy(dtype=float)
 
 
-_CACHE: OrderedDict[tuple[int, int, int, int], MarketContext] = OrderedDict()
+_CACHE: OrderedDict[tuple[int, ...], MarketContext] = OrderedDict()
 _CACHE_SIZE = 4
 
 
@@ -447,7 +489,9 @@ def get_context(
     serves every valuation date of that year without seeing later trades.
     """
     as_of = pd.Timestamp(as_of)
-    key = (id(transactions), len(transactions), id(assets), as_of.year)
+    # Identity plus a cheap fingerprint, so that a new frame reusing a freed id is not mistaken.
+    last = int(transactions["record_id"].iloc[-1]) if len(transactions) and "record_id" in transactions else 0
+    key = (id(transactions), len(transactions), last, id(assets), len(assets), as_of.year)
     if model is None and key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
@@ -500,9 +544,9 @@ def market_approach(
     coverage = float(inputs.get("coverage", 0.8))
     X = ctx.features(subj, np.array([as_of.to_datetime64()]))
     z_hat = float(ctx.model.predict(X)[0])
-    half = ctx.model.conformal_width(coverage)
+    half = float(ctx.model.conformal_width(coverage, X)[0])
     index_now = float(index_at(ctx.index, [as_of.to_datetime64()])[0])
-    rem, full = _subject_life(subj.iloc[0], as_of)
+    rem, full = asset_life(subj.iloc[0], as_of)
     lf = float(life_factor(rem, full))
     mult = index_now * lf
     value, low, high = math.exp(z_hat) * mult, math.exp(z_hat - half) * mult, math.exp(z_hat + half) * mult
@@ -584,8 +628,9 @@ def value_many(
         raise ValuationError(f"{len(missing)} asset ids are not in the assets frame, e.g. {missing[0]}")
     rows = ctx.assets.iloc[[ctx.asset_pos[a] for a in ids]]
     dates = np.full(len(ids), as_of.to_datetime64(), dtype="datetime64[ns]")
-    z_hat = ctx.model.predict(ctx.features(rows, dates))
-    half = ctx.model.conformal_width(coverage)
+    X = ctx.features(rows, dates)
+    z_hat = ctx.model.predict(X)
+    half = ctx.model.conformal_width(coverage, X)
     mult = ctx.multiplier(rows, dates)
     n_data = np.array([ctx.comps.count(r, as_of) for r in rows[["kind", "class_code"]].to_dict("records")], dtype=int)
     return pd.DataFrame(

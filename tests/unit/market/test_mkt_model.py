@@ -21,7 +21,12 @@ from ipledger.valuation.types import MethodResult
 from .conftest import CUTOFF
 
 
-@parametrize_with_checks([MarketModel(max_iter=20, n_neighbors=3, random_state=0)])
+@parametrize_with_checks(
+    [
+        MarketModel(max_iter=20, n_neighbors=3, random_state=0),
+        MarketModel(max_iter=10, n_neighbors=0, mondrian_features=(0,), calibration_size=0.3, random_state=1),
+    ]
+)
 def test_sklearn_compatible(estimator, check) -> None:  # type: ignore[no-untyped-def]
     check(estimator)
 

@@ -1,0 +1,70 @@
+"""Read a block's logs straight from py-evm's receipt and transaction tries.
+
+py-evm decodes every receipt and transaction into objects (RLP sedes, signature checks) before a
+log can be read; for the indexer that decoding was about two thirds of the time. Here the raw
+trie values are read and only the log fields are sliced out with a minimal RLP walker, and a
+transaction's hash is the keccak of its raw encoding (EIP-2718). ``tests/unit/test_rawlogs.py``
+holds it equal to py-evm's own decoding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import rlp
+from eth_utils import keccak
+from trie import HexaryTrie
+
+
+def _item(buf: bytes, pos: int) -> tuple[int, int, bool]:
+    """(payload start, payload end, is_list) of the RLP item at ``pos``."""
+    b = buf[pos]
+    if b < 0x80:
+        return pos, pos + 1, False
+    if b < 0xB8:
+        return pos + 1, pos + 1 + b - 0x80, False
+    if b < 0xC0:
+        n = b - 0xB7
+        length = int.from_bytes(buf[pos + 1 : pos + 1 + n], "big")
+        return pos + 1 + n, pos + 1 + n + length, False
+    if b < 0xF8:
+        return pos + 1, pos + 1 + b - 0xC0, True
+    n = b - 0xF7
+    length = int.from_bytes(buf[pos + 1 : pos + 1 + n], "big")
+    return pos + 1 + n, pos + 1 + n + length, True
+
+
+def _children(buf: bytes, start: int, end: int) -> Iterator[tuple[int, int, bool]]:
+    pos = start
+    while pos < end:
+        s, e, is_list = _item(buf, pos)
+        yield s, e, is_list
+        pos = e
+
+
+def receipt_logs(raw: bytes) -> list[tuple[bytes, tuple[bytes, ...], bytes]]:
+    """(address, topics, data) of every log in one raw (possibly typed) receipt."""
+    buf = raw[1:] if raw and raw[0] < 0x7F else raw  # EIP-2718 typed receipt: type byte first
+    start, end, _ = _item(buf, 0)
+    fields = list(_children(buf, start, end))
+    ls, le, _ = fields[3]
+    out = []
+    for s, e, _ in _children(buf, ls, le):
+        (as_, ae, _), (ts, te, _), (ds, de, _) = _children(buf, s, e)
+        topics = tuple(buf[a:b] for a, b, _ in _children(buf, ts, te))
+        out.append((buf[as_:ae], topics, buf[ds:de]))
+    return out
+
+
+def block_raw(db: object, transaction_root: bytes, receipt_root: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """(transaction hash, raw receipt) for each transaction of a block, in order."""
+    txs = HexaryTrie(db=db, root_hash=transaction_root)
+    receipts = HexaryTrie(db=db, root_hash=receipt_root)
+    i = 0
+    while True:
+        key = rlp.encode(i)
+        receipt = receipts[key]
+        if receipt == b"":
+            return
+        yield keccak(txs[key]), receipt
+        i += 1
