@@ -43,7 +43,17 @@ def run() -> dict[str, Any]:
     head = b.head()
     anchors = [
         client.anchor(
-            AnchorInput(a.asset_id, AnchorKind.VALUATION, bytes([i + 1]) * 32, head, to_timestamp("2024-01-01"), "CNY", 10**9, 8 * 10**8, 12 * 10**8)
+            AnchorInput(
+                a.asset_id,
+                AnchorKind.VALUATION,
+                bytes([i + 1]) * 32,
+                head,
+                to_timestamp("2024-01-01"),
+                "CNY",
+                10**9,
+                8 * 10**8,
+                12 * 10**8,
+            )
         ).gas_used
         for i, a in enumerate(assets[:5])
     ]
@@ -72,5 +82,8 @@ def run() -> dict[str, Any]:
         "gas_floor_record": floor,
         "embedded_records_per_s": round(statistics.median(rates)),
         "embedded_records_per_s_runs": [round(r) for r in rates],
-        "note": "single-record gas is the median of 64 consecutive records; 1 in 32 opens a new flag slot (+20k, see _max)",
+        "note": (
+            "single-record gas is the median of 64 consecutive records; "
+            "1 in 32 opens a new flag slot (+20k, see _max)"
+        ),
     }

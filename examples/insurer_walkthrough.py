@@ -36,7 +36,9 @@ for firm, markets in (("sme", ()), ("sme", ("US",))):
             continue
         q = ipledger.quote(valuation, product, risk)
         si, gross, net = q.anchor_figures()
-        print(f"{product:<26} exports={','.join(markets) or '-':<3} sum insured {si:>12,.0f}  gross {gross:>9,.0f}  net {net:>9,.0f}")
+        exports = ",".join(markets) or "-"
+        figures = f"sum insured {si:>12,.0f}  gross {gross:>9,.0f}  net {net:>9,.0f}"
+        print(f"{product:<26} exports={exports:<3} {figures}")
 
 # %% Anchor the enforcement quote on chain (insurer role) and audit everything
 q = ipledger.quote(valuation, "enforcement", risk_profile_for(ledger, asset_id))

@@ -82,15 +82,11 @@ def compile_all() -> dict[str, str]:
     """Compile and return {file name: artifact JSON text}."""
     sources = collect_sources()
     binary, flavour = find_compiler()
-    out = solcx.compile_standard(
-        {"language": "Solidity", "sources": sources, "settings": SETTINGS}, solc_binary=binary
-    )
+    out = solcx.compile_standard({"language": "Solidity", "sources": sources, "settings": SETTINGS}, solc_binary=binary)
     errors = [e for e in out.get("errors", []) if e["severity"] == "error"]
     if errors:
         sys.exit("\n".join(e["formattedMessage"] for e in errors))
-    source_hash = hashlib.sha256(
-        json.dumps(sources, sort_keys=True).encode()
-    ).hexdigest()
+    source_hash = hashlib.sha256(json.dumps(sources, sort_keys=True).encode()).hexdigest()
     artifacts: dict[str, str] = {}
     for unit, contracts in out["contracts"].items():
         for name, data in contracts.items():
@@ -102,7 +98,10 @@ def compile_all() -> dict[str, str]:
             artifact = {
                 "contractName": name,
                 "sourceName": unit,
-                "compiler": {"version": SOLC_VERSION, "settings": {k: v for k, v in SETTINGS.items() if k != "outputSelection"}},
+                "compiler": {
+                    "version": SOLC_VERSION,
+                    "settings": {k: v for k, v in SETTINGS.items() if k != "outputSelection"},
+                },
                 "sourceHash": source_hash,
                 "abi": data["abi"],
                 "bytecode": "0x" + data["evm"]["bytecode"]["object"],
@@ -121,7 +120,9 @@ def main() -> int:
     if args.check:
         stale = [n for n, text in artifacts.items() if not (OUT / n).exists() or (OUT / n).read_text() != text]
         if stale:
-            print(f"artifacts differ from sources: {', '.join(stale)}; run scripts/compile_contracts.py", file=sys.stderr)
+            print(
+                f"artifacts differ from sources: {', '.join(stale)}; run scripts/compile_contracts.py", file=sys.stderr
+            )
             return 1
         print("artifacts match sources", file=sys.stderr)
         return 0

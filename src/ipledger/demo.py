@@ -36,7 +36,9 @@ def pick_asset(ledger: Any) -> str:
     live = a[(a["status"] == "active") & (a["kind"] == "invention")]
     if not len(live):
         live = a[a["status"] == "active"]
-    ranked = live.assign(n=live["asset_id"].map(counts).fillna(0)).sort_values(["n", "record_id"], ascending=[False, True])
+    ranked = live.assign(n=live["asset_id"].map(counts).fillna(0)).sort_values(
+        ["n", "record_id"], ascending=[False, True]
+    )
     return str(ranked.iloc[0]["asset_id"])
 
 
@@ -97,8 +99,14 @@ def run_demo(
     anchor_valuation(ledger, valuation)
     tick("value", 1, 1)
     result.timings["value_s"] = time.perf_counter() - t
-    result.figures.update(asset_id=asset_id, value=valuation.value, low=valuation.low, high=valuation.high,
-                          currency=valuation.currency, valuation_hash=valuation.report_hash)
+    result.figures.update(
+        asset_id=asset_id,
+        value=valuation.value,
+        low=valuation.low,
+        high=valuation.high,
+        currency=valuation.currency,
+        valuation_hash=valuation.report_hash,
+    )
 
     t = time.perf_counter()
     tick("quote", 0, 1)
@@ -110,8 +118,12 @@ def run_demo(
     anchor_quote(ledger, q, asset_id, valuation.state_block)
     tick("quote", 1, 1)
     result.timings["quote_s"] = time.perf_counter() - t
-    result.figures.update(sum_insured=q.anchor_figures()[0], gross_premium=q.anchor_figures()[1],
-                          net_premium=q.anchor_figures()[2], quote_hash=q.report_hash)
+    result.figures.update(
+        sum_insured=q.anchor_figures()[0],
+        gross_premium=q.anchor_figures()[1],
+        net_premium=q.anchor_figures()[2],
+        quote_hash=q.report_hash,
+    )
 
     t = time.perf_counter()
     tick("audit", 0, 1)

@@ -15,6 +15,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
@@ -108,7 +109,7 @@ def _date(row: dict[str, str], key: str, required: bool = False) -> int:
         raise ValidationError(f"{key}: {exc}") from exc
 
 
-def _enum(enum: type, value: str, what: str) -> Any:
+def _enum(enum: type[IntEnum], value: str, what: str) -> Any:
     try:
         return enum(parse_enum(enum, value))
     except (KeyError, ValueError) as exc:
@@ -185,11 +186,18 @@ class LedgerView:
 def canonical_tx(tx: TxInput) -> bytes:
     """The row identity document of a transaction that names no document of its own."""
     body = {
-        "asset_id": "0x" + tx.asset_id.hex(), "kind": tx.kind.name.lower(),
+        "asset_id": "0x" + tx.asset_id.hex(),
+        "kind": tx.kind.name.lower(),
         "seller": "0x" + bytes(tx.seller).hex() if isinstance(tx.seller, bytes) else str(tx.seller),
         "buyer": "0x" + bytes(tx.buyer).hex() if isinstance(tx.buyer, bytes) else str(tx.buyer),
-        "date": tx.date, "currency": tx.currency, "amount": tx.amount, "royalty_bps": tx.royalty_bps,
-        "exclusivity": int(tx.exclusivity), "territory": tx.territory, "term_end": tx.term_end, "ref": tx.ref,
+        "date": tx.date,
+        "currency": tx.currency,
+        "amount": tx.amount,
+        "royalty_bps": tx.royalty_bps,
+        "exclusivity": int(tx.exclusivity),
+        "territory": tx.territory,
+        "term_end": tx.term_end,
+        "ref": tx.ref,
     }
     return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 

@@ -6,8 +6,22 @@ from decimal import Decimal
 
 # Currencies whose minor unit is not 1/100 (ISO 4217 exponent); every other code uses 2.
 _EXPONENTS = {
-    "JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "UGX": 0, "XAF": 0, "XOF": 0, "PYG": 0,
-    "BHD": 3, "KWD": 3, "OMR": 3, "JOD": 3, "TND": 3, "LYD": 3, "IQD": 3,
+    "JPY": 0,
+    "KRW": 0,
+    "VND": 0,
+    "CLP": 0,
+    "ISK": 0,
+    "UGX": 0,
+    "XAF": 0,
+    "XOF": 0,
+    "PYG": 0,
+    "BHD": 3,
+    "KWD": 3,
+    "OMR": 3,
+    "JOD": 3,
+    "TND": 3,
+    "LYD": 3,
+    "IQD": 3,
 }
 
 

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 import pandas as pd
@@ -21,8 +20,13 @@ from ipledger.errors import ValuationError
 from ipledger.money import to_minor
 
 IP_TYPES = {
-    "invention": "patent", "utility_model": "patent", "design": "patent",
-    "trademark": "trademark", "copyright": "copyright", "software": "copyright", "trade_secret": "patent",
+    "invention": "patent",
+    "utility_model": "patent",
+    "design": "patent",
+    "trademark": "trademark",
+    "copyright": "copyright",
+    "software": "copyright",
+    "trade_secret": "patent",
 }
 
 
@@ -30,8 +34,8 @@ def risk_profile_for(ledger: Any, asset_id: str, **overrides: Any) -> Any:
     """An insurance RiskProfile from the asset's kind, field, lifecycle stage, the owner's
     portfolio size and its status history; ``overrides`` set any field (firm_type,
     export_markets, ...)."""
-    from ipledger.insurance.loss import RiskProfile
     from ipledger.insurance import calibration as cal
+    from ipledger.insurance.loss import RiskProfile
 
     aid = ledger.resolve_asset(asset_id)
     assets = ledger.assets()
@@ -68,8 +72,14 @@ def anchor_valuation(ledger: Any, valuation: Any) -> WriteResult:
     cur = valuation.currency
     return ledger.client.anchor(
         AnchorInput(
-            bytes.fromhex(valuation.asset_id[2:]), AnchorKind.VALUATION, digest, valuation.state_block,
-            to_timestamp(valuation.as_of), cur, to_minor(valuation.value, cur), to_minor(valuation.low, cur),
+            bytes.fromhex(valuation.asset_id[2:]),
+            AnchorKind.VALUATION,
+            digest,
+            valuation.state_block,
+            to_timestamp(valuation.as_of),
+            cur,
+            to_minor(valuation.value, cur),
+            to_minor(valuation.low, cur),
             to_minor(valuation.high, cur),
         )
     )
@@ -86,8 +96,15 @@ def anchor_quote(ledger: Any, quote: Any, asset_id: str, state_block: int) -> Wr
     as_of = min(int(dt.datetime.now(dt.UTC).timestamp()), ledger.backend.block(ledger.backend.head()).timestamp)
     return ledger.client.anchor(
         AnchorInput(
-            bytes.fromhex(ledger.resolve_asset(asset_id)[2:]), AnchorKind.QUOTE, digest, state_block, as_of, cur,
-            to_minor(si, cur), to_minor(gross, cur), to_minor(net, cur),
+            bytes.fromhex(ledger.resolve_asset(asset_id)[2:]),
+            AnchorKind.QUOTE,
+            digest,
+            state_block,
+            as_of,
+            cur,
+            to_minor(si, cur),
+            to_minor(gross, cur),
+            to_minor(net, cur),
         )
     )
 
@@ -98,6 +115,8 @@ def recompute_valuation(report: dict[str, Any], ledger: Any, state_block: int) -
 
     view = ledger.at_block(state_block)
     methods = [m["method"] for m in report.get("methods", [])] or ["market", "income", "cost"]
-    caller = {k: report["inputs"][k] for k in ("revenue", "revenue_growth", "revenues") if k in report.get("inputs", {})}
+    caller = {
+        k: report["inputs"][k] for k in ("revenue", "revenue_growth", "revenues") if k in report.get("inputs", {})
+    }
     again = value_asset(view, report["asset_id"], as_of=report["as_of"], methods=methods, inputs=caller or None)
     return str(again.report_hash)

@@ -13,7 +13,6 @@ from ipledger.chain import (
     AssetKind,
     ChainBackend,
     LedgerClient,
-    Status,
     TxInput,
     TxKind,
     deploy,

@@ -228,11 +228,15 @@ def test_batch_sequential_ownership(env: Env) -> None:
 def test_anchor_and_claims(env: Env) -> None:
     asset_id = env.registered()
     head = env.backend.head()
-    anchor = AnchorInput(asset_id, AnchorKind.VALUATION, b"\x33" * 32, head, to_timestamp("2024-01-01"), "CNY", 500, 400, 700)
+    anchor = AnchorInput(
+        asset_id, AnchorKind.VALUATION, b"\x33" * 32, head, to_timestamp("2024-01-01"), "CNY", 500, 400, 700
+    )
     res = env.client.anchor(anchor)
     assert res.first_record_id == 1 and env.client.record_count("registry") == 1
     with expect_revert("InvalidRange", low=600, value=500, high=700):
-        env.client.anchor(AnchorInput(asset_id, AnchorKind.VALUATION, b"\x33" * 32, head, anchor.as_of, "CNY", 500, 600, 700))
+        env.client.anchor(
+            AnchorInput(asset_id, AnchorKind.VALUATION, b"\x33" * 32, head, anchor.as_of, "CNY", 500, 600, 700)
+        )
     with expect_revert("EmptyHash"):
         env.client.anchor(AnchorInput(asset_id, AnchorKind.QUOTE, b"\0" * 32, head, anchor.as_of, "CNY", 5, 1, 1))
     with expect_revert("UnknownAsset"):
@@ -242,8 +246,12 @@ def test_anchor_and_claims(env: Env) -> None:
     with expect_revert("ZeroAmount"):
         env.client.anchor(AnchorInput(asset_id, AnchorKind.QUOTE, b"\x33" * 32, head, anchor.as_of, "CNY", 0, 1, 1))
     with expect_revert("FutureDate"):
-        env.client.anchor(AnchorInput(asset_id, AnchorKind.QUOTE, b"\x33" * 32, head + 100, anchor.as_of, "CNY", 5, 1, 1))
-    claim = ClaimInput(asset_id, ClaimKind.OPENED, b"\x44" * 32, keccak(b"C-1"), to_timestamp("2024-05-01"), "CNY", 100_000)
+        env.client.anchor(
+            AnchorInput(asset_id, AnchorKind.QUOTE, b"\x33" * 32, head + 100, anchor.as_of, "CNY", 5, 1, 1)
+        )
+    claim = ClaimInput(
+        asset_id, ClaimKind.OPENED, b"\x44" * 32, keccak(b"C-1"), to_timestamp("2024-05-01"), "CNY", 100_000
+    )
     env.client.record_claim(claim)
     assert env.client.record_count("registry") == 2
 

@@ -13,8 +13,16 @@ import pytest
 from tests.e2e.conftest import CLI
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _chromium(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -23,8 +31,9 @@ def _chromium(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
             pytest.fail("chromium is required here but not installed")
         pytest.skip("chromium not installed")
     profile = tmp / f"chromium-{len(list(tmp.glob('chromium-*')))}"
-    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +69,9 @@ def test_demo_runs_end_to_end(demo: tuple[Path, dict[str, object]]) -> None:
         ("audit", ["provenance audit", "PASSED", "accumulators"]),
     ],
 )
-def test_reports_render_in_headless_chromium(demo: tuple[Path, dict[str, object]], report: str, must_show: list[str]) -> None:
+def test_reports_render_in_headless_chromium(
+    demo: tuple[Path, dict[str, object]], report: str, must_show: list[str]
+) -> None:
     folder, out = demo
     reports = out["reports"]
     assert isinstance(reports, dict)

@@ -11,10 +11,14 @@ from pathlib import Path
 
 from tests.e2e.conftest import CLI
 
-ASSETS = """jurisdiction,kind,registry_number,class_code,filing_date,grant_date,expiry_date,status,owner,title,field,claims
-CN,invention,ZL201810012345.6,A61K31/00,2018-03-01,2020-06-01,2038-03-01,active,Acme Pharma,Drug delivery,pharma,18
-CN,utility_model,ZL201920000001.1,B08B3/02,2019-01-10,2019-08-01,2029-01-10,active,Glass Clean Co,Basket,mechanical,6
-"""
+ASSETS = (
+    "jurisdiction,kind,registry_number,class_code,filing_date,grant_date,expiry_date,status,owner,"
+    "title,field,claims\n"
+    "CN,invention,ZL201810012345.6,A61K31/00,2018-03-01,2020-06-01,2038-03-01,active,"
+    "Acme Pharma,Drug delivery,pharma,18\n"
+    "CN,utility_model,ZL201920000001.1,B08B3/02,2019-01-10,2019-08-01,2029-01-10,active,"
+    "Glass Clean Co,Basket,mechanical,6\n"
+)
 
 GOOD = """asset,kind,seller,buyer,date,currency,amount,royalty_rate,exclusivity,territory,term_end
 ZL201810012345.6,licence,Acme Pharma,Beta Labs,2021-05-01,CNY,500000,0.035,exclusive,CN,2026-05-01
@@ -26,7 +30,8 @@ BAD_ROWS = {
     5: "ZL201920000001.1,assignment,Glass Clean Co,Delta,2021-01-01,CNY,-5,,,,",  # negative price
     6: "ZL201920000001.1,licence,Glass Clean Co,Delta,2031-01-01,CNY,100,,,,",  # future date
     7: "ZL201920000001.1,licence,Glass Clean Co,Delta,2021-01-01,XX1,100,,,,",  # bad currency
-    8: "ZL201810012345.6,licence,Acme Pharma,Beta Labs,2021-05-01,CNY,500000,0.035,exclusive,CN,2026-05-01",  # duplicate
+    # a duplicate of line 2:
+    8: "ZL201810012345.6,licence,Acme Pharma,Beta Labs,2021-05-01,CNY,500000,0.035,exclusive,CN,2026-05-01",
 }
 
 
@@ -57,7 +62,9 @@ def test_bad_rows_are_reported_and_nothing_is_written(cli: CLI, tmp_path: Path) 
 
 
 def test_assets_import_is_idempotent_and_json_lines_work(cli: CLI, tmp_path: Path) -> None:
-    rows = [dict(zip(ASSETS.splitlines()[0].split(","), line.split(","), strict=True)) for line in ASSETS.splitlines()[1:]]
+    rows = [
+        dict(zip(ASSETS.splitlines()[0].split(","), line.split(","), strict=True)) for line in ASSETS.splitlines()[1:]
+    ]
     (tmp_path / "assets.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     assert json.loads(cli("import", "assets", "assets.jsonl", "--json").stdout)["written"] == 2
     assert json.loads(cli("import", "assets", "assets.jsonl", "--json").stdout)["already_recorded"] == 2
@@ -72,10 +79,18 @@ def test_kill9_during_import_then_rerun_leaves_no_duplicate_and_no_gap(cli: CLI,
     lines = ["asset,kind,seller,buyer,date,currency,amount,royalty_rate,territory"]
     rng = random.Random(3)
     for i in range(n):
-        lines.append(f"ZL201810012345.6,licence,Acme Pharma,Licensee {i},2021-{1 + i % 12:02d}-{1 + i % 28:02d},CNY,{rng.randint(1000, 99999)},0.02,CN")
+        lines.append(
+            f"ZL201810012345.6,licence,Acme Pharma,Licensee {i},2021-{1 + i % 12:02d}-{1 + i % 28:02d},"
+            f"CNY,{rng.randint(1000, 99999)},0.02,CN"
+        )
     (tmp_path / "big.csv").write_text("\n".join(lines) + "\n")
-    proc = subprocess.Popen(cli.cmd("import", "transactions", "big.csv", "--batch-size", "100"), cwd=tmp_path,
-                            env=cli.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cli.cmd("import", "transactions", "big.csv", "--batch-size", "100"),
+        cwd=tmp_path,
+        env=cli.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and _records(cli) < 2 + 500:  # wait until it is mid-way
         time.sleep(0.3)

@@ -73,7 +73,9 @@ def test_kill9_mid_write_keeps_last_block(tmp_path: Path) -> None:
     rng = random.Random(7)
     env_vars = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'src'}"}
     for _ in range(4):
-        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)], stdout=subprocess.PIPE, env=env_vars, cwd=ROOT)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(tmp_path)], stdout=subprocess.PIPE, env=env_vars, cwd=ROOT
+        )
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == b"ready"
         time.sleep(rng.uniform(0.2, 1.5))
@@ -81,7 +83,9 @@ def test_kill9_mid_write_keeps_last_block(tmp_path: Path) -> None:
         proc.wait()
 
         b = EmbeddedBackend(tmp_path)
-        d = __import__("ipledger.chain.deploy", fromlist=["Deployment"]).Deployment.from_file(tmp_path / "deployment.json")
+        d = __import__("ipledger.chain.deploy", fromlist=["Deployment"]).Deployment.from_file(
+            tmp_path / "deployment.json"
+        )
         client = LedgerClient(b, d.ledger, d.registry)
         logs = b.get_logs(0, b.head(), [d.ledger])
         acc, n = recompute("IPLedger", logs)

@@ -58,8 +58,9 @@ def worker_database(url: str) -> str:
 
 
 def indexer(env: Env, store: Store, **kw: object) -> Indexer:
-    return Indexer(env.backend, store, env.client.ledger_address, env.client.registry_address,
-                   start_block=env.start_block, **kw)  # type: ignore[attr-defined,arg-type]
+    return Indexer(
+        env.backend, store, env.client.ledger_address, env.client.registry_address, start_block=env.start_block, **kw
+    )  # type: ignore[attr-defined,arg-type]
 
 
 def dump(store: Store) -> dict[str, list[tuple[object, ...]]]:

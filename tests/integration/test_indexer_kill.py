@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from benchmarks._chain import licences, setup
+
 from ipledger.chain.embedded import EmbeddedBackend
 from ipledger.ledger import Indexer, Store
 from tests.integration.test_indexer import dump
@@ -50,8 +51,12 @@ def test_twenty_kills_then_resume_equal_uninterrupted(tmp_path: Path) -> None:
     rng = random.Random(20)
     kills = 0
     for _ in range(20):
-        proc = subprocess.Popen([sys.executable, "-c", SYNC, str(chain_dir), str(db), ledger, registry],
-                                stdout=subprocess.PIPE, env=env, cwd=ROOT)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", SYNC, str(chain_dir), str(db), ledger, registry],
+            stdout=subprocess.PIPE,
+            env=env,
+            cwd=ROOT,
+        )
         assert proc.stdout is not None
         proc.stdout.readline()
         time.sleep(rng.uniform(0.0, 0.6))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from benchmarks._chain import licences, setup
+
 from ipledger.chain import TxKind
 from ipledger.chain.embedded import EmbeddedBackend
 
@@ -19,11 +20,20 @@ def test_raw_logs_equal_pyevm_decoding() -> None:
         header = b.chain.get_canonical_block_header_by_number(number)
         block = b.chain.get_block_by_header(header)
         expected = []
-        for tx_index, (t, receipt) in enumerate(zip(block.transactions, block.get_receipts(b.chain.chaindb), strict=True)):
+        for tx_index, (t, receipt) in enumerate(
+            zip(block.transactions, block.get_receipts(b.chain.chaindb), strict=True)
+        ):
             for log in receipt.logs:
-                expected.append((log.address, tuple(x.to_bytes(32, "big") for x in log.topics), log.data, t.hash, tx_index))
-        got = [(r.address, r.topics, r.data, r.tx_hash, r.tx_index) for r in b.block_logs(number, [client.ledger_address, client.registry_address])]
+                expected.append(
+                    (log.address, tuple(x.to_bytes(32, "big") for x in log.topics), log.data, t.hash, tx_index)
+                )
+        got = [
+            (r.address, r.topics, r.data, r.tx_hash, r.tx_index)
+            for r in b.block_logs(number, [client.ledger_address, client.registry_address])
+        ]
         assert got == expected
-        assert [r.log_index for r in b.block_logs(number, [client.ledger_address, client.registry_address])] == list(range(len(got)))
+        assert [r.log_index for r in b.block_logs(number, [client.ledger_address, client.registry_address])] == list(
+            range(len(got))
+        )
         seen += len(got)
     assert seen > 140

@@ -564,6 +564,15 @@ class Auditor:
                            target=target, **_where("voids", v))
             superseded.setdefault(target, f"voided by #{v['record_id']}")
         self._cycles(check, edges)
+        anchored = {
+            (str(a["asset_id"]), str(a["report_hash"]).lower()): int(a["record_id"])
+            for a in self.rows["anchors"]
+            if self._audited(a) and int(a["kind"]) != int(AnchorKind.VALUATION)
+        }
+        for c in self.rows["claims"]:
+            if self._audited(c) and (str(c["asset_id"]), str(c["policy_hash"]).lower()) not in anchored:
+                check.warn(f"{_name('claims', c)} claims under policy {c['policy_hash']}, which no quote or policy "
+                           "anchor of the asset carries", "unanchored_policy", **_where("claims", c))
         self._ownership(check, tx, voids, assets, tx_all)
         check.counts.update(transactions=len(tx), voids=len(voids), assets=len(assets),
                             references=len(edges))

@@ -7,7 +7,16 @@ from ipledger.chain.client import AssetState, LedgerClient, role_id
 from ipledger.chain.codes import AnchorKind, AssetKind, ClaimKind, Exclusivity, Status, TxKind
 from ipledger.chain.connect import connect, open_backend
 from ipledger.chain.deploy import Deployment, deploy
-from ipledger.chain.records import AnchorInput, AssetInput, ClaimInput, TxInput, WriteResult, asset_id, doc_hash, to_timestamp
+from ipledger.chain.records import (
+    AnchorInput,
+    AssetInput,
+    ClaimInput,
+    TxInput,
+    WriteResult,
+    asset_id,
+    doc_hash,
+    to_timestamp,
+)
 
 __all__ = [
     "AnchorInput",
@@ -35,4 +44,5 @@ __all__ = [
     "doc_hash",
     "open_backend",
     "role_id",
+    "to_timestamp",
 ]

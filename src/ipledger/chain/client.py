@@ -126,7 +126,9 @@ class LedgerClient:
         """Replace the terms of record ``tx.ref``."""
         return self._result(self._write("ledger", "amendRecord", tx.as_tuple()))
 
-    def void(self, record_id: int, asset_id: bytes, restored_owner: bytes = b"\0" * 20, doc_hash: bytes = b"\0" * 32) -> WriteResult:
+    def void(
+        self, record_id: int, asset_id: bytes, restored_owner: bytes = b"\0" * 20, doc_hash: bytes = b"\0" * 32
+    ) -> WriteResult:
         return self._result(self._write("ledger", "voidRecord", record_id, asset_id, restored_owner, doc_hash))
 
     # ---------------------------------------------------------------- anchors and claims

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from eth.abc import BlockHeaderAPI, SignedTransactionAPI
 from eth.chains.base import MiningChain
@@ -27,6 +27,7 @@ from eth_tester.backends.pyevm.main import (
     get_default_account_keys,
     get_default_genesis_params,
 )
+from eth_typing import Address, BlockNumber, Hash32
 from eth_utils import keccak, to_canonical_address
 from eth_utils.toolz import assoc
 
@@ -43,7 +44,7 @@ class TesterChain(MiningChain):  # type: ignore[misc]
     """eth-tester's post-merge tester chain (Prague rules, constant gas limit)."""
 
     chain_id = CHAIN_ID
-    vm_configuration = ((0, PragueVM),)
+    vm_configuration = ((BlockNumber(0), PragueVM),)
 
     def create_header_from_parent(self, parent_header: BlockHeaderAPI, **header_params: Any) -> BlockHeaderAPI:
         return super().create_header_from_parent(  # type: ignore[no-any-return]
@@ -70,7 +71,7 @@ class PersistentPyEVMBackend(PyEVMBackend):  # type: ignore[misc]
         except CanonicalHeadNotFound:
             params = get_default_genesis_params()
             state = generate_genesis_state_for_keys(self.account_keys)
-            self.chain = TesterChain.from_genesis(self._base_db, params, state)
+            self.chain = cast(TesterChain, TesterChain.from_genesis(self._base_db, params, state))
             self._kv.commit()
 
     def mine_blocks(self, num_blocks: int = 1, coinbase: bytes = b"\0" * 20) -> Any:
@@ -92,9 +93,7 @@ class EmbeddedBackend(ChainBackend):
         self.path = data_dir / "chain.sqlite" if data_dir else None
         self._kv = SQLiteDB(self.path) if self.path else SQLiteDB(Path(":memory:"))
         self.evm = PersistentPyEVMBackend(self._kv)
-        self._keys: dict[bytes, PrivateKey] = {
-            k.public_key.to_canonical_address(): k for k in self.evm.account_keys
-        }
+        self._keys: dict[bytes, PrivateKey] = {k.public_key.to_canonical_address(): k for k in self.evm.account_keys}
         self._lock = threading.RLock()
 
     # ------------------------------------------------------------ identity
@@ -121,12 +120,13 @@ class EmbeddedBackend(ChainBackend):
             pending = chain.header
             limit = gas or pending.gas_limit
             vm = chain.get_vm()
-            nonce = vm.state.get_nonce(sender)
-            unsigned = vm.get_transaction_builder().new_unsigned_dynamic_fee_transaction(
+            nonce = vm.state.get_nonce(Address(sender))
+            builder: Any = vm.get_transaction_builder()
+            unsigned = builder.new_unsigned_dynamic_fee_transaction(
                 chain_id=CHAIN_ID,
                 nonce=nonce,
                 max_priority_fee_per_gas=0,
-                max_fee_per_gas=2 * pending.base_fee_per_gas + 1,
+                max_fee_per_gas=2 * (pending.base_fee_per_gas or 0) + 1,
                 gas=limit,
                 to=to or b"",
                 value=0,
@@ -135,9 +135,7 @@ class EmbeddedBackend(ChainBackend):
             )
             signed: SignedTransactionAPI = unsigned.as_signed_transaction(key)
             try:
-                result, receipts, computations = chain.mine_all(
-                    [signed], mix_hash=keccak(pending.parent_hash)
-                )
+                result, receipts, computations = chain.mine_all([signed], mix_hash=keccak(pending.parent_hash))
             except Exception as exc:  # a transaction py-evm will not even include
                 self._discard()
                 raise ChainError(f"transaction rejected by the embedded chain: {exc}") from exc
@@ -178,16 +176,16 @@ class EmbeddedBackend(ChainBackend):
             state = vm.state
             origin = sender or self.accounts()[0]
             unsigned = vm.create_unsigned_transaction(
-                nonce=state.get_nonce(origin),
-                gas_price=header.base_fee_per_gas,
+                nonce=state.get_nonce(Address(origin)),
+                gas_price=header.base_fee_per_gas or 0,
                 gas=header.gas_limit,
-                to=to,
+                to=Address(to),
                 value=0,
                 data=data,
             )
             snapshot = state.snapshot()
             try:
-                computation = state.apply_transaction(SpoofTransaction(unsigned, from_=origin))
+                computation = state.apply_transaction(cast(Any, SpoofTransaction(unsigned, from_=origin)))
             finally:
                 state.revert(snapshot)
             if computation.is_error:
@@ -198,7 +196,7 @@ class EmbeddedBackend(ChainBackend):
         if block == "latest":
             return self.chain.get_canonical_head()
         try:
-            return self.chain.get_canonical_block_header_by_number(int(block))
+            return self.chain.get_canonical_block_header_by_number(BlockNumber(int(block)))
         except HeaderNotFound as exc:
             raise ChainError(f"no block {block} (head is {self.head()})") from exc
 
@@ -226,7 +224,7 @@ class EmbeddedBackend(ChainBackend):
     ) -> list[RawLog]:
         """Logs of one block from ``addresses``; blocks whose bloom cannot match are skipped."""
         chain = self.chain
-        header = chain.get_canonical_block_header_by_number(number)
+        header = chain.get_canonical_block_header_by_number(BlockNumber(number))
         bloom = BloomFilter(header.bloom)
         if not any(a in bloom for a in addresses):
             return []
@@ -244,7 +242,7 @@ class EmbeddedBackend(ChainBackend):
 
     def transaction_sender(self, tx_hash: bytes) -> bytes:
         try:
-            number, index = self.chain.chaindb.get_transaction_index(tx_hash)
+            number, index = self.chain.chaindb.get_transaction_index(Hash32(tx_hash))
         except TransactionNotFound as exc:
             raise ChainError(f"unknown transaction 0x{tx_hash.hex()}") from exc
         block = self.chain.get_canonical_block_by_number(number)

@@ -148,9 +148,7 @@ class TxInput:
             raise ValidationError(f"amount must be a non-negative integer of minor units, not {self.amount}")
         if not 0 <= self.royalty_bps <= 10_000:
             raise ValidationError(f"royalty must be 0-10000 basis points, not {self.royalty_bps}")
-        if self.kind != TxKind.RELEASE and self.amount == 0 and (
-            self.kind != TxKind.LICENCE or self.royalty_bps == 0
-        ):
+        if self.kind != TxKind.RELEASE and self.amount == 0 and (self.kind != TxKind.LICENCE or self.royalty_bps == 0):
             raise ValidationError(f"a {self.kind.name.lower()} needs a non-zero amount")
         if not _TERRITORY.match(self.territory):
             raise ValidationError(f"territory must be two capital letters, not {self.territory!r}")

@@ -69,9 +69,7 @@ class JsonRpc:
         """Several calls in one HTTP request (JSON-RPC batch); results in call order."""
         if not calls:
             return []
-        payload = [
-            {"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in enumerate(calls)
-        ]
+        payload = [{"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in enumerate(calls)]
         try:
             response = self._session.post(self.url, json=payload, timeout=self.timeout)
         except requests.RequestException as exc:
@@ -233,7 +231,9 @@ class RPCBackend(ChainBackend):
         for n, b in zip(numbers, found, strict=True):
             if b is None:
                 raise ChainError(f"no block {n}")
-            out.append(BlockInfo(int(b["number"], 16), _bytes(b["hash"]), _bytes(b["parentHash"]), int(b["timestamp"], 16)))
+            out.append(
+                BlockInfo(int(b["number"], 16), _bytes(b["hash"]), _bytes(b["parentHash"]), int(b["timestamp"], 16))
+            )
         return out
 
     def get_logs(

@@ -67,11 +67,17 @@ def deploy_cmd(
             fresh = True
         else:
             deployment, fresh = ensure_deployed(prof, backend)
-    data = {"IPLedger": "0x" + deployment.ledger.hex(), "ValuationRegistry": "0x" + deployment.registry.hex(), "new": fresh}
+    data = {
+        "IPLedger": "0x" + deployment.ledger.hex(),
+        "ValuationRegistry": "0x" + deployment.registry.hex(),
+        "new": fresh,
+    }
     if json_out:
         print_json(data)
     else:
-        console.print(("deployed" if fresh else "already deployed") + f": {data['IPLedger']} / {data['ValuationRegistry']}")
+        console.print(
+            ("deployed" if fresh else "already deployed") + f": {data['IPLedger']} / {data['ValuationRegistry']}"
+        )
 
 
 @chain_app.command("status")

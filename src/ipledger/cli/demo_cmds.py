@@ -24,7 +24,7 @@ def demo(
 ) -> None:
     """Deploy, record a realistic generated market, index it, value an asset, quote and anchor
     insurance, and audit it all; prints where the reports are."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
     from ipledger.config import CONFIG_FILE, DEFAULT_TOML, find_config
     from ipledger.demo import run_demo
@@ -32,9 +32,15 @@ def demo(
     if find_config() is None:
         Path(CONFIG_FILE).write_text(DEFAULT_TOML)
     prof = load(profile)
-    with Progress(TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  disable=json_out, console=console) as bar:
-        tasks: dict[str, int] = {}
+    with Progress(
+        TextColumn("{task.description:<12}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        disable=json_out,
+        console=console,
+    ) as bar:
+        tasks: dict[str, TaskID] = {}
 
         def step(label: str, done: int, total: int) -> None:
             if label not in tasks:
@@ -43,22 +49,36 @@ def demo(
 
         result = run_demo(prof, n_assets=assets, n_transactions=transactions, seed=seed, out_dir=out, step=step)
     if json_out:
-        print_json({"reports": {k: str(v) for k, v in result.reports.items()}, "figures": result.figures,
-                    "timings": {k: round(v, 2) for k, v in result.timings.items()}, "audit_passed": result.audit_passed})
+        print_json(
+            {
+                "reports": {k: str(v) for k, v in result.reports.items()},
+                "figures": result.figures,
+                "timings": {k: round(v, 2) for k, v in result.timings.items()},
+                "audit_passed": result.audit_passed,
+            }
+        )
     else:
         f = result.figures
-        console.print(f"\n[bold]ledger[/]: {f['assets']:,} assets, {f['transactions']:,} live transactions, "
-                      f"{f['events_indexed']:,} events indexed")
-        console.print(f"[bold]valuation[/] of {f['asset_id'][:18]}…: {f['value']:,.0f} {f['currency']} "
-                      f"(range {f['low']:,.0f} to {f['high']:,.0f}), anchored as {f['valuation_hash'][:18]}…")
-        console.print(f"[bold]quote[/] (enforcement): sum insured {f['sum_insured']:,.0f}, gross premium "
-                      f"{f['gross_premium']:,.0f}, net premium {f['net_premium']:,.0f}")
+        console.print(
+            f"\n[bold]ledger[/]: {f['assets']:,} assets, {f['transactions']:,} live transactions, "
+            f"{f['events_indexed']:,} events indexed"
+        )
+        console.print(
+            f"[bold]valuation[/] of {f['asset_id'][:18]}…: {f['value']:,.0f} {f['currency']} "
+            f"(range {f['low']:,.0f} to {f['high']:,.0f}), anchored as {f['valuation_hash'][:18]}…"
+        )
+        console.print(
+            f"[bold]quote[/] (enforcement): sum insured {f['sum_insured']:,.0f}, gross premium "
+            f"{f['gross_premium']:,.0f}, net premium {f['net_premium']:,.0f}"
+        )
         verdict = "[green]passed[/]" if result.audit_passed else "[red]FAILED[/]"
         console.print(f"[bold]audit[/]: {verdict}")
         console.print("\nreports:")
         for name, path in result.reports.items():
             console.print(f"  {name:<10} {path.resolve()}")
-        console.print("\nnext: ipledger assets · ipledger history ID · ipledger value ID --html v.html · "
-                      "ipledger quote ID --product enforcement · ipledger audit --asset ID · ipledger --help")
+        console.print(
+            "\nnext: ipledger assets · ipledger history ID · ipledger value ID --html v.html · "
+            "ipledger quote ID --product enforcement · ipledger audit --asset ID · ipledger --help"
+        )
     if not result.audit_passed:
         raise typer.Exit(EXIT_FINDINGS)

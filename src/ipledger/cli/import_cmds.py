@@ -9,7 +9,9 @@ import typer
 
 from ipledger.cli._common import EXIT_FINDINGS, JsonOpt, ProfileOpt, console, err_console, load, print_json
 
-import_app = typer.Typer(help="Import assets and transactions (CSV or JSON lines), validated before writing.", no_args_is_help=True)
+import_app = typer.Typer(
+    help="Import assets and transactions (CSV or JSON lines), validated before writing.", no_args_is_help=True
+)
 
 FileArg = Annotated[Path, typer.Argument(help="CSV (header row) or JSON-lines file.")]
 SkipOpt = Annotated[bool, typer.Option("--skip-invalid", help="Write the valid rows even when some rows are bad.")]
@@ -21,7 +23,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(import_app, name="import")
 
 
-def _run(kind: str, path: Path, profile: str | None, skip_invalid: bool, batch_size: int, dry_run: bool, json_out: bool) -> None:
+def _run(
+    kind: str, path: Path, profile: str | None, skip_invalid: bool, batch_size: int, dry_run: bool, json_out: bool
+) -> None:
     from rich.progress import Progress
 
     from ipledger import importer
@@ -38,11 +42,18 @@ def _run(kind: str, path: Path, profile: str | None, skip_invalid: bool, batch_s
         if not dry_run and not blocked and plan.rows:
             with Progress(transient=True, disable=json_out) as bar:
                 task = bar.add_task(f"writing {kind}", total=len(plan.rows))
-                written = importer.execute(plan, ledger.client, ledger.documents, batch_size, lambda n: bar.advance(task, n))
+                written = importer.execute(
+                    plan, ledger.client, ledger.documents, batch_size, lambda n: bar.advance(task, n)
+                )
             ledger.sync(progress=False)
     summary = {
-        "file": str(path), "kind": kind, "rows": plan.total, "valid": len(plan.rows), "already_recorded": plan.already,
-        "invalid": len(plan.errors), "written": written,
+        "file": str(path),
+        "kind": kind,
+        "rows": plan.total,
+        "valid": len(plan.rows),
+        "already_recorded": plan.already,
+        "invalid": len(plan.errors),
+        "written": written,
         "errors": [{"line": e.line, "reason": e.reason} for e in plan.errors],
     }
     if json_out:
@@ -51,7 +62,9 @@ def _run(kind: str, path: Path, profile: str | None, skip_invalid: bool, batch_s
         for e in plan.errors:
             err_console.print(f"{path.name}: {e}", highlight=False)
         if blocked:
-            err_console.print(f"[red]{len(plan.errors)} bad row(s): nothing written[/] (fix them, or pass --skip-invalid)")
+            err_console.print(
+                f"[red]{len(plan.errors)} bad row(s): nothing written[/] (fix them, or pass --skip-invalid)"
+            )
         else:
             console.print(
                 f"{kind}: {written} written, {plan.already} already recorded, {len(plan.errors)} invalid"
@@ -62,8 +75,14 @@ def _run(kind: str, path: Path, profile: str | None, skip_invalid: bool, batch_s
 
 
 @import_app.command("assets")
-def import_assets(path: FileArg, profile: ProfileOpt = None, skip_invalid: SkipOpt = False, batch_size: BatchOpt = 200,
-                  dry_run: DryOpt = False, json_out: JsonOpt = False) -> None:
+def import_assets(
+    path: FileArg,
+    profile: ProfileOpt = None,
+    skip_invalid: SkipOpt = False,
+    batch_size: BatchOpt = 200,
+    dry_run: DryOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
     """Register assets: jurisdiction, kind, registry_number, class_code, filing_date, grant_date,
     expiry_date, status, owner, and metadata (title, field, claims, citations, family_size, rd_cost
     or metadata_file)."""
@@ -71,8 +90,14 @@ def import_assets(path: FileArg, profile: ProfileOpt = None, skip_invalid: SkipO
 
 
 @import_app.command("transactions")
-def import_transactions(path: FileArg, profile: ProfileOpt = None, skip_invalid: SkipOpt = False, batch_size: BatchOpt = 500,
-                        dry_run: DryOpt = False, json_out: JsonOpt = False) -> None:
+def import_transactions(
+    path: FileArg,
+    profile: ProfileOpt = None,
+    skip_invalid: SkipOpt = False,
+    batch_size: BatchOpt = 500,
+    dry_run: DryOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
     """Record transactions: asset (registry number or id), kind, seller, buyer, date, currency,
     amount (major units), royalty_rate (fraction), exclusivity, territory, term_end, ref, document."""
     _run("transactions", path, profile, skip_invalid, batch_size, dry_run, json_out)

@@ -20,7 +20,9 @@ def register(app: typer.Typer) -> None:
 
 def quote_cmd(
     asset: Annotated[str, typer.Argument(help="Asset id (0x...) or registry number.")],
-    product: Annotated[str, typer.Option("--product", help="Product key, e.g. enforcement, champion_patent_guard.")] = "enforcement",
+    product: Annotated[
+        str, typer.Option("--product", help="Product key, e.g. enforcement, champion_patent_guard.")
+    ] = "enforcement",
     profile: ProfileOpt = None,
     firm_type: Annotated[str, typer.Option(help="champion, sme, micro or other.")] = "sme",
     export: Annotated[str, typer.Option(help="Comma-separated export markets, e.g. US,UK.")] = "",
@@ -84,9 +86,13 @@ def simulate(
     book = synthetic_book(policies, seed=seed)
     claims = simulate_claims(book, sims, seed=seed + 1) if years == 1 else None
     tiered = simulate_portfolio(book, n_sims=sims, n_years=years, seed=seed + 1, claims=claims)
-    flat = simulate_portfolio(book.with_premium(flat_premium(book)), n_sims=sims, n_years=years, seed=seed + 1, claims=claims)
-    out = {"tiered": tiered.summary() | {"max_decile_dev": tiered.max_decile_deviation},
-           "flat": flat.summary() | {"max_decile_dev": flat.max_decile_deviation}}
+    flat = simulate_portfolio(
+        book.with_premium(flat_premium(book)), n_sims=sims, n_years=years, seed=seed + 1, claims=claims
+    )
+    out = {
+        "tiered": tiered.summary() | {"max_decile_dev": tiered.max_decile_deviation},
+        "flat": flat.summary() | {"max_decile_dev": flat.max_decile_deviation},
+    }
     if json_out:
         print_json(out)
         return

@@ -36,9 +36,15 @@ def sync(
         r = ledger.sync(progress=None if not json_out else False)
         block, block_hash = ledger.state()
     data = {
-        "from_block": r.from_block, "to_block": r.to_block, "events": r.events, "seconds": round(r.seconds, 3),
-        "events_per_s": round(r.events_per_s), "reorgs": r.reorgs, "rolled_back_rows": r.rolled_back_rows,
-        "checkpoint": block, "checkpoint_hash": block_hash,
+        "from_block": r.from_block,
+        "to_block": r.to_block,
+        "events": r.events,
+        "seconds": round(r.seconds, 3),
+        "events_per_s": round(r.events_per_s),
+        "reorgs": r.reorgs,
+        "rolled_back_rows": r.rolled_back_rows,
+        "checkpoint": block,
+        "checkpoint_hash": block_hash,
     }
     if json_out:
         print_json(data)

@@ -11,7 +11,10 @@ from ipledger.errors import IPLedgerError
 
 app = typer.Typer(
     name="ipledger",
-    help="Blockchain-backed IP valuation ledger: record IP trades, index them, value IP, price IP insurance, audit it all.",
+    help=(
+        "Blockchain-backed IP valuation ledger: record IP trades, index them, value IP, "
+        "price IP insurance, audit it all."
+    ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -64,14 +67,18 @@ def main() -> None:
         sys.exit(130)
     except Exception as exc:  # click usage errors and the unexpected
         # Usage errors (typer vendors click): they know how to show themselves.
-        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
-            exc.show()
-            sys.exit(exc.exit_code)
+        exit_code = getattr(exc, "exit_code", None)
+        show = getattr(exc, "show", None)
+        if callable(show) and isinstance(exit_code, int):
+            show()
+            sys.exit(exit_code)
         if _debug:
             raise
         from ipledger.cli._common import err_console
 
-        err_console.print(f"[bold red]internal error:[/] {exc.__class__.__name__}: {exc} (rerun with --debug)", highlight=False)
+        err_console.print(
+            f"[bold red]internal error:[/] {exc.__class__.__name__}: {exc} (rerun with --debug)", highlight=False
+        )
         sys.exit(1)
 
 

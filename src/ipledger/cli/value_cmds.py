@@ -35,7 +35,9 @@ def value(
 
     with Ledger(load(profile)) as ledger:
         ledger.sync(progress=False)
-        v = value_asset(ledger, ledger.resolve_asset(asset), as_of=as_of, methods=tuple(m.strip() for m in methods.split(",")))
+        v = value_asset(
+            ledger, ledger.resolve_asset(asset), as_of=as_of, methods=tuple(m.strip() for m in methods.split(","))
+        )
         if html:
             v.to_html(html)
         anchored = anchor_valuation(ledger, v) if anchor else None
@@ -46,8 +48,14 @@ def value(
     for c in ("method", "value", "low", "high", "weight", "data"):
         table.add_column(c, justify="right" if c != "method" else "left")
     for m in v.methods:
-        table.add_row(m.method, f"{m.value:,.0f}", f"{m.low:,.0f}", f"{m.high:,.0f}",
-                      f"{v.weights.get(m.method, 0.0):.0%}", str(m.n_data))
+        table.add_row(
+            m.method,
+            f"{m.value:,.0f}",
+            f"{m.low:,.0f}",
+            f"{m.high:,.0f}",
+            f"{v.weights.get(m.method, 0.0):.0%}",
+            str(m.n_data),
+        )
     table.add_row("[bold]reconciled[/]", f"[bold]{v.value:,.0f}[/]", f"{v.low:,.0f}", f"{v.high:,.0f}", "100%", "")
     console.print(table)
     for w in v.warnings:

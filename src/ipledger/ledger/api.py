@@ -62,8 +62,13 @@ class Ledger:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
             with Progress(
-                TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TextColumn("blocks"),
-                TextColumn("{task.fields[events]} events"), TimeRemainingColumn(), transient=True,
+                TextColumn("indexing"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("blocks"),
+                TextColumn("{task.fields[events]} events"),
+                TimeRemainingColumn(),
+                transient=True,
             ) as bar:
                 task = bar.add_task("sync", total=None, events=0)
 
@@ -162,9 +167,15 @@ class Ledger:
         a = self.assets()
         row = a[a["asset_id"] == aid].iloc[0]
         parts.append(
-            {"record_id": int(row["record_id"]), "event": "registered", "date": row["filing_date"],
-             "detail": f"{row['kind']} {row['registry_number']} owner {row['initial_owner']}",
-             "block_number": int(row["block_number"]), "log_index": int(row["log_index"]), "tx_hash": row["tx_hash"]}
+            {
+                "record_id": int(row["record_id"]),
+                "event": "registered",
+                "date": row["filing_date"],
+                "detail": f"{row['kind']} {row['registry_number']} owner {row['initial_owner']}",
+                "block_number": int(row["block_number"]),
+                "log_index": int(row["log_index"]),
+                "tx_hash": row["tx_hash"],
+            }
         )
         for r in self.transactions(aid, include_void=True).itertuples():
             detail = f"{r.seller} -> {r.buyer} {r.amount:,.2f} {r.currency}"
@@ -174,22 +185,55 @@ class Ledger:
                 detail += f" (amends #{r.amends})"
             if r.void:
                 detail += " [void]"
-            parts.append({"record_id": r.record_id, "event": r.kind, "date": r.date, "detail": detail,
-                          "block_number": r.block_number, "log_index": r.log_index, "tx_hash": r.tx_hash})
+            parts.append(
+                {
+                    "record_id": r.record_id,
+                    "event": r.kind,
+                    "date": r.date,
+                    "detail": detail,
+                    "block_number": r.block_number,
+                    "log_index": r.log_index,
+                    "tx_hash": r.tx_hash,
+                }
+            )
         for r in self.status_history(aid).itertuples():
-            parts.append({"record_id": r.record_id, "event": "status", "date": r.date,
-                          "detail": f"{r.previous_status} -> {r.status}", "block_number": r.block_number,
-                          "log_index": r.log_index, "tx_hash": r.tx_hash})
+            parts.append(
+                {
+                    "record_id": r.record_id,
+                    "event": "status",
+                    "date": r.date,
+                    "detail": f"{r.previous_status} -> {r.status}",
+                    "block_number": r.block_number,
+                    "log_index": r.log_index,
+                    "tx_hash": r.tx_hash,
+                }
+            )
         for v in self._cache["voids"]:
             if v["asset_id"] == aid:
-                parts.append({"record_id": v["record_id"], "event": "void", "date": pd.NaT,
-                              "detail": f"voids #{v['target']}", "block_number": v["block_number"],
-                              "log_index": v["log_index"], "tx_hash": v["tx_hash"]})
+                parts.append(
+                    {
+                        "record_id": v["record_id"],
+                        "event": "void",
+                        "date": pd.NaT,
+                        "detail": f"voids #{v['target']}",
+                        "block_number": v["block_number"],
+                        "log_index": v["log_index"],
+                        "tx_hash": v["tx_hash"],
+                    }
+                )
         for table, label in (("anchors", "anchor"), ("claims", "claim")):
             for r in self.store.read(table, lambda t: t.c.asset_id == aid):
-                parts.append({"record_id": r["record_id"], "event": label, "date": pd.to_datetime(r.get("as_of", r.get("date", 0)), unit="s"),
-                              "detail": f"kind {r['kind']}", "block_number": r["block_number"],
-                              "log_index": r["log_index"], "tx_hash": r["tx_hash"]})
+                parts.append(
+                    {
+                        "record_id": r["record_id"],
+                        "event": label,
+                        "date": pd.to_datetime(r.get("as_of", r.get("date", 0)), unit="s"),
+                        "detail": f"kind {r['kind']}",
+                        "block_number": r["block_number"],
+                        "log_index": r["log_index"],
+                        "tx_hash": r["tx_hash"],
+                    }
+                )
         df = pd.DataFrame(parts).sort_values(["block_number", "log_index"]).reset_index(drop=True)
         return df
 

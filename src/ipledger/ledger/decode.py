@@ -93,7 +93,5 @@ def decoders(artifact: Artifact) -> dict[bytes, EventDecoder]:
             else:
                 data.append((param["name"], abi_type, reader))
         t0 = topic0(entry)
-        out[t0] = EventDecoder(
-            entry["name"], t0, tuple(indexed), tuple(data), all(r is not None for _n, _t, r in data)
-        )
+        out[t0] = EventDecoder(entry["name"], t0, tuple(indexed), tuple(data), all(r is not None for _n, _t, r in data))
     return out

@@ -30,9 +30,31 @@ def _dates(values: pd.Series, zero_is_nat: bool = True) -> pd.Series:
 def transactions_frame(tx_rows: list[dict[str, Any]], void_rows: list[dict[str, Any]]) -> pd.DataFrame:
     """All transaction records with ``void`` (withdrawn or superseded by an amendment) resolved."""
     columns = [
-        "record_id", "asset_id", "kind", "seller", "buyer", "date", "currency", "amount", "amount_minor",
-        "royalty_rate", "royalty_bps", "exclusivity", "territory", "term_end", "ref", "amends", "doc_hash",
-        "recorder", "tx_hash", "block_number", "log_index", "contract", "void", "voided_by", "amended_by",
+        "record_id",
+        "asset_id",
+        "kind",
+        "seller",
+        "buyer",
+        "date",
+        "currency",
+        "amount",
+        "amount_minor",
+        "royalty_rate",
+        "royalty_bps",
+        "exclusivity",
+        "territory",
+        "term_end",
+        "ref",
+        "amends",
+        "doc_hash",
+        "recorder",
+        "tx_hash",
+        "block_number",
+        "log_index",
+        "contract",
+        "void",
+        "voided_by",
+        "amended_by",
         "released",
     ]
     if not tx_rows:
@@ -53,10 +75,16 @@ def transactions_frame(tx_rows: list[dict[str, Any]], void_rows: list[dict[str, 
     amended_by = df.loc[df["amends"] != 0].drop_duplicates("amends", keep="first").set_index("amends")["record_id"]
     df["amended_by"] = df["record_id"].map(amended_by).fillna(0).astype("int64")
     voided = pd.DataFrame.from_records(void_rows) if void_rows else pd.DataFrame({"target": [], "record_id": []})
-    voided_by = voided.drop_duplicates("target", keep="first").set_index("target")["record_id"] if len(voided) else pd.Series(dtype="int64")
+    voided_by = (
+        voided.drop_duplicates("target", keep="first").set_index("target")["record_id"]
+        if len(voided)
+        else pd.Series(dtype="int64")
+    )
     df["voided_by"] = df["record_id"].map(voided_by).fillna(0).astype("int64")
     df["void"] = (df["voided_by"] != 0) | (df["amended_by"] != 0)
-    released = set(df.loc[is_release, "ref"].tolist()) - set(df.loc[is_release & df["record_id"].isin(voided_by.index), "ref"].tolist())
+    released = set(df.loc[is_release, "ref"].tolist()) - set(
+        df.loc[is_release & df["record_id"].isin(voided_by.index), "ref"].tolist()
+    )
     df["released"] = df["record_id"].isin(released)
     for c in ("record_id", "ref", "royalty_bps", "block_number", "log_index"):
         df[c] = df[c].astype("int64")
@@ -74,8 +102,19 @@ def assets_frame(
 ) -> pd.DataFrame:
     """Assets with their current status and owner, and features from their metadata document."""
     if not asset_rows:
-        cols = ["asset_id", "registry_number", "jurisdiction", "kind", "class_code", "filing_date", "grant_date",
-                "expiry_date", "status", "owner", *METADATA_FIELDS]
+        cols = [
+            "asset_id",
+            "registry_number",
+            "jurisdiction",
+            "kind",
+            "class_code",
+            "filing_date",
+            "grant_date",
+            "expiry_date",
+            "status",
+            "owner",
+            *METADATA_FIELDS,
+        ]
         return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
     df = pd.DataFrame.from_records(asset_rows).sort_values("record_id", kind="stable").reset_index(drop=True)
     df["kind"] = df["kind"].astype("int64").map(ASSET_KINDS).astype("string")
@@ -101,7 +140,12 @@ def assets_frame(
         moves.append(v[["asset_id", "record_id", "restored_owner"]].rename(columns={"restored_owner": "owner"}))
     owner = df["initial_owner"]
     if moves:
-        m = pd.concat(moves).sort_values("record_id").drop_duplicates("asset_id", keep="last").set_index("asset_id")["owner"]
+        m = (
+            pd.concat(moves)
+            .sort_values("record_id")
+            .drop_duplicates("asset_id", keep="last")
+            .set_index("asset_id")["owner"]
+        )
         owner = df["asset_id"].map(m).fillna(owner)
     df["owner"] = owner.astype("string")
 
@@ -113,7 +157,17 @@ def assets_frame(
     # Optional text stays object dtype with None: pandas' NA makes comparisons raise.
     for col in ("field", "title"):
         df[col] = df[col].astype(object).where(df[col].notna(), None)
-    for c in ("asset_id", "registry_number", "jurisdiction", "class_code", "metadata_hash", "registrar", "tx_hash", "contract", "initial_owner"):
+    for c in (
+        "asset_id",
+        "registry_number",
+        "jurisdiction",
+        "class_code",
+        "metadata_hash",
+        "registrar",
+        "tx_hash",
+        "contract",
+        "initial_owner",
+    ):
         df[c] = df[c].astype("string")
     return df.drop(columns=["initial_status"])
 
@@ -136,7 +190,9 @@ def _metadata(hashes: list[str], documents: DocumentStore | None) -> dict[str, d
 
 def status_frame(status_rows: list[dict[str, Any]]) -> pd.DataFrame:
     if not status_rows:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in ("record_id", "asset_id", "date", "status", "previous_status")})
+        return pd.DataFrame(
+            {c: pd.Series(dtype="object") for c in ("record_id", "asset_id", "date", "status", "previous_status")}
+        )
     df = pd.DataFrame.from_records(status_rows).sort_values("record_id").reset_index(drop=True)
     df["status"] = df["status"].astype("int64").map(STATUSES).astype("string")
     df["previous_status"] = df["previous_status"].astype("int64").map(STATUSES).astype("string")

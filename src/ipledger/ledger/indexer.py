@@ -144,7 +144,12 @@ class Indexer:
                     break
                 rows = self.mapper.rows(logs)
                 blocks = [
-                    {"number": h.number, "hash": _hex(h.hash), "parent_hash": _hex(h.parent_hash), "timestamp": h.timestamp}
+                    {
+                        "number": h.number,
+                        "hash": _hex(h.hash),
+                        "parent_hash": _hex(h.parent_hash),
+                        "timestamp": h.timestamp,
+                    }
                     for h in headers.values()
                 ]
                 cp_number, cp_hash = b, _hex(headers[b].hash)

@@ -119,7 +119,9 @@ class Store:
         """Stored (number, hash) pairs at or below ``below``, newest first."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                sa.select(s.blocks.c.number, s.blocks.c.hash).where(s.blocks.c.number <= below).order_by(s.blocks.c.number.desc())
+                sa.select(s.blocks.c.number, s.blocks.c.hash)
+                .where(s.blocks.c.number <= below)
+                .order_by(s.blocks.c.number.desc())
             ).all()
         return [(int(n), str(h)) for n, h in rows]
 

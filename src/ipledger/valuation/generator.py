@@ -296,7 +296,7 @@ def _assets(rng: np.random.Generator, n: int, start: pd.Timestamp, end: pd.Times
         status_date.iloc[idx] = lo + days * _DAY
     status[infdis] = "infringement_dispute"
 
-    numbers = _registry_numbers(kind, jur, filing)
+    numbers = _registry_numbers(rng, kind, jur, filing)
     ids = ["0x" + asset_id(j, AssetKind[k.upper()], r).hex() for j, k, r in zip(jur, kind, numbers, strict=True)]
     return pd.DataFrame(
         {
@@ -324,13 +324,19 @@ def _assets(rng: np.random.Generator, n: int, start: pd.Timestamp, end: pd.Times
     )
 
 
-def _registry_numbers(kind: np.ndarray, jur: np.ndarray, filing: pd.DatetimeIndex) -> list[str]:
+def _registry_numbers(
+    rng: np.random.Generator, kind: np.ndarray, jur: np.ndarray, filing: pd.DatetimeIndex
+) -> list[str]:
+    # Each (jurisdiction, kind, year) series starts at a seeded offset, so that markets of
+    # different seeds can share a chain without duplicate registry numbers.
     counters: dict[tuple[str, str, int], int] = {}
     out = []
     cn_type = {"invention": "1", "utility_model": "2", "design": "3"}
     for k, j, f in zip(kind, jur, filing, strict=True):
         key = (j, k, f.year)
-        seq = counters[key] = counters.get(key, 100_000) + 1
+        if key not in counters:
+            counters[key] = int(rng.integers(100_000, 900_000))
+        seq = counters[key] = counters[key] + 1
         y = f.year
         if k == "trademark":
             out.append(f"{j}TM{y % 100:02d}{seq:07d}")

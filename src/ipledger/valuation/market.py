@@ -10,7 +10,13 @@ the time-decayed mean ``z`` of the asset's own earlier sales and converted licen
 sales), of earlier sales in the same class code and in the same IPC subclass (or Nice class,
 Locarno class), with their decayed weights. :class:`MarketModel` fits a gradient-boosted
 hedonic regression on these, smooths its residuals over the nearest neighbours in feature
-space, and calibrates intervals by split conformal prediction on a held-out fold.
+space, and calibrates intervals by split conformal prediction on a held-out fold, per Mondrian
+group (whether the asset, and its class code, traded before), so that coverage holds for any
+mix of repeat and first sales.
+
+Training data are sales (assignments, auctions); lump-sum licences enter as converted values
+in the asset's own history and in the comparables list; running-royalty licences give the
+comparable royalty rates (see :mod:`ipledger.valuation.comparables` for every conversion).
 """
 
 from __future__ import annotations
@@ -37,8 +43,10 @@ from ipledger.valuation.comparables import (
     class_levels,
     estimate_price_index,
     index_at,
+    licence_to_value,
     life_factor,
     prepare_trades,
+    sale_to_royalty,
     weighted_quantile,
     years_since_2000,
 )
@@ -116,6 +124,9 @@ class MarketModel(RegressorMixin, BaseEstimator):
             the default because on shared or small machines thread contention made fitting
             several times slower.
         random_state: seed for the calibration split and the boosting.
+
+    scikit-learn conformance: passes ``parametrize_with_checks`` with no expected failures
+    (``allow_nan`` is tagged, NaN meaning a missing feature; inf is rejected).
 
     Attributes:
         base_: the fitted HistGradientBoostingRegressor.
@@ -329,6 +340,18 @@ class MarketContext:
     sub: _Decayed
     model: MarketModel
     asset_pos: dict[str, int]
+    rates: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]
+
+    def royalty_rates(self, kind: str, class_code: str, as_of: pd.Timestamp, last: int = 50) -> np.ndarray:
+        """Running-royalty rates (fractions) of the latest ``last`` licences of the same kind and
+        subclass (IPC subclass, Nice class, ...) before ``as_of``; the whole kind when fewer than 5."""
+        cut = np.datetime64(pd.Timestamp(as_of).to_datetime64(), "ns")
+        for key in ((kind, class_levels(class_code)[2]), (kind, "")):
+            dates, rates = self.rates.get(key, (np.zeros(0, dtype="datetime64[ns]"), np.zeros(0)))
+            k = int(np.searchsorted(dates, cut, side="left"))
+            if k >= 5 or key[1] == "":
+                return rates[max(k - last, 0) : k]
+        return np.zeros(0)
 
     def features(self, rows: pd.DataFrame, dates: np.ndarray, auction: np.ndarray | None = None) -> np.ndarray:
         """Feature matrix (columns :data:`FEATURES`) for asset rows valued at ``dates``."""
@@ -461,12 +484,25 @@ def build_context(
         sub=_Decayed(sub_key[sale], t[sale], z[sale]),
         model=model if model is not None else MarketModel(random_state=random_state),
         asset_pos={a: i for i, a in enumerate(assets["asset_id"])},
+        rates=_rate_table(trades),
     )
     if not hasattr(ctx.model, "base_"):
         train = trades[sale & (trades["date"] < cutoff).to_numpy()]
         X, y = training_data(ctx, train)
         ctx.model.set_params(categorical_features=CATEGORICAL, mondrian_features=MONDRIAN).fit(X, y)
     return ctx
+
+
+def _rate_table(trades: pd.DataFrame) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
+    """Licences with a running royalty by (kind, subclass) and by (kind, ""), in date order."""
+    rate = trades["royalty_rate"].fillna(0) if "royalty_rate" in trades else pd.Series(0.0, index=trades.index)
+    lic = trades[(trades["tx_kind"] == "licence") & (rate > 0)]
+    out: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+    for keys in (["kind", "L2"], ["kind"]):
+        for key, g in lic.groupby(keys):
+            k = (str(key[0]), str(key[1]) if len(keys) == 2 else "")
+            out[k] = (g["date"].to_numpy(dtype="datetime64[ns]"), g["royalty_rate"].to_numpy(dtype=float))
+    return out
 
 
 def training_data(ctx: MarketContext, sales: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -573,11 +609,22 @@ def market_approach(
     if len(comps):
         adj = comps["adjusted_value"].to_numpy(dtype=float)
         details["comparables_weighted_median"] = weighted_quantile(adj, comps["weight"].to_numpy(), 0.5)
+    rates = ctx.royalty_rates(str(subj.iloc[0]["kind"]), str(subj.iloc[0]["class_code"]), as_of)
+    details["comparable_royalty_rates"] = {
+        "n": len(rates),
+        "median": float(np.median(rates)) if len(rates) else None,
+        "p25": float(np.quantile(rates, 0.25)) if len(rates) else None,
+        "p75": float(np.quantile(rates, 0.75)) if len(rates) else None,
+    }
     revenue = inputs.get("annual_revenue")
     if revenue:
-        from ipledger.valuation.comparables import sale_to_royalty
-
+        # Sale -> implied rate, and the comparable licences' median rate capitalised over the
+        # remaining life as a whole-asset (exclusive) value; see the comparables module.
         details["implied_royalty_rate"] = sale_to_royalty(value, rem, float(revenue))
+        if len(rates):
+            details["royalty_capitalised_value"] = licence_to_value(
+                0.0, "exclusive", rem, rem, royalty_rate=float(np.median(rates)), revenue=float(revenue)
+            )
     return MethodResult(
         method="market",
         value=value,

@@ -311,3 +311,11 @@ def test_inputs_recovered_from_a_valuation_report() -> None:
         "assumptions": {"tax_rate": "default"},
     }
     assert given_inputs(report) == {"revenue": 5.0, "royalty_rate": 0.04, "note": "x"}
+
+
+def test_claim_under_a_policy_never_anchored(ledger: Audited) -> None:
+    assert not any(f.code == "unanchored_policy" for f in ledger.run().check("links").findings)
+    ledger.execute("UPDATE claims SET policy_hash = :h", h="0x" + "5a" * 32)
+    report = ledger.run()
+    assert any(f.code == "unanchored_policy" and "claims #3" in f.message for f in report.check("links").findings)
+    assert any("claims #3" in m and "policy_hash" in m for m in failures(report, "rows"))

@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ipledger.valuation.comparables import (
     ComparableIndex,
@@ -125,3 +127,21 @@ def test_price_index_tracks_the_true_index(market: Market) -> None:
     common = est.index.intersection(true.index)
     ratio = est[common] / (true[common] / true[common].iloc[0])
     assert ratio.between(0.85, 1.15).all()
+
+
+@given(
+    value=st.floats(1e3, 1e9),
+    rem=st.floats(0.5, 30),
+    term=st.floats(0.1, 30),
+    excl=st.sampled_from(["non_exclusive", "sole", "exclusive"]),
+)
+def test_lump_sum_conversion_round_trips(value: float, rem: float, term: float, excl: str) -> None:
+    share = {"non_exclusive": 0.2, "sole": 0.5, "exclusive": 0.8}[excl]
+    lump = value * share * annuity_factor(min(term, rem)) / annuity_factor(rem)
+    assert licence_to_value(lump, excl, term, rem) == pytest.approx(value, rel=1e-9)
+
+
+@given(a=st.floats(0, 40), b=st.floats(0, 40), full=st.floats(1, 50))
+def test_life_factor_is_monotone_and_bounded(a: float, b: float, full: float) -> None:
+    lo, hi = sorted((a, b))
+    assert 0 <= life_factor(lo, full) <= life_factor(hi, full) <= 1

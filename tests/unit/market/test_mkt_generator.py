@@ -132,3 +132,21 @@ def test_write_market_on_embedded_chain(tmp_path) -> None:  # type: ignore[no-un
     for ref in pledges.head(5):
         kind, void, released = client.record_info(int(ref) + out["record_id_offset"])
         assert kind == 3 and released and not void
+
+
+def test_write_market_on_a_used_chain_remaps_releases() -> None:
+    from ipledger.chain.client import LedgerClient
+    from ipledger.chain.deploy import deploy
+    from ipledger.chain.embedded import EmbeddedBackend
+
+    backend = EmbeddedBackend(None)
+    d = deploy(backend)
+    client = LedgerClient(backend, d.ledger, d.registry)
+    first = write_market(client, generate_market(seed=21, n_assets=30, n_transactions=150))
+    m = generate_market(seed=22, n_assets=30, n_transactions=150)
+    out = write_market(client, m, batch_size=1000)
+    assert out["record_id_offset"] == first["last_record_id"]
+    releases = m.transactions.loc[m.transactions["kind"] == "release", "ref"]
+    assert len(releases)
+    for ref in releases:
+        assert client.record_info(int(ref) + out["record_id_offset"])[2]

@@ -72,6 +72,9 @@ def test_market_approach_result(market: Market) -> None:
     wide = market_approach(a, tx, traded, as_of, inputs={"coverage": 0.95, "annual_revenue": 1e6})
     assert wide.low < r.low and wide.high > r.high and wide.value == pytest.approx(r.value)
     assert wide.details["implied_royalty_rate"] > 0
+    rates = wide.details["comparable_royalty_rates"]
+    assert rates["n"] >= 5 and 0.005 < rates["median"] < 0.2
+    assert wide.details["royalty_capitalised_value"] > 0
 
 
 def test_too_few_comparables_is_insufficient(market: Market) -> None:
