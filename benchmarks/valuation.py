@@ -13,14 +13,17 @@ intervals, ``value_p50_ms`` (market_approach on 200 assets with the fitted model
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ipledger.valuation.cuad import parse_cuad, rate_summary
 from ipledger.valuation.generator import generate_market
 from ipledger.valuation.market import build_context, get_context, market_approach, training_data, value_many
 
@@ -110,6 +113,23 @@ def _speed(market: Any) -> dict[str, Any]:
     }
 
 
+def _cuad() -> dict[str, Any]:
+    """Royalty rates usable from CUAD (shared data beside the repository, or $IPLEDGER_SHARED_DATA)."""
+    root = Path(__file__).resolve().parent.parent
+    path = Path(os.environ.get("IPLEDGER_SHARED_DATA", root.parent / "shared" / "data")) / "licences"
+    path = path / "cuad_master_clauses.csv"
+    if not path.is_file():
+        return {"cuad_available": False}
+    licences, rejected = parse_cuad(path)
+    s = rate_summary(licences)
+    return {
+        "cuad_available": True,
+        "cuad_rows": len(licences) + len(rejected),
+        "cuad_usable_rates": len(licences),
+        "cuad_rate_median": round(float(s.get("median", float("nan"))), 4),
+    }
+
+
 def run() -> dict[str, Any]:
     """Backtest and speed figures as a flat dict (see the module docstring)."""
     t0 = time.perf_counter()
@@ -123,6 +143,7 @@ def run() -> dict[str, Any]:
     out.update(_backtest(market))
     print("speed ...", file=sys.stderr)
     out.update(_speed(market))
+    out.update(_cuad())
     return out
 
 
