@@ -76,6 +76,36 @@ def _relative_sd(r: MethodResult) -> float:
     return 0.0
 
 
+def _cdf(r: MethodResult, x: float) -> float:
+    """P(value <= x) for one method: a split lognormal with median ``value`` whose 10th and
+    90th percentiles are ``low`` and ``high`` (a split normal when ``low`` is not positive)."""
+    if x == r.value or r.low == r.high:
+        return 0.5 if x == r.value else float(x > r.value)
+    if r.low > 0 and x > 0:
+        z = math.log(x / r.value)
+        scale = math.log(r.value / r.low) if x < r.value else math.log(r.high / r.value)
+    else:
+        z = x - r.value
+        scale = (r.value - r.low) if x < r.value else (r.high - r.value)
+    if scale <= 0:
+        return float(x > r.value)
+    return 0.5 * (1.0 + math.erf(z * Z80 / scale / math.sqrt(2.0)))
+
+
+def _mixture_quantile(results: list[MethodResult], weights: dict[str, float], q: float) -> float:
+    """The q-quantile of the weighted mixture of the methods' distributions (bisection)."""
+    lo = min(r.low for r in results)
+    hi = max(r.high for r in results)
+    lo, hi = (lo / 10.0 if lo > 0 else lo - (hi - lo)), hi * 10.0 if hi > 0 else hi + 1.0
+    for _ in range(200):
+        mid = (lo + hi) / 2.0
+        if math.fsum(weights[r.method] * _cdf(r, mid) for r in results) < q:
+            lo = mid
+        else:
+            hi = mid
+    return max(0.0, (lo + hi) / 2.0)
+
+
 def _reason(result: MethodResult) -> str:
     detail = "; ".join(result.warnings) if result.warnings else f"only {result.n_data} data point(s)"
     return f"{result.method}: {detail}"
@@ -128,9 +158,11 @@ def reconcile(results: list[MethodResult], *, min_methods: int = 1) -> Reconcile
     weights = {r.method: (precision[r.method] / total if r.method in precision else 0.0) for r in results}
 
     value = math.fsum(weights[r.method] * r.value for r in usable)
-    down = math.sqrt(math.fsum(weights[r.method] * ((r.value - r.low) ** 2 + (r.value - value) ** 2) for r in usable))
-    up = math.sqrt(math.fsum(weights[r.method] * ((r.high - r.value) ** 2 + (r.value - value) ** 2) for r in usable))
-    low, high = max(0.0, value - down), value + up
+    # The range is the 10th-90th percentile of the weighted mixture of the methods' own
+    # distributions (each a split lognormal through its low, value and high), so that methods
+    # that disagree widen it without dragging it to absurd ends; the point value stays inside.
+    low = min(_mixture_quantile(usable, weights, 0.10), value)
+    high = max(_mixture_quantile(usable, weights, 0.90), value)
 
     if len(usable) == 1 and len(results) > 1:
         warnings.append(f"value rests on one method only ({usable[0].method})")
