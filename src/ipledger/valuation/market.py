@@ -640,9 +640,13 @@ def market_approach(
 def _comparable_dict(r: Any) -> dict[str, Any]:
     log_index = getattr(r, "log_index", None)
     tx_hash = getattr(r, "tx_hash", None)
+    if isinstance(tx_hash, bytes | bytearray):
+        tx_hash = "0x" + bytes(tx_hash).hex()
+    elif tx_hash is not None and not isinstance(tx_hash, str):
+        tx_hash = None if pd.isna(tx_hash) else str(tx_hash)
     return {
         "record_id": int(r.record_id),
-        "tx_hash": None if tx_hash is None or (isinstance(tx_hash, float) and math.isnan(tx_hash)) else str(tx_hash),
+        "tx_hash": tx_hash,
         "log_index": None if log_index is None or pd.isna(log_index) else int(log_index),
         "date": pd.Timestamp(r.date).date().isoformat(),
         "amount": float(r.amount),

@@ -232,7 +232,17 @@ def value_asset(
         methods=list(rec.methods),
         weights=rec.weights,
         comparables=comparables,
-        inputs=plain({**extra, **ctx.used, "methods": chosen, "min_methods": min_methods}, digits=None),
+        inputs=plain(
+            {
+                **extra,
+                **ctx.used,
+                "methods": chosen,
+                "min_methods": min_methods,
+                # What the caller passed, so that an auditor can re-run exactly this valuation.
+                "caller_inputs": dict(inputs or {}),
+            },
+            digits=None,
+        ),
         assumptions=dict(sorted(ctx.assumptions.items())),
         warnings=[*ctx.warnings, *rec.warnings],
         model_version=MODEL_VERSION,

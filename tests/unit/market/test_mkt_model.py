@@ -68,6 +68,9 @@ def test_market_approach_result(market: Market) -> None:
     c = r.details["comparables"][0]
     assert {"record_id", "tx_hash", "log_index", "date", "amount", "weight", "asset_id"} <= set(c)
     assert all(pd.Timestamp(x["date"]) < as_of for x in r.details["comparables"])
+    indexed = tx.assign(tx_hash=[bytes([i % 256]) * 32 for i in range(len(tx))], log_index=0)
+    first = market_approach(a, indexed, traded, as_of).details["comparables"][0]
+    assert first["tx_hash"].startswith("0x") and len(first["tx_hash"]) == 66 and first["log_index"] == 0
     assert sum(x["weight"] for x in r.details["comparables"]) == pytest.approx(1.0)
     wide = market_approach(a, tx, traded, as_of, inputs={"coverage": 0.95, "annual_revenue": 1e6})
     assert wide.low < r.low and wide.high > r.high and wide.value == pytest.approx(r.value)
