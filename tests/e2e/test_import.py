@@ -104,3 +104,20 @@ def test_kill9_during_import_then_rerun_leaves_no_duplicate_and_no_gap(cli: CLI,
     history = json.loads(cli("history", "ZL201810012345.6", "--json").stdout)
     ids = sorted(r["record_id"] for r in history if r["event"] == "licence")
     assert ids == list(range(3, 3 + n))  # no gap, no duplicate
+
+
+CUAD = Path(__file__).resolve().parents[3] / "shared" / "data" / "licences" / "cuad_master_clauses.csv"
+
+
+def test_import_cuad_records_licences_with_stated_rates(cli: CLI) -> None:
+    import pytest
+
+    if not CUAD.is_file():
+        pytest.skip("CUAD master_clauses.csv not present (users download it themselves)")
+    cli("import", "cuad", str(CUAD))
+    records = _records(cli)
+    assert records >= 30  # an asset and a licence per usable agreement
+    cli("import", "cuad", str(CUAD))
+    assert _records(cli) == records  # idempotent
+    assets = json.loads(cli("assets", "--json", "--limit", "0").stdout)
+    assert all(a["registry_number"].startswith("CUAD:") for a in assets)

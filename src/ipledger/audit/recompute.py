@@ -147,18 +147,22 @@ def ledger_at(ledger: Any, state_block: int) -> LedgerAt:
 
 
 #: Inputs a valuation report records that the engine derived rather than was given.
-_DERIVED = ("methods", "min_methods", "royalty_rate_distribution")
+_DERIVED = ("methods", "min_methods", "royalty_rate_distribution", "caller_inputs")
 
 
 def given_inputs(report: Mapping[str, Any]) -> dict[str, Any]:
     """The caller's inputs of a valuation report, recovered from what it records.
 
-    The report's ``inputs`` hold the caller's inputs and every default the engine filled in; the
+    When the report lists them (``inputs.caller_inputs``) those are used. Otherwise the
+    report's ``inputs`` hold the caller's inputs and every default the engine filled in; the
     defaults are the keys listed in ``assumptions``. The derived royalty-rate summary becomes the
     given point rate again when its source was the inputs; a revenue series derived from a
     given ``revenue`` is dropped.
     """
     recorded = dict(report.get("inputs") or {})
+    caller = recorded.get("caller_inputs")
+    if isinstance(caller, Mapping):  # the engine recorded them itself
+        return dict(caller)
     defaulted = set(report.get("assumptions") or {})
     out = {k: v for k, v in recorded.items() if k not in defaulted and k not in _DERIVED}
     rate = out.pop("royalty_rate", None)
@@ -174,7 +178,9 @@ def given_inputs(report: Mapping[str, Any]) -> dict[str, Any]:
 
 def recompute_valuation(report: dict[str, Any], ledger: Any, state_block: int) -> str:
     """Value the report's asset again with ``ipledger.valuation.value_asset`` on the ledger at the
-    report's state block, with the report's date, methods and inputs; returns the new hash.
+    report's state block (``ledger.at_block(state_block)`` when the ledger offers it, else
+    :func:`ledger_at`), with the report's date, methods and the caller's inputs
+    (:func:`given_inputs`); returns the new hash.
 
     Raises:
         RecomputeUnavailable: the valuation engine cannot be imported.
@@ -189,7 +195,10 @@ def recompute_valuation(report: dict[str, Any], ledger: Any, state_block: int) -
     kwargs: dict[str, Any] = {"as_of": report.get("as_of"), "inputs": given_inputs(report), "min_methods": min_methods}
     if methods:
         kwargs["methods"] = methods
-    valuation = value_asset(ledger_at(ledger, state_block), str(report["asset_id"]), **kwargs)
+    # The ledger's own view of a past state when it has one, else the store's rows up to the block.
+    at_block = getattr(ledger, "at_block", None)
+    view = at_block(state_block) if callable(at_block) else ledger_at(ledger, state_block)
+    valuation = value_asset(view, str(report["asset_id"]), **kwargs)
     return str(valuation.report_hash)
 
 

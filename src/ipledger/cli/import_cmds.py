@@ -101,3 +101,29 @@ def import_transactions(
     """Record transactions: asset (registry number or id), kind, seller, buyer, date, currency,
     amount (major units), royalty_rate (fraction), exclusivity, territory, term_end, ref, document."""
     _run("transactions", path, profile, skip_invalid, batch_size, dry_run, json_out)
+
+
+@import_app.command("cuad")
+def import_cuad(
+    path: Annotated[Path, typer.Argument(help="A CUAD master_clauses.csv you downloaded (CC BY 4.0).")],
+    profile: ProfileOpt = None,
+    batch_size: BatchOpt = 200,
+    dry_run: DryOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record the licences of the CUAD contracts (Hendrycks et al., NeurIPS 2021; CC BY 4.0) whose
+    clauses state a royalty rate: one asset per agreement and one licence record; rows without a
+    usable rate are reported with the reason, never invented."""
+    from ipledger.cuad_import import write_import_files
+
+    prof = load(profile)
+    folder = prof.data_dir / "imports"
+    assets_csv, licences_csv, rejected = write_import_files(path, folder)
+    if not json_out:
+        console.print(f"CUAD: {rejected} contract(s) without a usable royalty rate were left out (see {folder})")
+    for kind, file in (("assets", assets_csv), ("transactions", licences_csv)):
+        try:
+            _run(kind, file, profile, True, batch_size, dry_run, json_out)
+        except typer.Exit as exc:  # rows the ledger rejects are reported above; go on
+            if exc.exit_code != EXIT_FINDINGS:
+                raise
