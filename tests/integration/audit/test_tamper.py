@@ -311,6 +311,8 @@ def test_inputs_recovered_from_a_valuation_report() -> None:
         "assumptions": {"tax_rate": "default"},
     }
     assert given_inputs(report) == {"revenue": 5.0, "royalty_rate": 0.04, "note": "x"}
+    report["inputs"]["caller_inputs"] = {"revenue": 5.0}  # recorded by the engine: taken as is
+    assert given_inputs(report) == {"revenue": 5.0}
 
 
 def test_claim_under_a_policy_never_anchored(ledger: Audited) -> None:
