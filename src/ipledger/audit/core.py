@@ -59,6 +59,7 @@ DOC_COLUMNS = {
 }
 TRANSFERS = (int(TxKind.ASSIGNMENT), int(TxKind.AUCTION))
 OWNER_CALLS_MAX = 5000
+FOREIGN_LOOKUPS_MAX = 50  # foreign rows whose claimed log is looked up on chain
 
 
 def _hex(b: bytes) -> str:
@@ -159,6 +160,7 @@ class Auditor:
         self.registry_address = client.registry_address
         self.addresses = {self.ledger_address: "IPLedger", self.registry_address: "ValuationRegistry"}
         self.mapper = Mapper(self.ledger_address, self.registry_address)
+        self._lookups = 0
 
     # ------------------------------------------------------------------ driver
 
@@ -262,6 +264,9 @@ class Auditor:
                         f"{_name(table, r)} lies above the indexing checkpoint (block {self.indexed_to}): inserted",
                         "inserted", **_where(table, r),
                     )
+                elif int(r["block_number"]) < self.start_block:
+                    check.fail(f"{_name(table, r)} lies before the deployment block {self.start_block}: inserted",
+                               "inserted", **_where(table, r))
                 elif self._audited(r):
                     stored[_key(table, r)] = r
             check.counts[f"{table}_rows"] = len(stored)
@@ -295,6 +300,10 @@ class Auditor:
         contract = str(row.get("contract", "")).lower()
         if self._foreign(row):
             detail = f"it names contract {contract}, which is not a contract of record"
+            self._lookups += 1
+            if self._lookups > FOREIGN_LOOKUPS_MAX:  # enough to show the pattern
+                check.fail(f"{_name(table, row)} has no log on the contracts of record: {detail}", "foreign", **where)
+                return
             try:
                 address = bytes.fromhex(contract[2:])
                 block = int(row["block_number"])
@@ -459,11 +468,16 @@ class Auditor:
                 chunk = hashes[i : i + 500]
                 try:
                     found = rpc.batch([("eth_getTransactionByHash", [h]) for h in chunk])
-                except IPLedgerError:
-                    found = [None] * len(chunk)
+                except IPLedgerError:  # one malformed hash fails the batch: ask one by one
+                    out.update(self._senders_one_by_one(chunk))
+                    continue
                 for h, tx in zip(chunk, found, strict=True):
                     out[h] = str(tx["from"]).lower() if tx else None
             return out
+        return self._senders_one_by_one(hashes)
+
+    def _senders_one_by_one(self, hashes: list[str]) -> dict[str, str | None]:
+        out: dict[str, str | None] = {}
         for h in hashes:
             try:
                 out[h] = _hex(self.backend.transaction_sender(bytes.fromhex(h[2:])))

@@ -46,7 +46,7 @@ code{font-size:12px;word-break:break-all}
 <td>{% for k, v in c.counts.items() %}{{ k.replace('_', ' ') }}: {{ '{:,}'.format(v) }}<br>{% endfor %}</td></tr>
 {% endfor %}</table>
 {% if chart %}<h2>Provenance timeline</h2>
-<p>Every record of the asset by block; records with a failure are drawn in red.</p>
+<p>Every record of the asset, by the date it states and by block; records with a failure are red.</p>
 <img alt="provenance timeline" src="data:image/png;base64,{{ chart }}">
 <table><tr><th>block</th><th>log</th><th>record</th><th>event</th><th>transaction</th></tr>
 {% for e in r.timeline %}<tr><td>{{ e.block }}</td><td>{{ e.log_index }}</td><td>{{ e.table }} #{{ e.record_id }}</td>
@@ -65,10 +65,13 @@ code{font-size:12px;word-break:break-all}
 
 
 def timeline_chart(report: AuditReport) -> str:
-    """Base64 PNG of the asset's records over blocks, one row per kind of event; records that a
-    check failed are red. Empty string when the report has no timeline."""
+    """Base64 PNG of the asset's records, one row per kind of event: on the left by the date each
+    record states, on the right by block (chain order). Records a check failed are red. Empty
+    string when the report has no timeline."""
     if not report.timeline:
         return ""
+    import datetime as dt
+
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -77,23 +80,31 @@ def timeline_chart(report: AuditReport) -> str:
         for f in c.findings:
             if f.severity.value == "failure" and "table" in f.location and "record_id" in f.location:
                 flagged.add((str(f.location["table"]), int(f.location["record_id"])))
-    events = [e["event"] for e in report.timeline]
-    rows = list(dict.fromkeys(events))
-    fig = Figure(figsize=(9, 1.2 + 0.45 * len(rows)))
+    rows = list(dict.fromkeys(e["event"] for e in report.timeline))
+    fig = Figure(figsize=(11, 1.4 + 0.42 * len(rows)))
     FigureCanvasAgg(fig)
-    ax: Any = fig.add_subplot(1, 1, 1)
+    by_date: Any = fig.add_subplot(1, 2, 1)
+    by_block: Any = fig.add_subplot(1, 2, 2, sharey=by_date)
     for colour, bad in (("#2563eb", False), ("#dc2626", True)):
         pts = [e for e in report.timeline if ((e["table"], e["record_id"]) in flagged) == bad]
-        if pts:
-            ax.scatter([e["block"] for e in pts], [rows.index(e["event"]) for e in pts], c=colour, s=40, zorder=3,
-                       label="failed a check" if bad else "verified")
-    ax.plot([e["block"] for e in report.timeline], [rows.index(e) for e in events], color="#bbb", lw=0.8, zorder=1)
-    ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels(rows)
-    ax.set_xlabel("block")
-    ax.set_title(f"records of asset {str(report.asset_id)[:18]}…")
-    ax.grid(axis="x", alpha=0.3)
-    ax.legend(loc="upper left", fontsize=8)
+        if not pts:
+            continue
+        label = "failed a check" if bad else "verified"
+        dated = [e for e in pts if e["date"] > 0]
+        by_date.scatter([dt.datetime.fromtimestamp(e["date"], dt.UTC) for e in dated],
+                        [rows.index(e["event"]) for e in dated], c=colour, s=36, zorder=3, label=label)
+        by_block.scatter([e["block"] for e in pts], [rows.index(e["event"]) for e in pts], c=colour, s=36,
+                         zorder=3, label=label)
+    by_date.set_yticks(range(len(rows)))
+    by_date.set_yticklabels(rows)
+    by_date.set_xlabel("date stated in the record")
+    by_block.set_xlabel("block (chain order)")
+    by_block.tick_params(labelleft=False)
+    for ax in (by_date, by_block):
+        ax.grid(axis="x", alpha=0.3)
+    by_block.legend(loc="upper left", fontsize=8)
+    fig.autofmt_xdate()
+    fig.suptitle(f"provenance of asset {str(report.asset_id)[:18]}…")
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})

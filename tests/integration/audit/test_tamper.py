@@ -321,3 +321,22 @@ def test_claim_under_a_policy_never_anchored(ledger: Audited) -> None:
     report = ledger.run()
     assert any(f.code == "unanchored_policy" and "claims #3" in f.message for f in report.check("links").findings)
     assert any("claims #3" in m and "policy_hash" in m for m in failures(report, "rows"))
+
+
+def test_renderings(ledger: Audited) -> None:
+    from rich.console import Console
+
+    from ipledger.errors import ProvenanceError
+
+    ledger.execute("DELETE FROM voids")
+    report = ledger.run()
+    console = Console(record=True, width=160)
+    console.print(report)
+    text = console.export_text()
+    assert "FAIL" in text and f"voids #{ledger.built.void}" in text and "FAILED" in text
+    html = report.to_html()
+    assert "<table>" in html and "data:image/png" not in html  # the chart is for asset audits
+    data = json.loads(report.to_json())
+    assert data["passed"] is False and {c["name"] for c in data["checks"]} >= {"rows", "links"}
+    with pytest.raises(ProvenanceError):
+        ledger.run(at_block=10**9)
