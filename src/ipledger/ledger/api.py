@@ -93,6 +93,10 @@ class Ledger:
             self._cache_key = key
         if "tx" not in self._cache:
             self._cache.update(self._build(None))
+            # Frames carry the ledger state they were built from, so that caches downstream
+            # (the market model) can key on it rather than on a frame's identity.
+            for name in ("tx", "assets", "status"):
+                self._cache[name].attrs["ledger_state"] = key
         return self._cache
 
     def _build(self, max_block: int | None) -> dict[str, Any]:
@@ -121,7 +125,7 @@ class Ledger:
 
     def assets(self) -> pd.DataFrame:
         """One row per asset: identity, dates, current status and owner, metadata features."""
-        return self._frames()["assets"].copy()
+        return _tagged(self._frames()["assets"].copy(), self._frames()["assets"])
 
     def transactions(
         self,
@@ -151,7 +155,7 @@ class Ledger:
             mask &= df["kind"] == kind
         if since is not None:
             mask &= df["date"] >= pd.Timestamp(since)
-        return df.loc[mask].reset_index(drop=True)
+        return _tagged(df.loc[mask].reset_index(drop=True), df)
 
     def status_history(self, asset_id: str | None = None) -> pd.DataFrame:
         df: pd.DataFrame = self._frames()["status"]
@@ -272,6 +276,11 @@ class Ledger:
         self.close()
 
 
+def _tagged(out: pd.DataFrame, source: pd.DataFrame) -> pd.DataFrame:
+    out.attrs = dict(source.attrs)
+    return out
+
+
 class LedgerAt:
     """A read-only view of a Ledger at a past block, with the same read methods."""
 
@@ -281,12 +290,14 @@ class LedgerAt:
         self.documents = ledger.documents
         self._frames = ledger._build(block)
         self._hash = "0x" + ledger.backend.block(block).hash.hex()
+        for name in ("tx", "assets", "status"):
+            self._frames[name].attrs["ledger_state"] = (block, self._hash)
 
     def state(self) -> tuple[int, str]:
         return self.block, self._hash
 
     def assets(self) -> pd.DataFrame:
-        return self._frames["assets"].copy()
+        return _tagged(self._frames["assets"].copy(), self._frames["assets"])
 
     def transactions(
         self, asset_id: str | None = None, kind: str | None = None, since: Any = None, include_void: bool = False
@@ -301,7 +312,7 @@ class LedgerAt:
             mask &= df["kind"] == kind
         if since is not None:
             mask &= df["date"] >= pd.Timestamp(since)
-        return df.loc[mask].reset_index(drop=True)
+        return _tagged(df.loc[mask].reset_index(drop=True), df)
 
     def status_history(self, asset_id: str | None = None) -> pd.DataFrame:
         df: pd.DataFrame = self._frames["status"]

@@ -512,7 +512,7 @@ def training_data(ctx: MarketContext, sales: pd.DataFrame) -> tuple[np.ndarray, 
     return X, sales["z"].to_numpy(dtype=float)
 
 
-_CACHE: OrderedDict[tuple[int, ...], MarketContext] = OrderedDict()
+_CACHE: OrderedDict[tuple[object, ...], MarketContext] = OrderedDict()
 _CACHE_SIZE = 4
 
 
@@ -527,7 +527,11 @@ def get_context(
     as_of = pd.Timestamp(as_of)
     # Identity plus a cheap fingerprint, so that a new frame reusing a freed id is not mistaken.
     last = int(transactions["record_id"].iloc[-1]) if len(transactions) and "record_id" in transactions else 0
-    key = (id(transactions), len(transactions), last, id(assets), len(assets), as_of.year)
+    # Frames from an ipledger Ledger carry the state they were built from: key on that, since
+    # the Ledger hands out a fresh frame object on every call.
+    tx_tag = transactions.attrs.get("ledger_state") or id(transactions)
+    asset_tag = assets.attrs.get("ledger_state") or id(assets)
+    key = (tx_tag, len(transactions), last, asset_tag, len(assets), as_of.year)
     if model is None and key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]

@@ -141,6 +141,12 @@ def test_audit_passes_on_anvil_and_catches_an_edit(on_anvil: tuple[Built, str], 
         msgs = [f.message for f in report.check("rows").findings]
         assert any(f"transactions #{built.sale}" in m and "seller" in m for m in msgs)
         assert not report.check("links").passed  # a sale by someone who never owned it
+        with store.engine.begin() as conn:  # a malformed hash must not spoil the batched sender look-up
+            conn.execute(t.update().where(t.c.record_id == built.licence).values(tx_hash="0xnot-a-hash"))
+        report = audit(backend, store, client, documents=docs, start_block=built.start_block, recompute=RECOMPUTE)
+        roles = [f.message for f in report.check("roles").findings]
+        assert any(f"transactions #{built.licence}" in m and "is not on chain" in m for m in roles)
+        assert all(f"transactions #{built.licence}" in m for m in roles), roles
     finally:
         backend.close()
         store.close()
