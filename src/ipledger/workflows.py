@@ -3,8 +3,8 @@
 - ``risk_profile_for``: an insurance risk profile read from an asset's ledger record;
 - ``anchor_valuation`` / ``anchor_quote``: store the canonical report in the document store
   (its SHA-256 is the report hash) and anchor the hash with headline figures on chain;
-- ``recompute_valuation``: what the audit calls to reproduce an anchored valuation from the
-  chain state it names.
+(Reproducing an anchored valuation from the chain state it names is the audit's:
+``ipledger.audit.recompute_valuation``.)
 """
 
 from __future__ import annotations
@@ -107,16 +107,3 @@ def anchor_quote(ledger: Any, quote: Any, asset_id: str, state_block: int) -> Wr
             to_minor(net, cur),
         )
     )
-
-
-def recompute_valuation(report: dict[str, Any], ledger: Any, state_block: int) -> str:
-    """Re-run an anchored valuation on the ledger as it stood at ``state_block``; the new hash."""
-    from ipledger.valuation import value_asset
-
-    view = ledger.at_block(state_block)
-    methods = [m["method"] for m in report.get("methods", [])] or ["market", "income", "cost"]
-    caller = {
-        k: report["inputs"][k] for k in ("revenue", "revenue_growth", "revenues") if k in report.get("inputs", {})
-    }
-    again = value_asset(view, report["asset_id"], as_of=report["as_of"], methods=methods, inputs=caller or None)
-    return str(again.report_hash)

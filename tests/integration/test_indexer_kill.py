@@ -41,7 +41,7 @@ def test_twenty_kills_then_resume_equal_uninterrupted(tmp_path: Path) -> None:
     chain_dir = tmp_path / "chain"
     b = EmbeddedBackend(chain_dir)
     client, assets = setup(b, 200)
-    for _ in client.record_many(licences(client, assets, 3000), batch_size=30):
+    for _ in client.record_many(licences(client, assets, 3000), batch_size=10):
         pass
     ledger, registry = client.ledger_address.hex(), client.registry_address.hex()
     b.close()
@@ -59,7 +59,7 @@ def test_twenty_kills_then_resume_equal_uninterrupted(tmp_path: Path) -> None:
         )
         assert proc.stdout is not None
         proc.stdout.readline()
-        time.sleep(rng.uniform(0.0, 0.6))
+        time.sleep(rng.uniform(0.0, 0.3))  # 300 blocks, one commit each: mid-sync
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1

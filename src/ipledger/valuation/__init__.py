@@ -36,6 +36,7 @@ __all__ = [
     "damages",
     "depreciation_rate",
     "income_value",
+    "market_approach",
     "profit_split_share",
     "profit_split_to_royalty",
     "rd_replacement_cost",
@@ -45,9 +46,14 @@ __all__ = [
     "statutory_damages",
     "tab_factor",
     "value_asset",
+    "value_assets",
 ]
 
-_LAZY = {"MarketModel": "ipledger.valuation.market", "market_approach": "ipledger.valuation.market"}
+_LAZY = {
+    "MarketModel": "ipledger.valuation.market",
+    "market_approach": "ipledger.valuation.market",
+    "value_assets": "ipledger.valuation.batch",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -94,14 +94,33 @@ def _years(later: pd.Timestamp, earlier: Any) -> float | None:
     return float((later - pd.Timestamp(earlier)).days) / YEAR_DAYS
 
 
+def _usual_currencies(ctx: Context) -> dict[str, str]:
+    """Each asset's most used transaction currency up to ``as_of`` (ties: alphabetical); cached
+    per ledger state and date, since a batch asks it once per asset."""
+    every = ctx.all_transactions
+    key = ("currency", id(ctx.ledger), *ctx.state, len(every), ctx.as_of)
+    hit = _MEMO.get(key)
+    if hit is not None and hit[0] is ctx.ledger:
+        return hit[1]  # type: ignore[no-any-return]
+    dated = every.loc[(every["date"] <= ctx.as_of) & every["currency"].notna(), ["asset_id", "currency"]]
+    counts = dated.groupby(["asset_id", "currency"], observed=True).size().reset_index(name="n")
+    counts = counts.sort_values(["asset_id", "n", "currency"], ascending=[True, False, True], kind="stable")
+    usual = dict(
+        zip(
+            counts.drop_duplicates("asset_id")["asset_id"].astype(str),
+            counts.drop_duplicates("asset_id")["currency"].astype(str),
+            strict=True,
+        )
+    )
+    _remember(key, ctx.ledger, usual)
+    return usual
+
+
 def currency(ctx: Context) -> str:
     """The caller's currency, else the asset's usual transaction currency, else by jurisdiction."""
-    every = ctx.all_transactions
-    own = every.loc[every["asset_id"] == ctx.asset["asset_id"]]
-    own = own.loc[own["date"] <= ctx.as_of]
-    if not own.empty and own["currency"].notna().any():
-        counts = own["currency"].value_counts()
-        default = str(sorted(counts[counts == counts.max()].index)[0])
+    found = _usual_currencies(ctx).get(str(ctx.asset["asset_id"]))
+    if found is not None:
+        default = found
         source = "the currency of most of the asset's own ledger transactions"
     else:
         default = _CURRENCY_BY_JURISDICTION.get(str(ctx.asset.get("jurisdiction") or "").upper(), "CNY")
@@ -177,6 +196,16 @@ def _comparable_fields(meta: pd.DataFrame) -> pd.Series:
 # change without a new state.
 _LICENCE_CACHE: OrderedDict[tuple[Any, ...], tuple[object, pd.DataFrame]] = OrderedDict()
 _CACHE_SIZE = 4
+# Small results derived from the frames (usual currencies, royalty distributions by kind and
+# field), each tied to the object it was derived from; a batch of valuations reuses them.
+_MEMO: OrderedDict[tuple[Any, ...], tuple[object, Any]] = OrderedDict()
+_MEMO_SIZE = 512
+
+
+def _remember(key: tuple[Any, ...], owner: object, value: Any) -> None:
+    _MEMO[key] = (owner, value)
+    while len(_MEMO) > _MEMO_SIZE:
+        _MEMO.popitem(last=False)
 
 
 def licence_table(ctx: Context) -> pd.DataFrame:
@@ -221,6 +250,20 @@ def royalty_distribution(ctx: Context, field: str) -> dict[str, Any]:
     """
     table = licence_table(ctx)
     kind = ctx.asset.get("kind")
+    # The distribution depends only on kind, field and date: cache it for batches.
+    memo_key = ("royalty", id(table), kind, field, ctx.as_of)
+    memo = _MEMO.get(memo_key)
+    if memo is not None and memo[0] is table:
+        result, warnings = memo[1]
+        ctx.warnings.extend(warnings)
+        return dict(result)
+    before = len(ctx.warnings)
+    result = _royalty_distribution(ctx, table, kind, field)
+    _remember(memo_key, table, (result, list(ctx.warnings[before:])))
+    return dict(result)
+
+
+def _royalty_distribution(ctx: Context, table: pd.DataFrame, kind: Any, field: str) -> dict[str, Any]:
     in_time = (table["date"] <= ctx.as_of).to_numpy(bool)
     same_kind = in_time & (table["asset_kind"] == kind).to_numpy(bool)
     same_field = same_kind & (table["asset_field"] == field).to_numpy(bool)

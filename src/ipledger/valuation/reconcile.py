@@ -97,7 +97,7 @@ def _mixture_quantile(results: list[MethodResult], weights: dict[str, float], q:
     lo = min(r.low for r in results)
     hi = max(r.high for r in results)
     lo, hi = (lo / 10.0 if lo > 0 else lo - (hi - lo)), hi * 10.0 if hi > 0 else hi + 1.0
-    for _ in range(200):
+    for _ in range(80):  # 2^-80 of the bracket: far below a currency unit
         mid = (lo + hi) / 2.0
         if math.fsum(weights[r.method] * _cdf(r, mid) for r in results) < q:
             lo = mid

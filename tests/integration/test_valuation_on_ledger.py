@@ -1,0 +1,61 @@
+"""Valuation on a real ledger: a generated market written through the contracts and indexed."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from ipledger.chain.connect import ensure_deployed, open_backend
+from ipledger.config import load_profile
+from ipledger.ledger import Ledger
+from ipledger.valuation import value_asset, value_assets
+from ipledger.valuation.generator import generate_market, write_market
+from ipledger.workflows import anchor_valuation
+
+INPUTS = {"revenue": 20_000_000.0, "revenue_growth": 0.02}
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
+    folder: Path = tmp_path_factory.mktemp("market")
+    profile = replace(load_profile("local"), data_dir=folder, db_url=None)
+    backend = open_backend(profile)
+    ensure_deployed(profile, backend)
+    led = Ledger(profile, backend)
+    write_market(led.client, generate_market(seed=5, n_assets=150, n_transactions=1500), led.documents)
+    led.sync(progress=False)
+    yield led
+    led.close()
+
+
+def test_batch_equals_one_by_one(ledger: Ledger) -> None:
+    ids = list(ledger.assets()["asset_id"][:40])
+    table = value_assets(ledger, ids, as_of="2025-06-30", inputs=INPUTS).set_index("asset_id")
+    assert len(table) == 40
+    for aid in ids[:40:4]:
+        row = table.loc[aid]
+        try:
+            v = value_asset(ledger, aid, as_of="2025-06-30", inputs=INPUTS)
+        except Exception as exc:  # the batch must report the same refusal, not a number
+            assert math.isnan(row["value"]) and row["error"], exc
+            continue
+        assert row["value"] == pytest.approx(v.value, rel=1e-9)
+        assert (row["low"], row["high"]) == pytest.approx((v.low, v.high), rel=1e-9)
+
+
+def test_anchored_valuation_is_reproduced_from_its_block(ledger: Ledger) -> None:
+    from ipledger.audit import recompute_valuation
+
+    aid = str(ledger.assets()["asset_id"].iloc[3])
+    v = value_asset(ledger, aid, as_of="2025-06-30", inputs=INPUTS)
+    anchor_valuation(ledger, v)
+    ledger.client.record_count()  # more blocks may follow; the report names its own state block
+    ledger.sync(progress=False)
+    report = v.to_dict()
+    assert recompute_valuation(report, ledger, v.state_block) == v.report_hash
+    changed = {**report, "inputs": {**report["inputs"], "caller_inputs": {"revenue": 1.0}}}
+    assert recompute_valuation(changed, ledger, v.state_block) != v.report_hash
