@@ -11,23 +11,22 @@ import csv
 import hashlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from eth_abi import decode as abi_decode
 
+from ipledger.chain.anvil import anvil_node
 from ipledger.chain.compiled import canonical_type, load, topic0
 
 ROOT = Path(__file__).resolve().parent.parent
-ANVIL = ROOT / "node_modules" / ".bin" / "anvil"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "ipledger-bench"
 
 TxKey = tuple[int, int, int, str, int]
@@ -36,42 +35,9 @@ TxKey = tuple[int, int, int, str, int]
 # --------------------------------------------------------------------------- anvil
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def anvil() -> Iterator[str]:
+def anvil() -> AbstractContextManager[str]:
     """An anvil node on a free loopback port; yields its URL and always stops it."""
-    exe = str(ANVIL) if ANVIL.exists() else shutil.which("anvil")
-    if exe is None:
-        raise RuntimeError("anvil is not installed (run `npm ci`)")
-    port = free_port()
-    proc = subprocess.Popen(
-        [exe, "--host", "127.0.0.1", "--port", str(port), "--silent", "--gas-limit", "30000000"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("anvil did not start") from None
-                time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    return anvil_node()
 
 
 # --------------------------------------------------------------------------- checksums

@@ -12,66 +12,24 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from benchmarks._chain import licences, setup
 from ipledger.audit import AuditReport, audit
+from ipledger.chain.anvil import anvil_node
 from ipledger.chain.backend import ChainBackend
 from ipledger.documents import DocumentStore
 from ipledger.ledger import Indexer, Store
 
 ROOT = Path(__file__).resolve().parent.parent
-ANVIL = ROOT / "node_modules" / ".bin" / "anvil"
 SCALE = float(os.environ.get("IPLEDGER_BENCH_SCALE", "1"))
 RECORDS = int(100_000 * SCALE)
 N_ASSETS = 500
 BATCH = 500
 TARGET_S = 60.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def _anvil() -> Iterator[str]:
-    """An anvil node on a free loopback port (as tests/conftest.py's AnvilNode); always stopped."""
-    exe = str(ANVIL) if ANVIL.exists() else shutil.which("anvil")
-    if exe is None:
-        raise RuntimeError("anvil is not installed (run `npm ci`)")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [exe, "--host", "127.0.0.1", "--port", str(port), "--silent", "--gas-limit", "30000000"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("anvil did not start") from None
-                time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _measure(backend: ChainBackend, tmp: Path, prefix: str) -> dict[str, Any]:
@@ -117,7 +75,7 @@ def run() -> dict[str, Any]:
             out.update(_measure(embedded, tmp, "embedded"))
         finally:
             embedded.close()
-        with _anvil() as url:
+        with anvil_node() as url:
             rpc = RPCBackend(url)
             try:
                 out.update(_measure(rpc, tmp, "anvil"))

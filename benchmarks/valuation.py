@@ -139,7 +139,7 @@ def _ledger_speed(market: Any) -> dict[str, Any]:
     from ipledger.chain.connect import ensure_deployed, open_backend
     from ipledger.config import load_profile
     from ipledger.ledger import Ledger
-    from ipledger.valuation import value_asset
+    from ipledger.valuation import value_asset, value_assets
     from ipledger.valuation.generator import write_market
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -166,6 +166,10 @@ def _ledger_speed(market: Any) -> dict[str, Any]:
             t = time.perf_counter()
             value_asset(ledger, aid, as_of=AS_OF, inputs=inputs)
             times.append(time.perf_counter() - t)
+        batch_ids = list(ledger.assets()["asset_id"][:10_000])
+        t0 = time.perf_counter()
+        table = value_assets(ledger, batch_ids, as_of=AS_OF, inputs=inputs)
+        batch_full_s = time.perf_counter() - t0
         ledger.close()
     return {
         "ledger_transactions": n_tx,
@@ -174,6 +178,9 @@ def _ledger_speed(market: Any) -> dict[str, Any]:
         "value_asset_first_call_s": round(first_s, 2),
         "value_asset_p50_ms": round(statistics.median(times) * 1000, 2),
         "value_asset_p95_ms": round(float(np.percentile(times, 95)) * 1000, 2),
+        "value_assets_batch_10k_s": round(batch_full_s, 2),
+        "value_assets_batch_n": len(table),
+        "value_assets_batch_refused": int((table["error"] != "").sum()),
     }
 
 

@@ -3,56 +3,25 @@
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from ipledger.chain.anvil import AnvilNode as _AnvilNode
+from ipledger.chain.anvil import anvil_executable
+
 ROOT = Path(__file__).resolve().parent.parent
-ANVIL = ROOT / "node_modules" / ".bin" / "anvil"
 SHARED_DATA = Path(os.environ.get("IPLEDGER_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class AnvilNode:
-    """A real anvil node on a free loopback port, stopped at the end of the session."""
+class AnvilNode(_AnvilNode):
+    """The library's anvil launcher; skips the test when anvil is not installed."""
 
     def __init__(self) -> None:
-        exe = str(ANVIL) if ANVIL.exists() else shutil.which("anvil")
-        if exe is None:
+        if anvil_executable() is None:
             pytest.skip("anvil not installed (run `npm ci`)")
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(
-            [exe, "--host", "127.0.0.1", "--port", str(self.port), "--silent", "--gas-limit", "30000000"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("anvil did not start")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        super().__init__()
 
 
 @pytest.fixture(scope="session")
