@@ -91,10 +91,17 @@ def timeline_chart(report: AuditReport) -> str:
             continue
         label = "failed a check" if bad else "verified"
         dated = [e for e in pts if e["date"] > 0]
-        by_date.scatter([dt.datetime.fromtimestamp(e["date"], dt.UTC) for e in dated],
-                        [rows.index(e["event"]) for e in dated], c=colour, s=36, zorder=3, label=label)
-        by_block.scatter([e["block"] for e in pts], [rows.index(e["event"]) for e in pts], c=colour, s=36,
-                         zorder=3, label=label)
+        by_date.scatter(
+            [dt.datetime.fromtimestamp(e["date"], dt.UTC) for e in dated],
+            [rows.index(e["event"]) for e in dated],
+            c=colour,
+            s=36,
+            zorder=3,
+            label=label,
+        )
+        by_block.scatter(
+            [e["block"] for e in pts], [rows.index(e["event"]) for e in pts], c=colour, s=36, zorder=3, label=label
+        )
     by_date.set_yticks(range(len(rows)))
     by_date.set_yticklabels(rows)
     by_date.set_xlabel("date stated in the record")

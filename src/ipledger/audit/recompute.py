@@ -14,11 +14,9 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import pandas as pd
-
 from ipledger.chain.codes import AnchorKind
 from ipledger.documents import DocumentStore
-from ipledger.ledger import frames
+from ipledger.ledger.api import LedgerAt
 from ipledger.ledger.store import Store
 
 __all__ = [
@@ -66,84 +64,15 @@ def sha256_hex(content: bytes) -> str:
     return "0x" + hashlib.sha256(content).hexdigest()
 
 
-class LedgerAt:
-    """The indexed ledger as it stood at block ``block``: the three frames ``value_asset`` reads
-    (``assets()``, ``transactions()``, ``state()``) built only from rows at or before it.
-
-    Args:
-        store: the ledger store.
-        documents: the document store (asset metadata), or None.
-        block: the state block; None means every indexed row.
-        block_hash: that block's hash (looked up in the store's ``blocks`` table when omitted).
-    """
-
-    def __init__(
-        self, store: Store, documents: DocumentStore | None, block: int | None, block_hash: str | None = None
-    ) -> None:
-        self.store = store
-        self.documents = documents
-        cp = store.checkpoint()
-        self.block = block if block is not None else (cp[0] if cp else -1)
-        self._hash = block_hash
-        self._frames: dict[str, Any] | None = None
-
-    def _rows(self, table: str) -> list[dict[str, Any]]:
-        limit = self.block
-        return self.store.read(table, lambda t: t.c.block_number <= limit)
-
-    def _load(self) -> dict[str, Any]:
-        if self._frames is None:
-            tx_rows, void_rows = self._rows("transactions"), self._rows("voids")
-            status_rows = self._rows("status_changes")
-            tx = frames.transactions_frame(tx_rows, void_rows)
-            self._frames = {
-                "tx": tx,
-                "assets": frames.assets_frame(self._rows("assets"), status_rows, tx, void_rows, self.documents),
-            }
-        return self._frames
-
-    def assets(self) -> pd.DataFrame:
-        return self._load()["assets"].copy()
-
-    def transactions(
-        self, asset_id: str | None = None, kind: str | None = None, since: Any = None, include_void: bool = False
-    ) -> pd.DataFrame:
-        df: pd.DataFrame = self._load()["tx"]
-        mask = pd.Series(True, index=df.index)
-        if not include_void:
-            mask &= ~df["void"].astype(bool)
-        if asset_id is not None:
-            mask &= df["asset_id"] == asset_id.lower()
-        if kind is not None:
-            mask &= df["kind"] == kind
-        if since is not None:
-            mask &= df["date"] >= pd.Timestamp(since)
-        return df.loc[mask].reset_index(drop=True)
-
-    def state(self) -> tuple[int, str]:
-        if self._hash is None:
-            import sqlalchemy as sa
-
-            from ipledger.ledger import schema as s
-
-            with self.store.engine.connect() as conn:
-                found = conn.execute(sa.select(s.blocks.c.hash).where(s.blocks.c.number == self.block)).scalar()
-            self._hash = str(found) if found else ""
-        return self.block, self._hash
-
-
 def ledger_at(ledger: Any, state_block: int) -> LedgerAt:
     """``ledger`` (a Ledger, a LedgerAt or a Store) narrowed to rows at or before ``state_block``.
 
     The block hash comes from the chain when the ledger has a backend, else from the store.
     """
+    if hasattr(ledger, "at_block"):
+        return ledger.at_block(state_block)  # type: ignore[no-any-return]
     store = ledger if isinstance(ledger, Store) else ledger.store
-    documents = getattr(ledger, "documents", None)
-    block_hash = None
-    backend = getattr(ledger, "backend", None)
-    if backend is not None:
-        block_hash = "0x" + backend.block(state_block).hash.hex()
-    return LedgerAt(store, documents, state_block, block_hash)
+    return LedgerAt(store, getattr(ledger, "documents", None), state_block)
 
 
 #: Inputs a valuation report records that the engine derived rather than was given.

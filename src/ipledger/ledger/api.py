@@ -100,20 +100,7 @@ class Ledger:
         return self._cache
 
     def _build(self, max_block: int | None) -> dict[str, Any]:
-        def upto(t: Any) -> Any:
-            return t.c.block_number <= max_block
-
-        where = upto if max_block is not None else None
-        tx_rows = self.store.read("transactions", where)
-        void_rows = self.store.read("voids", where)
-        status_rows = self.store.read("status_changes", where)
-        tx = frames.transactions_frame(tx_rows, void_rows)
-        return {
-            "tx": tx,
-            "voids": void_rows,
-            "status": frames.status_frame(status_rows),
-            "assets": frames.assets_frame(self.store.read("assets", where), status_rows, tx, void_rows, self.documents),
-        }
+        return build_frames(self.store, self.documents, max_block)
 
     def at_block(self, block: int) -> LedgerAt:
         """The ledger as it stood at ``block`` (rows of later blocks left out): what a
@@ -121,7 +108,7 @@ class Ledger:
         cp = self.state()[0]
         if block > cp:
             raise LedgerError(f"block {block} is not indexed yet (indexed up to {cp}); run `ipledger sync`")
-        return LedgerAt(self, block)
+        return LedgerAt(self.store, self.documents, block, "0x" + self.backend.block(block).hash.hex())
 
     def assets(self) -> pd.DataFrame:
         """One row per asset: identity, dates, current status and owner, metadata features."""
@@ -281,33 +268,72 @@ def _tagged(out: pd.DataFrame, source: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-class LedgerAt:
-    """A read-only view of a Ledger at a past block, with the same read methods."""
+def build_frames(store: Store, documents: DocumentStore | None, max_block: int | None) -> dict[str, Any]:
+    """The ledger's frames from the store's rows, all of them or those at or before ``max_block``."""
 
-    def __init__(self, ledger: Ledger, block: int) -> None:
-        self.ledger = ledger
-        self.block = block
-        self.documents = ledger.documents
-        self._frames = ledger._build(block)
-        self._hash = "0x" + ledger.backend.block(block).hash.hex()
-        for name in ("tx", "assets", "status"):
-            self._frames[name].attrs["ledger_state"] = (block, self._hash)
+    def upto(t: Any) -> Any:
+        return t.c.block_number <= max_block
+
+    where = upto if max_block is not None else None
+    tx_rows = store.read("transactions", where)
+    void_rows = store.read("voids", where)
+    status_rows = store.read("status_changes", where)
+    tx = frames.transactions_frame(tx_rows, void_rows)
+    return {
+        "tx": tx,
+        "voids": void_rows,
+        "status": frames.status_frame(status_rows),
+        "assets": frames.assets_frame(store.read("assets", where), status_rows, tx, void_rows, documents),
+    }
+
+
+class LedgerAt:
+    """The indexed ledger as it stood at a block, read-only, with the Ledger's read methods
+    (``assets``, ``transactions``, ``status_history``, ``state``): what an anchored valuation is
+    recomputed from. Only the store is needed, so an auditor can build one without a chain.
+
+    Args:
+        store: the ledger store.
+        documents: the document store (asset metadata), or None.
+        block: the state block; None means every indexed row.
+        block_hash: that block's hash (from the store's ``blocks`` table when omitted).
+    """
+
+    def __init__(
+        self, store: Store, documents: DocumentStore | None, block: int | None, block_hash: str | None = None
+    ) -> None:
+        self.store = store
+        self.documents = documents
+        cp = store.checkpoint()
+        self.block = block if block is not None else (cp[0] if cp else -1)
+        self._hash = block_hash
+        self._frames: dict[str, Any] | None = None
+
+    def _load(self) -> dict[str, Any]:
+        if self._frames is None:
+            self._frames = build_frames(self.store, self.documents, self.block)
+            for name in ("tx", "assets", "status"):
+                self._frames[name].attrs["ledger_state"] = ("at", self.block)
+        return self._frames
 
     def state(self) -> tuple[int, str]:
+        if self._hash is None:
+            rows = self.store.read("blocks", lambda t: t.c.number == self.block)
+            self._hash = str(rows[0]["hash"]) if rows else ""
         return self.block, self._hash
 
     def assets(self) -> pd.DataFrame:
-        return _tagged(self._frames["assets"].copy(), self._frames["assets"])
+        return _tagged(self._load()["assets"].copy(), self._load()["assets"])
 
     def transactions(
         self, asset_id: str | None = None, kind: str | None = None, since: Any = None, include_void: bool = False
     ) -> pd.DataFrame:
-        df: pd.DataFrame = self._frames["tx"]
+        df: pd.DataFrame = self._load()["tx"]
         mask = pd.Series(True, index=df.index)
         if not include_void:
             mask &= ~df["void"].astype(bool)
         if asset_id is not None:
-            mask &= df["asset_id"] == self.ledger.resolve_asset(asset_id)
+            mask &= df["asset_id"] == self.resolve_asset(asset_id)
         if kind is not None:
             mask &= df["kind"] == kind
         if since is not None:
@@ -315,10 +341,18 @@ class LedgerAt:
         return _tagged(df.loc[mask].reset_index(drop=True), df)
 
     def status_history(self, asset_id: str | None = None) -> pd.DataFrame:
-        df: pd.DataFrame = self._frames["status"]
+        df: pd.DataFrame = self._load()["status"]
         if asset_id is not None and len(df):
-            df = df[df["asset_id"] == self.ledger.resolve_asset(asset_id)]
+            df = df[df["asset_id"] == self.resolve_asset(asset_id)]
         return df.reset_index(drop=True)
 
     def resolve_asset(self, text: str) -> str:
-        return self.ledger.resolve_asset(text)
+        a = self._load()["assets"]
+        t = text.strip().lower()
+        if t.startswith("0x") and len(t) == 66:
+            return t
+        if len(a):
+            hit = a.loc[a["registry_number"].str.lower() == t, "asset_id"]
+            if len(hit) == 1:
+                return str(hit.iloc[0])
+        raise LedgerError(f"unknown asset {text!r} at block {self.block}")
