@@ -16,7 +16,16 @@ if [ "$(id -u)" = 0 ]; then
   chown postgres "$data"
 fi
 run "$bindir/initdb" -D "$data" -U postgres --auth=trust >/dev/null
-run "$bindir/pg_ctl" -D "$data" -l "$data/server.log" -w \
-  -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$data -c fsync=off" start >/dev/null
+# The first free port from $port on (another server, or an earlier run, may hold one).
+for try_port in $(seq "$port" $((port + 20))); do
+  if run "$bindir/pg_ctl" -D "$data" -l "$data/server.log" -w \
+      -o "-c listen_addresses=127.0.0.1 -c port=$try_port -c unix_socket_directories=$data -c fsync=off" \
+      start >/dev/null 2>&1; then
+    port=$try_port
+    break
+  fi
+  try_port=""
+done
+[ -n "$try_port" ] || { echo "could not start PostgreSQL (see $data/server.log)" >&2; exit 1; }
 run "$bindir/createdb" -h 127.0.0.1 -p "$port" -U postgres ipledger_test
 echo "postgresql+psycopg://postgres@127.0.0.1:$port/ipledger_test"
