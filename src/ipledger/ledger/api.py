@@ -18,7 +18,58 @@ from ipledger.ledger.indexer import Indexer, SyncResult
 from ipledger.ledger.store import Store
 
 
-class Ledger:
+class FrameReads:
+    """The read methods shared by :class:`Ledger` and :class:`LedgerAt`, over ``_frames()``."""
+
+    def _frames(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def resolve_asset(self, text: str) -> str:
+        raise NotImplementedError
+
+    def assets(self) -> pd.DataFrame:
+        """One row per asset: identity, dates, current status and owner, metadata features."""
+        return _tagged(self._frames()["assets"].copy(), self._frames()["assets"])
+
+    def transactions(
+        self,
+        asset_id: str | None = None,
+        kind: str | None = None,
+        since: Any = None,
+        include_void: bool = False,
+    ) -> pd.DataFrame:
+        """Transaction records; voided and superseded (amended) ones only with ``include_void``.
+
+        Args:
+            asset_id: one asset (0x id or registry number).
+            kind: assignment, licence, pledge, release or auction.
+            since: a date; records dated on or after it.
+            include_void: keep withdrawn and superseded records (flagged in ``void``).
+        """
+        df: pd.DataFrame = self._frames()["tx"]
+        mask = pd.Series(True, index=df.index)
+        if not include_void:
+            mask &= ~df["void"].astype(bool)
+        if asset_id is not None:
+            mask &= df["asset_id"] == self.resolve_asset(asset_id)
+        if kind is not None:
+            kinds = set(frames.TX_KINDS.values())
+            if kind not in kinds:
+                raise LedgerError(f"unknown kind {kind!r} (kinds: {', '.join(sorted(kinds))})")
+            mask &= df["kind"] == kind
+        if since is not None:
+            mask &= df["date"] >= pd.Timestamp(since)
+        return _tagged(df.loc[mask].reset_index(drop=True), df)
+
+    def status_history(self, asset_id: str | None = None) -> pd.DataFrame:
+        df: pd.DataFrame = self._frames()["status"]
+        if asset_id is not None and len(df):
+            df = df[df["asset_id"] == self.resolve_asset(asset_id)]
+        return df.reset_index(drop=True)
+
+
+
+class Ledger(FrameReads):
     """The ledger of a profile: its chain, its store and its documents.
 
     Open with ``Ledger.open("local")``; call ``sync()`` to index new blocks; read with
@@ -109,46 +160,6 @@ class Ledger:
         if block > cp:
             raise LedgerError(f"block {block} is not indexed yet (indexed up to {cp}); run `ipledger sync`")
         return LedgerAt(self.store, self.documents, block, "0x" + self.backend.block(block).hash.hex())
-
-    def assets(self) -> pd.DataFrame:
-        """One row per asset: identity, dates, current status and owner, metadata features."""
-        return _tagged(self._frames()["assets"].copy(), self._frames()["assets"])
-
-    def transactions(
-        self,
-        asset_id: str | None = None,
-        kind: str | None = None,
-        since: Any = None,
-        include_void: bool = False,
-    ) -> pd.DataFrame:
-        """Transaction records; voided and superseded (amended) ones only with ``include_void``.
-
-        Args:
-            asset_id: one asset (0x id or registry number).
-            kind: assignment, licence, pledge, release or auction.
-            since: a date; records dated on or after it.
-            include_void: keep withdrawn and superseded records (flagged in ``void``).
-        """
-        df: pd.DataFrame = self._frames()["tx"]
-        mask = pd.Series(True, index=df.index)
-        if not include_void:
-            mask &= ~df["void"].astype(bool)
-        if asset_id is not None:
-            mask &= df["asset_id"] == self.resolve_asset(asset_id)
-        if kind is not None:
-            kinds = set(frames.TX_KINDS.values())
-            if kind not in kinds:
-                raise LedgerError(f"unknown kind {kind!r} (kinds: {', '.join(sorted(kinds))})")
-            mask &= df["kind"] == kind
-        if since is not None:
-            mask &= df["date"] >= pd.Timestamp(since)
-        return _tagged(df.loc[mask].reset_index(drop=True), df)
-
-    def status_history(self, asset_id: str | None = None) -> pd.DataFrame:
-        df: pd.DataFrame = self._frames()["status"]
-        if asset_id is not None and len(df):
-            df = df[df["asset_id"] == self.resolve_asset(asset_id)]
-        return df.reset_index(drop=True)
 
     def history(self, asset_id: str) -> pd.DataFrame:
         """Every record of one asset in chain order: registration, transactions (void ones
@@ -287,7 +298,7 @@ def build_frames(store: Store, documents: DocumentStore | None, max_block: int |
     }
 
 
-class LedgerAt:
+class LedgerAt(FrameReads):
     """The indexed ledger as it stood at a block, read-only, with the Ledger's read methods
     (``assets``, ``transactions``, ``status_history``, ``state``): what an anchored valuation is
     recomputed from. Only the store is needed, so an auditor can build one without a chain.
@@ -307,14 +318,14 @@ class LedgerAt:
         cp = store.checkpoint()
         self.block = block if block is not None else (cp[0] if cp else -1)
         self._hash = block_hash
-        self._frames: dict[str, Any] | None = None
+        self._built: dict[str, Any] | None = None
 
-    def _load(self) -> dict[str, Any]:
-        if self._frames is None:
-            self._frames = build_frames(self.store, self.documents, self.block)
+    def _frames(self) -> dict[str, Any]:
+        if self._built is None:
+            self._built = build_frames(self.store, self.documents, self.block)
             for name in ("tx", "assets", "status"):
-                self._frames[name].attrs["ledger_state"] = ("at", self.block)
-        return self._frames
+                self._built[name].attrs["ledger_state"] = ("at", self.block)
+        return self._built
 
     def state(self) -> tuple[int, str]:
         if self._hash is None:
@@ -322,32 +333,8 @@ class LedgerAt:
             self._hash = str(rows[0]["hash"]) if rows else ""
         return self.block, self._hash
 
-    def assets(self) -> pd.DataFrame:
-        return _tagged(self._load()["assets"].copy(), self._load()["assets"])
-
-    def transactions(
-        self, asset_id: str | None = None, kind: str | None = None, since: Any = None, include_void: bool = False
-    ) -> pd.DataFrame:
-        df: pd.DataFrame = self._load()["tx"]
-        mask = pd.Series(True, index=df.index)
-        if not include_void:
-            mask &= ~df["void"].astype(bool)
-        if asset_id is not None:
-            mask &= df["asset_id"] == self.resolve_asset(asset_id)
-        if kind is not None:
-            mask &= df["kind"] == kind
-        if since is not None:
-            mask &= df["date"] >= pd.Timestamp(since)
-        return _tagged(df.loc[mask].reset_index(drop=True), df)
-
-    def status_history(self, asset_id: str | None = None) -> pd.DataFrame:
-        df: pd.DataFrame = self._load()["status"]
-        if asset_id is not None and len(df):
-            df = df[df["asset_id"] == self.resolve_asset(asset_id)]
-        return df.reset_index(drop=True)
-
     def resolve_asset(self, text: str) -> str:
-        a = self._load()["assets"]
+        a = self._frames()["assets"]
         t = text.strip().lower()
         if t.startswith("0x") and len(t) == 66:
             return t
