@@ -92,3 +92,36 @@ def test_reports_render_in_headless_chromium(
 
     pixels = mpimg.imread(shot)
     assert pixels.shape[0] >= 1000 and pixels.std() > 0.05  # a real page, not a blank one
+
+
+def test_read_commands_on_the_demo_ledger(demo: tuple[Path, dict[str, object]]) -> None:
+    folder, out = demo
+    cli = CLI(folder)
+    figures = out["figures"]
+    assert isinstance(figures, dict)
+    aid = str(figures["asset_id"])
+    v = json.loads(cli("value", aid, "--json", "--revenue", "20000000", "--growth", "0.02").stdout)
+    assert v["asset_id"] == aid and v["low"] <= v["value"] <= v["high"]
+    assert {m["method"] for m in v["methods"]} == {"market", "income", "cost"}
+    assert v["inputs"]["caller_inputs"] == {"revenue": 20000000.0, "revenue_growth": 0.02}
+    q = json.loads(cli("quote", aid, "--product", "enforcement", "--json").stdout)
+    assert q["gross_premium"] >= q["net_premium"] > 0
+    history = json.loads(cli("history", aid, "--json").stdout)
+    assert history[0]["event"] == "registered" and all(h["tx_hash"].startswith("0x") for h in history)
+    book = json.loads(cli("portfolio", "simulate", "--policies", "500", "--sims", "200", "--json").stdout)
+    assert book["tiered"]["max_decile_dev"] < book["flat"]["max_decile_dev"]
+
+
+def test_errors_are_one_line_with_exit_codes(demo: tuple[Path, dict[str, object]]) -> None:
+    cli = CLI(demo[0])
+    for args, code in (
+        (("value", "NO-SUCH-ASSET"), 1),
+        (("value", "x", "--input", "oops"), 1),
+        (("quote", "x", "--product", "enforcement", "--profile", "nope"), 1),
+        (("nonsense",), 2),
+    ):
+        proc = cli(*args, check=False)
+        assert proc.returncode == code, (args, proc.returncode, proc.stderr)
+        assert "Traceback" not in proc.stderr
+        if code == 1:
+            assert len(proc.stderr.strip().splitlines()) == 1 and proc.stderr.startswith("error:")

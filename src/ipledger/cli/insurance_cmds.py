@@ -27,6 +27,9 @@ def quote_cmd(
     firm_type: Annotated[str, typer.Option(help="champion, sme, micro or other.")] = "sme",
     export: Annotated[str, typer.Option(help="Comma-separated export markets, e.g. US,UK.")] = "",
     year: Annotated[int, typer.Option(help="Year of participation in the subsidy scheme (1-based).")] = 1,
+    revenue: Annotated[
+        float | None, typer.Option(help="First-year sales of the product using the asset; enables the income approach.")
+    ] = None,
     html: Annotated[Path | None, typer.Option("--html", help="Write the HTML quote here.")] = None,
     anchor: Annotated[bool, typer.Option("--anchor", help="Anchor the quote on chain (insurer role).")] = False,
     json_out: JsonOpt = False,
@@ -41,7 +44,7 @@ def quote_cmd(
     with Ledger(load(profile)) as ledger:
         ledger.sync(progress=False)
         aid = ledger.resolve_asset(asset)
-        valuation = value_asset(ledger, aid)
+        valuation = value_asset(ledger, aid, inputs={"revenue": revenue} if revenue is not None else None)
         markets = tuple(m.strip().upper() for m in export.split(",") if m.strip())
         risk = risk_profile_for(ledger, aid, firm_type=firm_type, export_markets=markets)
         q = quote(valuation, product, risk, year=year)

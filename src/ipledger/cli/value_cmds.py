@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,25 @@ HtmlOpt = Annotated[Path | None, typer.Option("--html", help="Write the self-con
 AnchorOpt = Annotated[bool, typer.Option("--anchor", help="Anchor the report hash and figures on chain (valuer role).")]
 
 
+def parse_inputs(pairs: list[str]) -> dict[str, object]:
+    """KEY=VALUE pairs -> inputs; numbers become floats, true/false booleans."""
+    from ipledger.errors import ValidationError
+
+    out: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValidationError(f"--input takes KEY=VALUE, not {pair!r}")
+        value: object = text.strip()
+        if text.strip().lower() in ("true", "false"):
+            value = text.strip().lower() == "true"
+        else:
+            with contextlib.suppress(ValueError):  # not a number: keep the text
+                value = float(text)
+        out[key.strip()] = value
+    return out
+
+
 def register(app: typer.Typer) -> None:
     app.command("value")(value)
 
@@ -23,6 +43,17 @@ def value(
     profile: ProfileOpt = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Valuation date (YYYY-MM-DD); default today.")] = None,
     methods: Annotated[str, typer.Option(help="Comma-separated approaches.")] = "market,income,cost",
+    revenue: Annotated[
+        float | None,
+        typer.Option(
+            help="First-year sales of the product using the asset (major units); enables the income approach."
+        ),
+    ] = None,
+    growth: Annotated[float, typer.Option("--growth", help="Yearly revenue growth as a fraction (0.03).")] = 0.0,
+    inputs: Annotated[
+        list[str] | None,
+        typer.Option("--input", help="Any valuation input as KEY=VALUE (e.g. discount_rate=0.12); repeatable."),
+    ] = None,
     html: HtmlOpt = None,
     anchor: AnchorOpt = False,
     json_out: JsonOpt = False,
@@ -35,8 +66,15 @@ def value(
 
     with Ledger(load(profile)) as ledger:
         ledger.sync(progress=False)
+        given = parse_inputs(inputs or [])
+        if revenue is not None:
+            given.update(revenue=revenue, revenue_growth=growth)
         v = value_asset(
-            ledger, ledger.resolve_asset(asset), as_of=as_of, methods=tuple(m.strip() for m in methods.split(","))
+            ledger,
+            ledger.resolve_asset(asset),
+            as_of=as_of,
+            methods=tuple(m.strip() for m in methods.split(",")),
+            inputs=given or None,
         )
         if html:
             v.to_html(html)
