@@ -11,8 +11,9 @@ A profile names a chain backend and where the ledger store lives::
     rpc_url = "http://127.0.0.1:8545"
 
 Overrides: ``IPLEDGER_PROFILE`` picks the profile; ``IPLEDGER_BACKEND``, ``IPLEDGER_DATA_DIR``,
-``IPLEDGER_RPC_URL``, ``IPLEDGER_DB_URL``, ``IPLEDGER_PRIVATE_KEY`` and
-``IPLEDGER_CONFIRMATIONS`` override the matching field of the chosen profile.
+``IPLEDGER_RPC_URL``, ``IPLEDGER_DB_URL``, ``IPLEDGER_PRIVATE_KEY``, ``IPLEDGER_CONFIRMATIONS``,
+``IPLEDGER_MAX_LOG_RANGE`` and ``IPLEDGER_LOG_CONCURRENCY`` override the matching field of the
+chosen profile.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ Backend = Literal["embedded", "rpc"]
 
 DEFAULT_TOML = """\
 # ipledger chain profiles. Environment variables override any field:
-# IPLEDGER_PROFILE, IPLEDGER_BACKEND, IPLEDGER_DATA_DIR, IPLEDGER_RPC_URL, IPLEDGER_DB_URL.
+# IPLEDGER_PROFILE, IPLEDGER_BACKEND, IPLEDGER_DATA_DIR, IPLEDGER_RPC_URL, IPLEDGER_DB_URL,
+# IPLEDGER_PRIVATE_KEY, IPLEDGER_CONFIRMATIONS, IPLEDGER_MAX_LOG_RANGE, IPLEDGER_LOG_CONCURRENCY.
 default_profile = "local"
 
 [profile.local]
@@ -57,6 +59,8 @@ class Profile:
         db_url: SQLAlchemy URL of the ledger store; default SQLite in ``data_dir``.
         private_key: hex key to sign with on RPC nodes that hold no unlocked account.
         confirmations: blocks behind the head that the indexer treats as final.
+        max_log_range: cap on the block range of one eth_getLogs call (providers often limit it).
+        log_concurrency: eth_getLogs calls the indexer keeps in flight.
         addresses: deployed contract addresses, filled in by ``deploy``.
     """
 
@@ -67,6 +71,8 @@ class Profile:
     db_url: str | None = None
     private_key: str | None = None
     confirmations: int = 0
+    max_log_range: int = 1_000_000
+    log_concurrency: int = 4
     addresses: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -114,6 +120,8 @@ def load_profile(name: str | None = None, config_path: Path | None = None) -> Pr
         "db_url": "IPLEDGER_DB_URL",
         "private_key": "IPLEDGER_PRIVATE_KEY",
         "confirmations": "IPLEDGER_CONFIRMATIONS",
+        "max_log_range": "IPLEDGER_MAX_LOG_RANGE",
+        "log_concurrency": "IPLEDGER_LOG_CONCURRENCY",
     }
     for key, var in env.items():
         if os.environ.get(var):
@@ -127,10 +135,14 @@ def load_profile(name: str | None = None, config_path: Path | None = None) -> Pr
     data_dir = Path(str(section.get("data_dir", ".ipledger")))
     if not data_dir.is_absolute():
         data_dir = base / data_dir
-    try:
-        confirmations = int(section.get("confirmations", 0))  # type: ignore[call-overload]
-    except ValueError as exc:
-        raise ConfigError(f"profile {chosen!r}: confirmations must be an integer") from exc
+    numbers: dict[str, int] = {}
+    for key, default in (("confirmations", 0), ("max_log_range", 1_000_000), ("log_concurrency", 4)):
+        try:
+            numbers[key] = int(section.get(key, default))  # type: ignore[call-overload]
+        except ValueError as exc:
+            raise ConfigError(f"profile {chosen!r}: {key} must be an integer") from exc
+        if numbers[key] < (0 if key == "confirmations" else 1):
+            raise ConfigError(f"profile {chosen!r}: {key} is out of range ({numbers[key]})")
     profile = Profile(
         name=chosen,
         backend=backend,  # type: ignore[arg-type]
@@ -138,7 +150,9 @@ def load_profile(name: str | None = None, config_path: Path | None = None) -> Pr
         rpc_url=str(section.get("rpc_url", Profile.rpc_url)),
         db_url=str(section["db_url"]) if section.get("db_url") else None,
         private_key=str(section["private_key"]) if section.get("private_key") else None,
-        confirmations=confirmations,
+        confirmations=numbers["confirmations"],
+        max_log_range=numbers["max_log_range"],
+        log_concurrency=numbers["log_concurrency"],
     )
     return with_deployment(profile)
 

@@ -91,6 +91,8 @@ class Ledger(FrameReads):
             self.client.registry_address,
             start_block=self.deployment.block,
             confirmations=profile.confirmations,
+            max_range=profile.max_log_range,
+            concurrency=profile.log_concurrency,
         )
         self._cache: dict[str, Any] = {}
         self._cache_key: tuple[int, str] | None = None
