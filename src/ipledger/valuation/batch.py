@@ -54,7 +54,8 @@ def value_assets(
     transactions = ledger.transactions()
     stamp = ev.as_of_timestamp(as_of)
     block, block_hash = ledger.state()
-    ids = [str(a).lower() for a in asset_ids]
+    resolve = getattr(ledger, "resolve_asset", None)
+    ids = [str(a).lower() if str(a).startswith("0x") or resolve is None else resolve(str(a)) for a in asset_ids]
 
     market: dict[str, MethodResult] = {}
     if "market" in chosen:

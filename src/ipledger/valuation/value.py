@@ -162,7 +162,7 @@ def value_asset(
     Args:
         ledger: any object with ``assets()``, ``transactions()`` and ``state()`` returning the
             ledger's frames (see :class:`LedgerLike`).
-        asset_id: the asset's ``0x`` hex id.
+        asset_id: the asset's ``0x`` hex id, or its registry number when the ledger can resolve it.
         as_of: valuation date (str, date or Timestamp); None means today (UTC). Records dated
             after it are ignored.
         methods: approaches to run, any of ``"market"``, ``"income"``, ``"cost"``.
@@ -186,6 +186,8 @@ def value_asset(
         raise ValuationError(f"methods must be a non-empty subset of {DEFAULT_METHODS}, got {list(methods)}")
     chosen = [m for m in DEFAULT_METHODS if m in methods]
     given = dict(inputs or {})
+    if not str(asset_id).startswith("0x") and hasattr(ledger, "resolve_asset"):
+        asset_id = ledger.resolve_asset(asset_id)  # a registry number
     assets = ledger.assets()
     asset = ev.asset_row(assets, asset_id)
     stamp = ev.as_of_timestamp(as_of)
