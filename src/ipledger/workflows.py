@@ -107,3 +107,66 @@ def anchor_quote(ledger: Any, quote: Any, asset_id: str, state_block: int) -> Wr
             to_minor(net, cur),
         )
     )
+
+
+def record_claim(
+    ledger: Any,
+    asset_id: str,
+    policy_hash: str,
+    kind: str,
+    amount: float,
+    *,
+    claim_ref: str,
+    head: str = "legal",
+    date: Any = None,
+    currency: str = "CNY",
+    document: bytes | None = None,
+) -> WriteResult:
+    """Record a claim event on chain (insurer role): ``kind`` is opened (amount = reserve), paid
+    (under cost ``head``), recovered (by subrogation) or closed; amounts in major units."""
+    from ipledger.chain.codes import ClaimKind
+    from ipledger.chain.records import ClaimInput
+    from ipledger.insurance.products import COST_HEADS
+
+    if head not in COST_HEADS:
+        raise ValuationError(f"unknown cost head {head!r} (heads: {', '.join(COST_HEADS)})")
+    code = ClaimKind[kind.upper()]
+    when = to_timestamp(date) if date is not None else ledger.backend.block(ledger.backend.head()).timestamp
+    doc = ledger.documents.put(document) if document else b"\0" * 32
+    return ledger.client.record_claim(
+        ClaimInput(
+            bytes.fromhex(ledger.resolve_asset(asset_id)[2:]),
+            code,
+            bytes.fromhex(policy_hash.removeprefix("0x")),
+            _keccak_text(claim_ref),
+            when,
+            currency,
+            to_minor(amount, currency),
+            COST_HEADS.index(head),
+            doc,
+        )
+    )
+
+
+def _keccak_text(text: str) -> bytes:
+    from eth_utils import keccak
+
+    return bytes(keccak(text=text))
+
+
+def claims_experience(ledger: Any, policy_hashes: list[str], exposure_years: float, vhm_cv: float = 0.5) -> Any:
+    """A portfolio's claims experience from the claims recorded on chain under its policies:
+    paid less recovered by subrogation (major units), over ``exposure_years`` policy-years."""
+    from ipledger.chain.codes import ClaimKind
+    from ipledger.insurance.quote import ClaimsExperience
+    from ipledger.money import to_major
+
+    claims = ledger.claims()
+    wanted = {h.lower() if h.startswith("0x") else "0x" + h.lower() for h in policy_hashes}
+    paid = 0.0
+    if len(claims):
+        mine = claims[claims["policy_hash"].isin(wanted)]
+        for row in mine.itertuples():
+            sign = {int(ClaimKind.PAID): 1.0, int(ClaimKind.RECOVERED): -1.0}.get(int(row.kind), 0.0)
+            paid += sign * to_major(int(row.amount), str(row.currency))
+    return ClaimsExperience(exposure_years=exposure_years, claims_paid=max(paid, 0.0), vhm_cv=vhm_cv)

@@ -1,0 +1,60 @@
+"""Claims recorded on chain by the insurer role, indexed, and fed back into pricing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from ipledger.chain.connect import ensure_deployed, open_backend
+from ipledger.config import load_profile
+from ipledger.errors import ContractRevert
+from ipledger.insurance import quote
+from ipledger.ledger import Ledger
+from ipledger.valuation import value_asset
+from ipledger.valuation.generator import generate_market, write_market
+from ipledger.workflows import anchor_quote, claims_experience, record_claim, risk_profile_for
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
+    folder: Path = tmp_path_factory.mktemp("claims")
+    profile = replace(load_profile("local"), data_dir=folder, db_url=None)
+    backend = open_backend(profile)
+    ensure_deployed(profile, backend)
+    led = Ledger(profile, backend)
+    write_market(led.client, generate_market(seed=9, n_assets=60, n_transactions=400), led.documents)
+    led.sync(progress=False)
+    yield led
+    led.close()
+
+
+def test_claims_round_trip_into_credibility(ledger: Ledger) -> None:
+    a = ledger.assets()
+    aid = str(a[a["status"] == "active"]["asset_id"].iloc[0])
+    v = value_asset(ledger, aid, as_of="2025-06-30", inputs={"revenue": 1e7})
+    q = quote(v, "enforcement", risk_profile_for(ledger, aid))
+    anchor_quote(ledger, q, aid, v.state_block)
+    record_claim(ledger, aid, q.report_hash, "opened", 300_000, claim_ref="C-1", date="2025-07-01")
+    record_claim(ledger, aid, q.report_hash, "paid", 120_000, claim_ref="C-1", head="legal", date="2025-08-01")
+    record_claim(ledger, aid, q.report_hash, "recovered", 20_000, claim_ref="C-1", date="2025-09-01")
+    with pytest.raises(ContractRevert, match="ZeroAmount"):
+        record_claim(ledger, aid, q.report_hash, "paid", 0, claim_ref="C-1")
+    ledger.sync(progress=False)
+    claims = ledger.claims()
+    assert len(claims) == 3 and set(claims["kind"]) == {1, 2, 3}
+
+    exp = claims_experience(ledger, [q.report_hash], exposure_years=4.0)
+    assert exp.claims_paid == pytest.approx(100_000.0)
+    blended = quote(v, "enforcement", risk_profile_for(ledger, aid), experience=exp)
+    assert 0.0 < blended.credibility < 1.0
+    assert blended.gross_premium > q.gross_premium  # bad experience raises the premium
+    outsider = ledger.client.as_sender(ledger.backend.accounts()[9])
+    ledger.client, saved = outsider, ledger.client
+    try:
+        with pytest.raises(ContractRevert, match="AccessControlUnauthorizedAccount"):
+            record_claim(ledger, aid, q.report_hash, "paid", 5, claim_ref="C-2")
+    finally:
+        ledger.client = saved
