@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
-from ipledger.chain.connect import ensure_deployed, open_backend
-from ipledger.config import load_profile
 from ipledger.errors import ContractRevert
 from ipledger.insurance import quote
 from ipledger.ledger import Ledger
 from ipledger.valuation import value_asset
-from ipledger.valuation.generator import generate_market, write_market
 from ipledger.workflows import anchor_quote, claims_experience, record_claim, risk_profile_for
+from tests.integration.conftest import market_ledger
 
 
 @pytest.fixture(scope="module")
 def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
-    folder: Path = tmp_path_factory.mktemp("claims")
-    profile = replace(load_profile("local"), data_dir=folder, db_url=None)
-    backend = open_backend(profile)
-    ensure_deployed(profile, backend)
-    led = Ledger(profile, backend)
-    write_market(led.client, generate_market(seed=9, n_assets=60, n_transactions=400), led.documents)
-    led.sync(progress=False)
+    led = market_ledger(tmp_path_factory.mktemp("claims"), seed=9, n_assets=60, n_transactions=400)
     yield led
     led.close()
 

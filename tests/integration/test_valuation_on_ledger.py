@@ -4,30 +4,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
-from ipledger.chain.connect import ensure_deployed, open_backend
-from ipledger.config import load_profile
 from ipledger.ledger import Ledger
 from ipledger.valuation import value_asset, value_assets
-from ipledger.valuation.generator import generate_market, write_market
 from ipledger.workflows import anchor_valuation
+from tests.integration.conftest import market_ledger
 
 INPUTS = {"revenue": 20_000_000.0, "revenue_growth": 0.02}
 
 
 @pytest.fixture(scope="module")
 def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
-    folder: Path = tmp_path_factory.mktemp("market")
-    profile = replace(load_profile("local"), data_dir=folder, db_url=None)
-    backend = open_backend(profile)
-    ensure_deployed(profile, backend)
-    led = Ledger(profile, backend)
-    write_market(led.client, generate_market(seed=5, n_assets=150, n_transactions=1500), led.documents)
-    led.sync(progress=False)
+    led = market_ledger(tmp_path_factory.mktemp("market"), seed=5, n_assets=150, n_transactions=1500)
     yield led
     led.close()
 

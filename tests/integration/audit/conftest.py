@@ -88,8 +88,12 @@ class Audited:
     def run(self, **kw: Any) -> AuditReport:
         kw.setdefault("recompute", RECOMPUTE)
         return audit(
-            self.env.backend, self.store, self.env.client, documents=self.documents,
-            start_block=self.built.start_block, **kw,
+            self.env.backend,
+            self.store,
+            self.env.client,
+            documents=self.documents,
+            start_block=self.built.start_block,
+            **kw,
         )
 
     def execute(self, sql: str, **params: Any) -> int:
@@ -134,19 +138,62 @@ def build(backend: ChainBackend, folder: Path) -> Built:
     tx = view.transactions(hexa(asset))
     report = {**base, "licences": len(tx), "value": int(sum(int(x) for x in tx["amount_minor"])) * 3}
     report_hash = store_report(docs, report)
-    env.client.anchor(AnchorInput(asset, AnchorKind.VALUATION, bytes.fromhex(report_hash[2:]), state_block,
-                                  to_timestamp("2024-06-30"), "CNY", report["value"], report["value"] // 2,
-                                  report["value"] * 2))
+    env.client.anchor(
+        AnchorInput(
+            asset,
+            AnchorKind.VALUATION,
+            bytes.fromhex(report_hash[2:]),
+            state_block,
+            to_timestamp("2024-06-30"),
+            "CNY",
+            report["value"],
+            report["value"] // 2,
+            report["value"] * 2,
+        )
+    )
     anchor_block = backend.head()
     quote = store_report(docs, {"asset_id": hexa(asset), "sum_insured": 5_000_000_00, "premium": 120_000_00})
-    env.client.anchor(AnchorInput(asset, AnchorKind.QUOTE, bytes.fromhex(quote[2:]), state_block,
-                                  to_timestamp("2024-07-01"), "CNY", 5_000_000_00, 120_000_00, 110_000_00))
-    env.client.record_claim(ClaimInput(asset, ClaimKind.OPENED, bytes.fromhex(quote[2:]), b"\x07" * 32,
-                                       to_timestamp("2024-09-01"), "CNY", 300_000_00))
+    env.client.anchor(
+        AnchorInput(
+            asset,
+            AnchorKind.QUOTE,
+            bytes.fromhex(quote[2:]),
+            state_block,
+            to_timestamp("2024-07-01"),
+            "CNY",
+            5_000_000_00,
+            120_000_00,
+            110_000_00,
+        )
+    )
+    env.client.record_claim(
+        ClaimInput(
+            asset,
+            ClaimKind.OPENED,
+            bytes.fromhex(quote[2:]),
+            b"\x07" * 32,
+            to_timestamp("2024-09-01"),
+            "CNY",
+            300_000_00,
+        )
+    )
     Indexer(backend, store, d.ledger, d.registry, start_block=d.block).sync()
     store.close()
-    return Built(env, d.block, folder / "ledger.sqlite", folder / "documents", asset, other, licence, amendment,
-                 sale, void, anchor_block, report_hash, hexa(metadata))
+    return Built(
+        env,
+        d.block,
+        folder / "ledger.sqlite",
+        folder / "documents",
+        asset,
+        other,
+        licence,
+        amendment,
+        sale,
+        void,
+        anchor_block,
+        report_hash,
+        hexa(metadata),
+    )
 
 
 @pytest.fixture(scope="module")

@@ -32,10 +32,34 @@ TX_RECORDED = (
     "TxRecorded(uint256,bytes32,uint8,address,address,uint40,bytes3,uint128,uint16,uint8,bytes2,uint40,uint64,"
     "bytes32,address)"
 )
-TX_DATA = ["address", "address", "uint40", "bytes3", "uint128", "uint16", "uint8", "bytes2", "uint40", "uint64",
-           "bytes32", "address"]
-TX_FIELDS = ["seller", "buyer", "date", "currency", "amount", "royalty_bps", "exclusivity", "territory", "term_end",
-             "ref", "doc_hash", "recorder"]
+TX_DATA = [
+    "address",
+    "address",
+    "uint40",
+    "bytes3",
+    "uint128",
+    "uint16",
+    "uint8",
+    "bytes2",
+    "uint40",
+    "uint64",
+    "bytes32",
+    "address",
+]
+TX_FIELDS = [
+    "seller",
+    "buyer",
+    "date",
+    "currency",
+    "amount",
+    "royalty_bps",
+    "exclusivity",
+    "territory",
+    "term_end",
+    "ref",
+    "doc_hash",
+    "recorder",
+]
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +79,11 @@ def _rpc(url: str, method: str, params: list[Any]) -> Any:
 def _raw_logs(built: Built, url: str) -> list[dict[str, Any]]:
     c = built.env.client
     head = int(_rpc(url, "eth_blockNumber", []), 16)
-    flt = {"fromBlock": hex(built.start_block), "toBlock": hex(head),
-           "address": ["0x" + c.ledger_address.hex(), "0x" + c.registry_address.hex()]}
+    flt = {
+        "fromBlock": hex(built.start_block),
+        "toBlock": hex(head),
+        "address": ["0x" + c.ledger_address.hex(), "0x" + c.registry_address.hex()],
+    }
     return list(_rpc(url, "eth_getLogs", [flt]))
 
 
@@ -108,17 +135,37 @@ def test_cast_logs_match_raw_json_rpc(on_anvil: tuple[Built, str]) -> None:
     seen: list[dict[str, Any]] = []
     for address in (built.env.client.ledger_address, built.env.client.registry_address):
         out = subprocess.run(
-            [exe, "logs", "--json", "--from-block", str(built.start_block), "--to-block", "latest",
-             "--address", "0x" + address.hex(), "--rpc-url", url],
-            capture_output=True, text=True, timeout=60, check=False,
+            [
+                exe,
+                "logs",
+                "--json",
+                "--from-block",
+                str(built.start_block),
+                "--to-block",
+                "latest",
+                "--address",
+                "0x" + address.hex(),
+                "--rpc-url",
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
         if out.returncode != 0:
             pytest.skip(f"cast logs does not work here: {out.stderr.strip()[:200]}")
         seen.extend(json.loads(out.stdout))
 
     def key(g: dict[str, Any]) -> tuple[Any, ...]:
-        return (int(g["blockNumber"], 16), int(g["logIndex"], 16), g["transactionHash"].lower(),
-                g["address"].lower(), tuple(t.lower() for t in g["topics"]), g["data"].lower())
+        return (
+            int(g["blockNumber"], 16),
+            int(g["logIndex"], 16),
+            g["transactionHash"].lower(),
+            g["address"].lower(),
+            tuple(t.lower() for t in g["topics"]),
+            g["data"].lower(),
+        )
 
     assert sorted(map(key, seen)) == sorted(map(key, raw))
 

@@ -72,8 +72,10 @@ def test_row_inserted(ledger: Audited) -> None:
     row = ledger.row("transactions", ledger.built.licence + 1)
     row.update(record_id=500, amount=12_345_00, log_index=77)
     cols = ", ".join(row)
-    ledger.execute(f"INSERT INTO transactions ({cols}) VALUES ({', '.join(':' + c for c in row)})",
-                   **{**row, "amount": str(row["amount"])})
+    ledger.execute(
+        f"INSERT INTO transactions ({cols}) VALUES ({', '.join(':' + c for c in row)})",
+        **{**row, "amount": str(row["amount"])},
+    )
     report = ledger.run()
     assert any("transactions #500" in m and "no log on chain: inserted" in m for m in failures(report, "rows"))
     assert any("the store holds 15 records" in m for m in failures(report, "accumulators"))
@@ -178,19 +180,27 @@ def test_fake_log_from_another_contract(ledger: Audited) -> None:
         (row,) = fake_store.read("transactions", lambda t: t.c.record_id == forged.first_record_id)
         fake_store.close()
         assert row["contract"] == hexa(impostor.ledger)
-        ours = Indexer(env.backend, ledger.store, env.client.ledger_address, env.client.registry_address,
-                       start_block=ledger.built.start_block)
+        ours = Indexer(
+            env.backend,
+            ledger.store,
+            env.client.ledger_address,
+            env.client.registry_address,
+            start_block=ledger.built.start_block,
+        )
         assert ours.sync().events == 0  # the store is up to date: the impostor's logs are not ours
         cols = ", ".join(row)
-        ledger.execute(f"INSERT INTO transactions ({cols}) VALUES ({', '.join(':' + c for c in row)})",
-                       **{**row, "amount": str(row["amount"])})
+        ledger.execute(
+            f"INSERT INTO transactions ({cols}) VALUES ({', '.join(':' + c for c in row)})",
+            **{**row, "amount": str(row["amount"])},
+        )
         report = ledger.run()
     finally:
         env.backend.revert(snap)
     msgs = failures(report, "rows")
     rid = forged.first_record_id
-    assert any(f"transactions #{rid}" in m and "not a contract of record" in m and "same event signature" in m
-               for m in msgs), msgs
+    assert any(
+        f"transactions #{rid}" in m and "not a contract of record" in m and "same event signature" in m for m in msgs
+    ), msgs
     assert any(f"transactions #{rid}" in m and "not the IPLedger of record" in m for m in failures(report, "roles"))
 
 
@@ -201,8 +211,9 @@ class _Omitting(EmbeddedBackend):
         self.__dict__.update(inner.__dict__)
         self._drop = drop
 
-    def get_logs(self, from_block: int, to_block: int, addresses: Sequence[bytes],
-                 topics0: Sequence[bytes] | None = None) -> list[RawLog]:
+    def get_logs(
+        self, from_block: int, to_block: int, addresses: Sequence[bytes], topics0: Sequence[bytes] | None = None
+    ) -> list[RawLog]:
         logs = super().get_logs(from_block, to_block, addresses, topics0)
         return [g for g in logs if (g.block_number, g.log_index) != self._drop]
 
@@ -210,8 +221,9 @@ class _Omitting(EmbeddedBackend):
 def test_node_hiding_a_log_is_caught_by_the_accumulator(ledger: Audited) -> None:
     row = ledger.row("transactions", ledger.built.licence)
     lying = _Omitting(ledger.env.backend, (row["block_number"], row["log_index"]))  # type: ignore[arg-type]
-    report = audit(lying, ledger.store, ledger.env.client, documents=ledger.documents,
-                   start_block=ledger.built.start_block)
+    report = audit(
+        lying, ledger.store, ledger.env.client, documents=ledger.documents, start_block=ledger.built.start_block
+    )
     assert any("IPLedger at block" in m and "recomputed from the events" in m for m in failures(report, "accumulators"))
 
 
@@ -226,8 +238,9 @@ def test_block_hash_no_longer_on_chain(ledger: Audited) -> None:
 
 def test_void_pointing_to_another_asset(ledger: Audited) -> None:
     other_tx = [r for r in ledger.store.read("transactions") if r["asset_id"] == hexa(ledger.built.other_asset)]
-    ledger.execute("UPDATE voids SET target = :t WHERE record_id = :r", t=other_tx[-1]["record_id"],
-                   r=ledger.built.void)
+    ledger.execute(
+        "UPDATE voids SET target = :t WHERE record_id = :r", t=other_tx[-1]["record_id"], r=ledger.built.void
+    )
     report = ledger.run()
     msgs = failures(report, "links")
     assert any(f"voids #{ledger.built.void}" in m and "of another asset" in m for m in msgs), msgs
@@ -243,8 +256,7 @@ def test_amendment_cycle(ledger: Audited) -> None:
 
 def test_ownership_gap(ledger: Audited) -> None:
     b = ledger.built
-    ledger.execute("UPDATE transactions SET seller = :s WHERE record_id = :r", s=hexa(ledger.env.accounts[5]),
-                   r=b.sale)
+    ledger.execute("UPDATE transactions SET seller = :s WHERE record_id = :r", s=hexa(ledger.env.accounts[5]), r=b.sale)
     report = ledger.run()
     msgs = failures(report, "links")
     assert any(f"transactions #{b.sale}" in m and "was not the owner" in m for m in msgs), msgs
@@ -287,15 +299,28 @@ def test_valuation_engine_reports_reproduce(ledger: Audited) -> None:
         cp = ledger.store.checkpoint()
         assert cp is not None
         view = LedgerAt(ledger.store, ledger.documents, cp[0])
-        v = valuation.value_asset(view, hexa(b.other_asset), as_of="2024-06-30",
-                                  inputs={"revenue": 1_000_000.0, "rd_cost": 500_000.0})
+        v = valuation.value_asset(
+            view, hexa(b.other_asset), as_of="2024-06-30", inputs={"revenue": 1_000_000.0, "rd_cost": 500_000.0}
+        )
         stored = store_report(ledger.documents, canonical.canonical_json(v.hash_payload()))
         assert stored == v.report_hash
         value, low, high = (to_minor(x, "CNY") for x in (v.value, v.low, v.high))
-        env.client.anchor(AnchorInput(b.other_asset, AnchorKind.VALUATION, bytes.fromhex(stored[2:]), cp[0],
-                                      to_timestamp("2024-06-30"), "CNY", value, min(low, value), max(high, value)))
-        Indexer(env.backend, ledger.store, env.client.ledger_address, env.client.registry_address,
-                start_block=b.start_block).sync()
+        env.client.anchor(
+            AnchorInput(
+                b.other_asset,
+                AnchorKind.VALUATION,
+                bytes.fromhex(stored[2:]),
+                cp[0],
+                to_timestamp("2024-06-30"),
+                "CNY",
+                value,
+                min(low, value),
+                max(high, value),
+            )
+        )
+        Indexer(
+            env.backend, ledger.store, env.client.ledger_address, env.client.registry_address, start_block=b.start_block
+        ).sync()
         report = ledger.run(asset_id=hexa(b.other_asset), recompute={})  # the shipped recompute functions
     finally:
         env.backend.revert(snap)
@@ -306,8 +331,15 @@ def test_valuation_engine_reports_reproduce(ledger: Audited) -> None:
 
 def test_inputs_recovered_from_a_valuation_report() -> None:
     report = {
-        "inputs": {"revenue": 5.0, "revenues": [5.0, 5.0], "tax_rate": 0.25, "methods": ["income"], "min_methods": 1,
-                   "royalty_rate": {"p10": 0.03, "p50": 0.04, "p90": 0.05, "source": "inputs"}, "note": "x"},
+        "inputs": {
+            "revenue": 5.0,
+            "revenues": [5.0, 5.0],
+            "tax_rate": 0.25,
+            "methods": ["income"],
+            "min_methods": 1,
+            "royalty_rate": {"p10": 0.03, "p50": 0.04, "p90": 0.05, "source": "inputs"},
+            "note": "x",
+        },
         "assumptions": {"tax_rate": "default"},
     }
     assert given_inputs(report) == {"revenue": 5.0, "royalty_rate": 0.04, "note": "x"}
