@@ -57,7 +57,7 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    # The market module is a separate piece of work (and pulls in scikit-learn): load on demand.
+    # The market module pulls in scikit-learn: load it on demand.
     if name in _LAZY:
         import importlib
 

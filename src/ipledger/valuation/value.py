@@ -43,7 +43,7 @@ class LedgerLike(Protocol):
 
 
 def _load_market() -> Callable[..., MethodResult] | None:
-    # The market approach is a colleague's module and may be absent; import it on demand.
+    # The market approach pulls in scikit-learn: import it on demand.
     try:
         module = importlib.import_module("ipledger.valuation.market")
     except ImportError:
@@ -153,7 +153,7 @@ def value_asset(
 ) -> Valuation:
     """Value one IP asset from the ledger's records and reconcile the approaches.
 
-    Market: the colleague's ``market_approach`` on the ledger's comparable trades. Income:
+    Market: ``market_approach`` on the ledger's comparable trades. Income:
     relief from royalty with the royalty-rate distribution of comparable ledger licences (same
     kind and field: median as point, 10th-90th percentiles as range), a revenue forecast from
     ``inputs``, tax and discount rates and the remaining life from ``inputs`` or documented
