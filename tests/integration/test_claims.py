@@ -48,3 +48,26 @@ def test_claims_round_trip_into_credibility(ledger: Ledger) -> None:
             record_claim(ledger, aid, q.report_hash, "paid", 5, claim_ref="C-2")
     finally:
         ledger.client = saved
+
+
+def test_audit_reprices_anchored_quotes(ledger: Ledger) -> None:
+    from ipledger.audit import audit_ledger
+    from ipledger.insurance import DEFAULT_MODEL, LossModel
+
+    a = ledger.assets()
+    aid = str(a[(a["status"] == "active") & (a["kind"] == "invention")]["asset_id"].iloc[0])
+    v = value_asset(ledger, aid, as_of="2025-06-30", inputs={"revenue": 1e7})
+    plain = quote(v, "small_micro_patent_guard", risk_profile_for(ledger, aid, firm_type="sme"), year=2)
+    custom = quote(v, "enforcement", risk_profile_for(ledger, aid), model=LossModel(frequency_multiplier=2.0))
+    assert (
+        custom.gross_premium > quote(v, "enforcement", risk_profile_for(ledger, aid), model=DEFAULT_MODEL).gross_premium
+    )
+    anchor_quote(ledger, plain, aid, v.state_block)
+    anchor_quote(ledger, custom, aid, v.state_block)
+    ledger.sync(progress=False)
+    report = audit_ledger(ledger)
+    reports = next(c for c in report.checks if c.name == "reports")
+    assert report.passed
+    assert reports.counts["reproduced"] >= 1  # the pilot-product quote, priced again to its hash
+    assert reports.counts["not_recomputed"] >= 1  # the custom-model quote: hash-verified only
+    assert any("custom loss model" in f.message for f in reports.findings)

@@ -131,7 +131,63 @@ def recompute_valuation(report: dict[str, Any], ledger: Any, state_block: int) -
     return str(valuation.report_hash)
 
 
+def recompute_quote(report: dict[str, Any], ledger: Any, state_block: int) -> str:
+    """Price the quote again from the inputs it records at full precision (``exact_inputs``):
+    the valuation figures, product, risk profile, year, loadings, subsidy and claims
+    experience; returns the new hash.
+
+    Raises:
+        RecomputeUnavailable: the quote predates ``exact_inputs``, names a product outside the
+            catalogue, or used a subsidy scheme object that cannot be rebuilt by name.
+    """
+    from types import SimpleNamespace
+
+    from ipledger.errors import PricingError
+    from ipledger.insurance import PRODUCTS, ClaimsExperience, Loadings, RiskProfile, quote
+
+    exact = report.get("exact_inputs")
+    if not isinstance(exact, Mapping) or not exact:
+        raise RecomputeUnavailable("the quote records no exact inputs")
+    if report.get("product") not in PRODUCTS:
+        raise RecomputeUnavailable(f"product {report.get('product')!r} is not in the catalogue")
+    if exact.get("subsidy") == "custom":
+        raise RecomputeUnavailable("the quote used a custom subsidy scheme")
+    if exact.get("model") != "default":
+        raise RecomputeUnavailable("the quote was priced with a custom loss model")
+    valuation = SimpleNamespace(
+        value=float(exact["value"]),
+        low=float(exact["low"]),
+        high=float(exact["high"]),
+        currency=report.get("currency"),
+        asset_id=report.get("asset_id"),
+        report_hash=report.get("valuation_report_hash"),
+    )
+    profile: dict[str, Any] = {
+        k: tuple(v) if isinstance(v, list) else v for k, v in dict(report.get("profile") or {}).items()
+    }
+    loadings = Loadings(**{k: float(v) for k, v in dict(exact["loadings"]).items()})
+    experience = exact.get("experience")
+    try:
+        again = quote(
+            valuation,
+            str(report["product"]),
+            RiskProfile(**profile),
+            year=int(report.get("year", 1)),
+            loadings=loadings,
+            subsidy=exact.get("subsidy"),
+            basis=exact.get("basis", "value"),
+            experience=None if not experience else ClaimsExperience(**{k: float(v) for k, v in experience.items()}),
+        )
+    except PricingError as exc:
+        raise RecomputeUnavailable(f"the quote's inputs no longer price: {exc}") from None
+    return str(again.report_hash)
+
+
 def default_recompute() -> dict[int, Recompute]:
-    """Recompute functions by anchor kind that ship with ipledger (valuations only; quotes and
-    policies need the insurer's pricing inputs and are verified by hash alone unless given)."""
-    return {int(AnchorKind.VALUATION): recompute_valuation}
+    """Recompute functions by anchor kind that ship with ipledger: valuations re-run on the
+    ledger at their state block; quotes and policies re-priced from their recorded inputs."""
+    return {
+        int(AnchorKind.VALUATION): recompute_valuation,
+        int(AnchorKind.QUOTE): recompute_quote,
+        int(AnchorKind.POLICY): recompute_quote,
+    }

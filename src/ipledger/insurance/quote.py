@@ -76,6 +76,9 @@ class Quote:
     risk: PolicyRisk = field(repr=False, compare=False)
     report_hash: str = ""
     model_version: str = MODEL_VERSION
+    #: The pricing inputs at full precision (floats as ``repr`` strings, which the canonical
+    #: rounding leaves alone), so that an auditor can recompute the quote to the same hash.
+    exact_inputs: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (the same figures the hash covers, plus ``report_hash``)."""
@@ -287,6 +290,25 @@ def quote(
         year=year,
         profile=prof.to_dict(),
         risk=risk,
+        exact_inputs={
+            "value": repr(float(val.value)),
+            "low": repr(float(val.low)),
+            "high": repr(float(val.high)),
+            "basis": basis,
+            "loadings": {
+                k: repr(float(getattr(load, k)))
+                for k in ("fixed_expense", "variable_expense_ratio", "profit_ratio", "minimum_premium")
+            },
+            "subsidy": subsidy if isinstance(subsidy, str) or subsidy is None else getattr(subsidy, "name", "custom"),
+            "model": "default" if model is DEFAULT_MODEL else "custom",
+            "experience": None
+            if experience is None
+            else {
+                "exposure_years": repr(float(experience.exposure_years)),
+                "claims_paid": repr(float(experience.claims_paid)),
+                "vhm_cv": repr(float(experience.vhm_cv)),
+            },
+        },
     )
     object.__setattr__(q, "report_hash", report_hash(q._body()))
     return q

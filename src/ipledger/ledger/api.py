@@ -68,7 +68,6 @@ class FrameReads:
         return df.reset_index(drop=True)
 
 
-
 class Ledger(FrameReads):
     """The ledger of a profile: its chain, its store and its documents.
 
