@@ -144,13 +144,5 @@ class AuditBase:
         return self.start_block <= int(row["block_number"]) <= self.end
 
     def _headers(self, numbers: Sequence[int]) -> dict[int, BlockInfo]:
-        if not numbers:
-            return {}
-        many = getattr(self.backend, "blocks", None)
-        out: dict[int, BlockInfo] = {}
         wanted = sorted(n for n in numbers if n <= self.head)
-        if many is not None:
-            for i in range(0, len(wanted), 500):
-                out.update({b.number: b for b in many(wanted[i : i + 500])})
-            return out
-        return {n: self.backend.block(n) for n in wanted}
+        return {b.number: b for b in self.backend.blocks(wanted)}

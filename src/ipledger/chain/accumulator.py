@@ -32,6 +32,7 @@ def record_topics(contract: str) -> frozenset[bytes]:
 
 
 def step(acc: bytes, log: RawLog) -> bytes:
+    """The accumulator after one record log."""
     return keccak(acc + b"".join(log.topics) + log.data)
 
 
@@ -42,6 +43,6 @@ def recompute(contract: str, logs: Iterable[RawLog], start: bytes | None = None)
     n = 0
     for log in logs:
         if log.topics and log.topics[0] in wanted:
-            acc = keccak(acc + b"".join(log.topics) + log.data)
+            acc = step(acc, log)
             n += 1
     return acc, n

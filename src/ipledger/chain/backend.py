@@ -68,6 +68,10 @@ class ChainBackend(ABC):
     @abstractmethod
     def block(self, number: int) -> BlockInfo: ...
 
+    def blocks(self, numbers: Sequence[int]) -> list[BlockInfo]:
+        """Several block headers, in the order asked (JSON-RPC batches them)."""
+        return [self.block(n) for n in numbers]
+
     @abstractmethod
     def get_logs(
         self,

@@ -225,15 +225,17 @@ class RPCBackend(ChainBackend):
         return BlockInfo(int(b["number"], 16), _bytes(b["hash"]), _bytes(b["parentHash"]), int(b["timestamp"], 16))
 
     def blocks(self, numbers: Sequence[int]) -> list[BlockInfo]:
-        """Several block headers in one batch request."""
-        found = self.rpc.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
+        """Several block headers, 500 to a JSON-RPC batch request."""
         out = []
-        for n, b in zip(numbers, found, strict=True):
-            if b is None:
-                raise ChainError(f"no block {n}")
-            out.append(
-                BlockInfo(int(b["number"], 16), _bytes(b["hash"]), _bytes(b["parentHash"]), int(b["timestamp"], 16))
-            )
+        for start in range(0, len(numbers), 500):
+            chunk = list(numbers[start : start + 500])
+            found = self.rpc.batch([("eth_getBlockByNumber", [hex(n), False]) for n in chunk])
+            for n, b in zip(chunk, found, strict=True):
+                if b is None:
+                    raise ChainError(f"no block {n}")
+                out.append(
+                    BlockInfo(int(b["number"], 16), _bytes(b["hash"]), _bytes(b["parentHash"]), int(b["timestamp"], 16))
+                )
         return out
 
     def get_logs(

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ipledger.chain.backend import BlockInfo, ChainBackend
+from ipledger.chain.backend import ChainBackend
 from ipledger.ledger.fetch import LogFetcher, RangePolicy
 from ipledger.ledger.mapper import Mapper
 from ipledger.ledger.store import Store
@@ -81,12 +81,6 @@ class Indexer:
 
     # ---------------------------------------------------------------- blocks
 
-    def _headers(self, numbers: list[int]) -> dict[int, BlockInfo]:
-        many = getattr(self.backend, "blocks", None)
-        if many is not None and len(numbers) > 1:
-            return {b.number: b for b in many(numbers)}
-        return {n: self.backend.block(n) for n in numbers}
-
     def _origin(self) -> tuple[int, str]:
         """The checkpoint before anything is indexed: the block before the deployment."""
         n = self.start_block - 1
@@ -131,7 +125,7 @@ class Indexer:
             restarted = False
             for a, b, logs in self.fetcher.ranges(n, head):
                 needed = sorted({log.block_number for log in logs} | {a, b})
-                headers = self._headers(needed)
+                headers = {h.number: h for h in self.backend.blocks(needed)}
                 if cp_hash and _hex(headers[a].parent_hash) != cp_hash:
                     restarted = True  # the chain changed under the checkpoint
                 elif any(headers[log.block_number].hash != log.block_hash for log in logs):
