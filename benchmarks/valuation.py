@@ -1,7 +1,7 @@
 """Market approach: a time-ordered backtest on a generated market, and valuation speed.
 
 Market: ``generate_market(seed=2024, n_assets=10_000, n_transactions=100_000)`` (see
-``ipledger.valuation.generator`` for its calibration). The MarketModel is trained on sales
+``ipledger.sources.generator`` for its calibration). The MarketModel is trained on sales
 before 2024-01-01 and tested on every later assignment: its value at the trade date (features
 from trades strictly before that date, index and model frozen at the cutoff) against the
 price paid. Baseline: the median price of same-kind sales in the same class (IPC subclass,
@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ipledger.valuation.cuad import parse_cuad, rate_summary
-from ipledger.valuation.generator import generate_market
+from ipledger.sources.cuad import parse_cuad, rate_summary
+from ipledger.sources.generator import generate_market
 from ipledger.valuation.market import build_context, get_context, market_approach, training_data, value_many
 
 SEED = 2024
@@ -139,8 +139,8 @@ def _ledger_speed(market: Any) -> dict[str, Any]:
     from ipledger.chain.connect import ensure_deployed, open_backend
     from ipledger.config import load_profile
     from ipledger.ledger import Ledger
+    from ipledger.sources.generator import write_market
     from ipledger.valuation import value_asset, value_assets
-    from ipledger.valuation.generator import write_market
 
     with tempfile.TemporaryDirectory() as tmp:
         profile = replace(load_profile("local"), data_dir=Path(tmp), db_url=None)

@@ -55,8 +55,8 @@ def run_demo(
     from ipledger.chain.connect import ensure_deployed, open_backend
     from ipledger.insurance import quote as make_quote
     from ipledger.ledger import Ledger
+    from ipledger.sources.generator import generate_market, write_market
     from ipledger.valuation import value_asset
-    from ipledger.valuation.generator import generate_market, write_market
     from ipledger.workflows import anchor_quote, anchor_valuation, risk_profile_for
 
     def tick(label: str, done: int, total: int) -> None:

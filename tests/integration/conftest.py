@@ -8,7 +8,7 @@ from pathlib import Path
 from ipledger.chain.connect import ensure_deployed, open_backend
 from ipledger.config import load_profile
 from ipledger.ledger import Ledger
-from ipledger.valuation.generator import generate_market, write_market
+from ipledger.sources.generator import generate_market, write_market
 
 
 def market_ledger(folder: Path, *, seed: int, n_assets: int, n_transactions: int) -> Ledger:

@@ -114,7 +114,7 @@ def import_cuad(
     """Record the licences of the CUAD contracts (Hendrycks et al., NeurIPS 2021; CC BY 4.0) whose
     clauses state a royalty rate: one asset per agreement and one licence record; rows without a
     usable rate are reported with the reason, never invented."""
-    from ipledger.cuad_import import write_import_files
+    from ipledger.sources.cuad_import import write_import_files
 
     prof = load(profile)
     folder = prof.data_dir / "imports"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ipledger.valuation.generator import Market, generate_market
+from ipledger.sources.generator import Market, generate_market
 from ipledger.valuation.market import MarketContext, build_context
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ipledger.sources.generator import Market
 from ipledger.valuation.comparables import (
     ComparableIndex,
     annuity_factor,
@@ -20,7 +21,6 @@ from ipledger.valuation.comparables import (
     prepare_trades,
     sale_to_royalty,
 )
-from ipledger.valuation.generator import Market
 
 
 def test_class_proximity_follows_the_ipc_hierarchy() -> None:

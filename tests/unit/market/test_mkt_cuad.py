@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from ipledger.errors import ValidationError
-from ipledger.valuation.cuad import LICENCE_COLUMNS, extract_rates, parse_cuad, rate_summary
+from ipledger.sources.cuad import LICENCE_COLUMNS, extract_rates, parse_cuad, rate_summary
 
 SAMPLE = pd.DataFrame(
     {

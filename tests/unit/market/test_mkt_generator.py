@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ipledger.valuation.generator import PATENTS, Market, generate_market, parr_rate, write_market
+from ipledger.sources.generator import PATENTS, Market, generate_market, parr_rate, write_market
 
 # Parr / IPRA cumulative shares of technology royalty rates (royalty_rate_benchmarks.csv).
 PARR = {0.02: 0.20, 0.03: 0.35, 0.05: 0.67, 0.10: 0.92}

@@ -8,7 +8,7 @@ import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from ipledger.errors import ValuationError
-from ipledger.valuation.generator import Market
+from ipledger.sources.generator import Market
 from ipledger.valuation.market import (
     MarketContext,
     MarketModel,

@@ -62,7 +62,7 @@ def _date(value: object) -> str:
 def write_import_files(path: Path, folder: Path) -> tuple[Path, Path, int]:
     """Write ``cuad-assets.csv``, ``cuad-licences.csv`` and one JSON document per licence into
     ``folder``; returns their paths and how many contracts had no usable rate."""
-    from ipledger.valuation.cuad import ATTRIBUTION, parse_cuad
+    from ipledger.sources.cuad import ATTRIBUTION, parse_cuad
 
     if not Path(path).is_file():
         raise ValidationError(f"no such file: {path}")

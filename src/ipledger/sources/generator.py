@@ -555,8 +555,8 @@ def _transactions(
 
 
 def write_market(*args: Any, **kwargs: Any) -> dict[str, Any]:
-    """See :func:`ipledger.valuation.market_writer.write_market` (kept here for callers of the
+    """See :func:`ipledger.sources.market_writer.write_market` (kept here for callers of the
     generator module)."""
-    from ipledger.valuation.market_writer import write_market as _write
+    from ipledger.sources.market_writer import write_market as _write
 
     return _write(*args, **kwargs)

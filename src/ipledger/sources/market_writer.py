@@ -11,7 +11,7 @@ from ipledger.chain.codes import AssetKind, Exclusivity, Status, TxKind
 from ipledger.chain.records import AssetInput, TxInput, to_timestamp
 from ipledger.errors import ValidationError
 from ipledger.money import to_minor
-from ipledger.valuation.generator import Market
+from ipledger.sources.generator import Market
 
 # Final statuses that would make the contract reject the asset's earlier trades: they are set
 # after the trades are recorded.
