@@ -15,6 +15,10 @@ tables; see ``SOURCES.md`` beside them):
   prices; US assets about 3.3x that (around 140k USD), so the largest generated US sales reach
   the tens of millions of USD, the order of the PwC median damages awards (5.9M USD
   1998-2017) and below the top awards (0.5-2.5B USD). USD figures use 7 CNY per USD.
+* **Price process**: written independently of the valuation (own latent quality, own
+  remaining-life curve, own licence shares), with scenario settings for heavy tails,
+  nonlinear and interaction effects, an omitted driver, a regime shift, noisy prices and thin
+  or first-sale markets; see :mod:`ipledger.sources.scenarios`.
 * **Market drift**: a monthly price index, log random walk with about 4% a year of drift and a
   2020 dip, starting at 1.0 in the month of ``start``.
 
@@ -39,7 +43,18 @@ from scipy import stats
 from ipledger.chain.codes import AssetKind
 from ipledger.chain.records import asset_id
 from ipledger.errors import ValidationError
-from ipledger.valuation.comparables import life_factor
+from ipledger.sources.scenarios import (
+    MAX_PRICE,
+    MIN_PRICE,
+    Scenario,
+    get_scenario,
+    licence_share,
+    life_curve,
+    observable_effects,
+    price_noise,
+    quality,
+    shift_effect,
+)
 
 # (share, log median price in CNY at 2015 prices for a full-life CN asset)
 KINDS: dict[str, tuple[float, float]] = {
@@ -130,10 +145,7 @@ PARR_CDF = np.array([0.0, 0.20, 0.35, 0.43, 0.67, 0.72, 0.77, 0.81, 0.82, 0.92, 
 PARR_RATE = np.array([0.0025, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.10, 0.15, 0.25])
 TX_KIND_P = {"assignment": 0.46, "licence": 0.38, "pledge": 0.14, "auction": 0.02}
 EXCLUSIVITY_P = {"non_exclusive": 0.6, "sole": 0.15, "exclusive": 0.25}
-# Share of an asset's value a licence of the whole remaining life would carry.
-EXCLUSIVITY_SHARE = {"non_exclusive": 0.2, "sole": 0.5, "exclusive": 0.8}
 _DAY = np.timedelta64(1, "D")
-_MIN_PRICE = 100.0  # major units
 
 
 @dataclass
@@ -191,7 +203,7 @@ def _pick(rng: np.random.Generator, table: dict[str, Any], n: int, weights: list
     return np.asarray(keys, dtype=object)[rng.choice(len(keys), size=n, p=p / p.sum())]
 
 
-def _assets(rng: np.random.Generator, n: int, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+def _assets(rng: np.random.Generator, n: int, start: pd.Timestamp, end: pd.Timestamp, sc: Scenario) -> pd.DataFrame:
     kind = _pick(rng, KINDS, n, [v[0] for v in KINDS.values()])
     jur = _pick(rng, JURISDICTIONS, n, [v[0] for v in JURISDICTIONS.values()])
     # Copyright and software registrations are Chinese here (the CN registration systems).
@@ -257,16 +269,19 @@ def _assets(rng: np.random.Generator, n: int, start: pd.Timestamp, end: pd.Times
     firm_p = 1.0 / np.arange(1, len(owner_pool) + 1) ** 0.8
     applicant = np.asarray(owner_pool, dtype=object)[rng.choice(len(owner_pool), size=n, p=firm_p / firm_p.sum())]
 
-    t5 = rng.standard_t(5, n) * math.sqrt(3 / 5)
+    # The generator's own price drivers (see ipledger.sources.scenarios): latent quality,
+    # observable effects in the scenario's functional form, and a firm effect no feature holds.
+    q = quality(rng, sc, n)
+    firm_effect = dict(zip(owner_pool, rng.normal(0.0, sc.firm_sd, len(owner_pool)), strict=True))
     log_value = (
         np.array([KINDS[k][1] for k in kind])
         + effect
         + np.array([JURISDICTIONS[j][1] for j in jur])
-        + np.where(np.isnan(claims), 0, 0.35 * (np.log1p(np.nan_to_num(claims)) - math.log(9)))
-        + np.where(np.isnan(citations), 0, 0.25 * (np.log1p(np.nan_to_num(citations)) - math.log(4)))
-        + np.where(np.isnan(family), 0, 0.35 * np.log(np.nan_to_num(family, nan=1.0)))
-        + 0.75 * t5
+        + observable_effects(sc, kind, jur, fld, class_code, claims, citations, family)
+        + sc.quality_sd * q
+        + np.array([firm_effect[a] for a in applicant])
     )
+    log_value = np.minimum(log_value, math.log(MAX_PRICE))  # overflow guard for heavy tails
     rd = np.where(
         np.isin(kind, (*PATENTS, "software", "trade_secret")), np.exp(log_value - 0.6 + rng.normal(0, 0.6, n)), np.nan
     )
@@ -317,6 +332,7 @@ def _assets(rng: np.random.Generator, n: int, start: pd.Timestamp, end: pd.Times
             "status_date": status_date.astype("datetime64[ns]").to_numpy(),
             "latent_value": np.exp(log_value),
             "_rshift": rshift,
+            "_field": fld,
         }
     )
 
@@ -379,6 +395,7 @@ def generate_market(
     start: str = "2015-01-01",
     end: str = "2025-12-31",
     currency: str = "CNY",
+    scenario: str | Scenario = "base",
 ) -> Market:
     """Generate a seeded, deterministic market of IP assets and their trades.
 
@@ -389,27 +406,36 @@ def generate_market(
         start: first trade date (ISO).
         end: last trade date (ISO); clipped to yesterday so that every date is in the past.
         currency: ISO 4217 code of every amount (major units in the frames).
+        scenario: price-process settings, a name of
+            :data:`~ipledger.sources.scenarios.SCENARIOS` or a
+            :class:`~ipledger.sources.scenarios.Scenario` (its suggested sizes are not applied:
+            ``n_assets`` and ``n_transactions`` are).
 
     Returns:
         The market; see :class:`Market`.
     """
     if n_assets < 1 or n_transactions < 0:
         raise ValidationError(f"need n_assets >= 1 and n_transactions >= 0, got {n_assets}, {n_transactions}")
+    sc = get_scenario(scenario)
     rng = np.random.default_rng(seed)
     start_ts = pd.Timestamp(start)
     end_ts = min(pd.Timestamp(end), pd.Timestamp.now().normalize() - pd.Timedelta(days=1))
     if end_ts <= start_ts:
         raise ValidationError(f"end {end} must be after start {start} and in the past")
     index = _price_index(rng, start_ts, end_ts)
-    assets = _assets(rng, n_assets, start_ts, end_ts)
+    assets = _assets(rng, n_assets, start_ts, end_ts, sc)
     docs = _documents(assets)
-    tx = _transactions(rng, assets, index, n_transactions, start_ts, end_ts, currency)
+    tx = _transactions(rng, assets, index, n_transactions, start_ts, end_ts, currency, sc)
     # Current owner: the buyer of the last assignment or auction.
     moves = tx[tx["kind"].isin(["assignment", "auction"])]
     last = moves.groupby("asset_id")["buyer"].last()
     assets["owner"] = assets["asset_id"].map(last).fillna(assets["applicant"])
-    assets = assets.drop(columns="_rshift")
+    assets = assets.drop(columns=["_rshift", "_field"])
     return Market(assets, tx, docs, index, currency)
+
+
+def _years(delta: np.ndarray) -> np.ndarray:
+    return np.asarray(delta / _DAY / 365.25, dtype=float)
 
 
 def _transactions(
@@ -420,6 +446,7 @@ def _transactions(
     start: pd.Timestamp,
     end: pd.Timestamp,
     currency: str,
+    sc: Scenario,
 ) -> pd.DataFrame:
     n = len(assets)
     lo = np.maximum(assets["filing_date"].to_numpy(), start.to_datetime64())
@@ -440,45 +467,40 @@ def _transactions(
     kind_p = np.array(list(TX_KIND_P.values()))
     excl_names = list(EXCLUSIVITY_P)
     excl_p = np.array(list(EXCLUSIVITY_P.values()))
-    idx_months = index.index.to_numpy()
-    idx_values = index.to_numpy()
     rows: list[tuple[Any, ...]] = []
+    walks: list[float] = []
     akind = assets["kind"].to_numpy()
     jur = assets["jurisdiction"].to_numpy()
     expiry = assets["expiry_date"].to_numpy()
-    filing = assets["filing_date"].to_numpy()
     applicants = assets["applicant"].to_numpy()
-    latent = assets["latent_value"].to_numpy()
+    year_days = 365.25
+    # The loop draws the structure (who trades what, when, on which terms); prices are set
+    # afterwards, vectorised, from the scenario's price process.
     for i in np.flatnonzero(counts):
         k = counts[i]
         days = np.sort(rng.integers(0, int(window[i]) + 1, k))
         dates = lo[i] + days * _DAY
+        steps = rng.normal(0.0, 1.0, k) * sc.drift_sd * np.sqrt(np.diff(days, prepend=0) / year_days)
+        walk = np.cumsum(steps)
         owner = applicants[i]
         open_pledge: int | None = None
-        for d in dates:
+        for j, d in enumerate(dates):
             if open_pledge is not None and rng.random() < 0.5:
                 pledge = rows[open_pledge]
                 rows.append(
                     (i, d, "release", pledge[3], pledge[4], 0.0, 0.0, "non_exclusive", jur[i], pd.NaT, open_pledge)
                 )
+                walks.append(walk[j])
                 open_pledge = None
                 continue
             kind = kinds[rng.choice(4, p=kind_p)]
             if kind == "pledge" and open_pledge is not None:
                 kind = "licence"
-            month = np.searchsorted(idx_months, d, side="right") - 1
-            full_years = (expiry[i] - filing[i]) / _DAY / 365.25 if not np.isnat(expiry[i]) else math.inf
-            rem_years = (expiry[i] - d) / _DAY / 365.25 if not np.isnat(expiry[i]) else math.inf
-            lf = life_factor(rem_years, full_years)
-            value_t = latent[i] * idx_values[max(month, 0)] * lf
-            noise = rng.normal(0, 0.3) if rng.random() > 0.05 else rng.normal(0, 1.0)
             other = firms[rng.integers(len(firms))]
             while other == owner:
                 other = firms[rng.integers(len(firms))]
             if kind in ("assignment", "auction"):
-                # A floor: near expiry the life factor drives values to zero; the chain rejects 0.
-                price = max(value_t * math.exp(noise - (0.35 if kind == "auction" else 0.0)), _MIN_PRICE)
-                rows.append((i, d, kind, owner, other, round(price, 2), 0.0, "non_exclusive", jur[i], pd.NaT, None))
+                rows.append((i, d, kind, owner, other, 0.0, 0.0, "non_exclusive", jur[i], pd.NaT, None))
                 owner = other
             elif kind == "licence":
                 excl = excl_names[rng.choice(3, p=excl_p)]
@@ -486,21 +508,19 @@ def _transactions(
                 term_end = d + np.timedelta64(int(term_years * 365.25), "D")
                 if not np.isnat(expiry[i]) and term_end > expiry[i]:
                     term_end = expiry[i]
-                term = max((term_end - d) / _DAY / 365.25, 0.1)
                 # A latent score for the rate; mapped through Parr once all licences are drawn.
                 rate = 0.45 * z_value[i] + 0.6 * rshift[i] + math.sqrt(1 - 0.45**2 - 0.15) * rng.normal()
-                share = EXCLUSIVITY_SHARE[excl] * life_factor(term, rem_years)
-                lump = max(value_t * share * math.exp(noise), _MIN_PRICE)
+                # Running royalty only (45%), lump sum only (25%), or both (30%); 1.0 marks the lump.
                 u = rng.random()
-                amount, r = (0.0, rate) if u < 0.45 else ((lump, math.nan) if u < 0.7 else (0.3 * lump, rate))
+                amount, r = (0.0, rate) if u < 0.45 else ((1.0, math.nan) if u < 0.7 else (0.3, rate))
                 territory = jur[i] if rng.random() < 0.85 else "WW"
-                rows.append((i, d, kind, owner, other, round(amount, 2), r, excl, territory, term_end, None))
+                rows.append((i, d, kind, owner, other, amount, r, excl, territory, term_end, None))
             else:  # pledge
                 bank = banks[rng.integers(len(banks))]
-                amount = round(value_t * rng.uniform(0.3, 0.6) * math.exp(noise / 2), -2) or 100.0
                 term_end = d + np.timedelta64(int(365 * rng.integers(1, 4)), "D")
-                rows.append((i, d, kind, owner, bank, amount, 0.0, "non_exclusive", jur[i], term_end, None))
+                rows.append((i, d, kind, owner, bank, 1.0, 0.0, "non_exclusive", jur[i], term_end, None))
                 open_pledge = len(rows) - 1
+            walks.append(walk[j])
     cols = [
         "_asset",
         "date",
@@ -515,6 +535,7 @@ def _transactions(
         "_ref",
     ]
     tx = pd.DataFrame(rows, columns=cols)
+    tx["amount"] = _prices(rng, sc, assets, index, tx, np.asarray(walks))
     # Standardise the licences' latent scores so that the pooled rates follow Parr exactly.
     lic = (tx["kind"] == "licence").to_numpy()
     score = tx["royalty_rate"].to_numpy(dtype=float)
@@ -552,6 +573,53 @@ def _transactions(
         "void",
     ]
     return tx[order]
+
+
+def _prices(
+    rng: np.random.Generator,
+    sc: Scenario,
+    assets: pd.DataFrame,
+    index: pd.Series,
+    tx: pd.DataFrame,
+    walk: np.ndarray,
+) -> np.ndarray:
+    """Amounts of the drawn trades (major units), from the scenario's price process."""
+    i = tx["_asset"].to_numpy()
+    kind = tx["kind"].to_numpy()
+    d = tx["date"].to_numpy(dtype="datetime64[ns]")
+    akind = assets["kind"].to_numpy()[i]
+    fld = assets["_field"].to_numpy()[i]
+    expiry = assets["expiry_date"].to_numpy(dtype="datetime64[ns]")[i]
+    filing = assets["filing_date"].to_numpy(dtype="datetime64[ns]")[i]
+    unlimited = np.isnat(expiry)
+    with np.errstate(invalid="ignore"):
+        rem = np.where(unlimited, np.inf, np.clip(_years(expiry - d), 0.0, None))
+        full = np.where(unlimited, np.inf, _years(expiry - filing))
+    month = np.clip(np.searchsorted(index.index.to_numpy(), d, side="right") - 1, 0, len(index) - 1)
+    shift = shift_effect(sc, d, akind, fld)
+    log_value = (
+        np.log(assets["latent_value"].to_numpy()[i])
+        + np.log(index.to_numpy()[month])
+        + np.log(np.maximum(life_curve(akind, rem, full), 1e-12))
+        + walk
+        + shift
+    )
+    noise = price_noise(rng, sc, len(tx), shift != 0)
+    amount = tx["amount"].to_numpy(dtype=float)
+    out = np.zeros(len(tx))
+    sale = np.isin(kind, ("assignment", "auction"))
+    out[sale] = log_value[sale] + noise[sale] - np.where(kind[sale] == "auction", 0.35, 0.0)
+    lic = (kind == "licence") & (amount > 0)
+    term = np.maximum(_years(tx["term_end"].to_numpy(dtype="datetime64[ns]")[lic] - d[lic]), 0.1)
+    share = licence_share(tx["exclusivity"].to_numpy()[lic], term, rem[lic]) * amount[lic]
+    out[lic] = log_value[lic] + np.log(share) + noise[lic]
+    pledge = kind == "pledge"
+    out[pledge] = log_value[pledge] + np.log(rng.uniform(0.3, 0.6, int(pledge.sum()))) + noise[pledge] / 2
+    price = np.exp(np.minimum(out, math.log(MAX_PRICE)))
+    priced = sale | lic | pledge
+    price = np.where(priced, np.maximum(np.round(price, 2), MIN_PRICE), 0.0)
+    price[pledge] = np.maximum(np.round(price[pledge], -2), 100.0)
+    return np.asarray(price)
 
 
 def write_market(*args: Any, **kwargs: Any) -> dict[str, Any]:
