@@ -149,6 +149,8 @@ class Ledger(FrameReads):
             # (the market model) can key on it rather than on a frame's identity.
             for name in ("tx", "assets", "status"):
                 self._cache[name].attrs["ledger_state"] = key
+                # where the fitted market model is kept between processes (a cache, keyed)
+                self._cache[name].attrs["model_dir"] = str(self.profile.data_dir / "models")
         return self._cache
 
     def _build(self, max_block: int | None) -> dict[str, Any]:

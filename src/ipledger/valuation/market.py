@@ -9,10 +9,10 @@ citations, family size, remaining life, auction flag; and the comparables, as fe
 the time-decayed mean ``z`` of the asset's own earlier sales and converted licences (repeat
 sales), of earlier sales in the same class code and in the same IPC subclass (or Nice class,
 Locarno class), with their decayed weights. :class:`MarketModel` fits a gradient-boosted
-hedonic regression on these, smooths its residuals over the nearest neighbours in feature
-space, and calibrates intervals by split conformal prediction on a held-out fold, per Mondrian
-group (whether the asset, and its class code, traded before), so that coverage holds for any
-mix of repeat and first sales.
+hedonic regression on every sale before the valuation date and calibrates its intervals by
+conformal prediction on the most recent of those sales, weighted toward the newest (so that
+they hold under drift), per Mondrian group (whether the asset, and its class code, traded
+before), so that coverage holds for any mix of repeat and first sales.
 
 Training data are sales (assignments, auctions); lump-sum licences enter as converted values
 in the asset's own history and in the comparables list; running-royalty licences give the
@@ -21,9 +21,11 @@ comparable royalty rates (see :mod:`ipledger.valuation.comparables` for every co
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -216,6 +218,8 @@ def build_context(
     cutoff: pd.Timestamp,
     model: MarketModel | None = None,
     random_state: int = 0,
+    store: Path | None = None,
+    state_key: object = None,
 ) -> MarketContext:
     """Prepare trades, the price index, comparables and a fitted model from a ledger snapshot.
 
@@ -225,6 +229,9 @@ def build_context(
         cutoff: the model and the price index use sales strictly before this date.
         model: an unfitted (or fitted) MarketModel; default ``MarketModel(random_state=...)``.
         random_state: seed of the default model.
+        store: folder of persisted models (see :mod:`ipledger.valuation.model_store`): an
+            unfitted model is read from there when its key matches, else fitted and written.
+        state_key: what identifies the data (the ledger state); None hashes the frames.
     """
     cutoff = pd.Timestamp(cutoff)
     trades = prepare_trades(assets, transactions)
@@ -273,11 +280,50 @@ def build_context(
         asset_pos={a: i for i, a in enumerate(assets["asset_id"])},
         rates=_rate_table(trades),
     )
-    if not hasattr(ctx.model, "base_"):
+    if not hasattr(ctx.model, "trees_"):
+        ctx.model.set_params(categorical_features=CATEGORICAL, mondrian_features=MONDRIAN)
+        path, key = None, ""
+        if store is not None:
+            from ipledger.valuation import model_store
+
+            data = repr(state_key) if state_key is not None else _fingerprint(assets, transactions, cutoff)
+            key = model_store.model_key(data, ctx.model, {"cutoff": cutoff.isoformat()})
+            path = Path(store) / f"market-{key[:24]}.npz"
+            if model_store.load_model(path, key, ctx.model) is not None:
+                return ctx
+        # Train on every sale before the cutoff (the valuation date's data), in time order:
+        # the model calibrates its intervals on the newest of them.
         train = trades[sale & (trades["date"] < cutoff).to_numpy()]
         X, y = training_data(ctx, train)
-        ctx.model.set_params(categorical_features=CATEGORICAL, mondrian_features=MONDRIAN).fit(X, y)
+        ctx.model.fit(X, y, sample_time=train["t"].to_numpy(dtype=float))
+        if path is not None:
+            _persist(path, ctx.model, key)
     return ctx
+
+
+def _fingerprint(assets: pd.DataFrame, transactions: pd.DataFrame, cutoff: pd.Timestamp) -> str:
+    """sha-256 over the assets and the transactions before ``cutoff`` (every column)."""
+    h = hashlib.sha256()
+    tx = transactions[pd.to_datetime(transactions["date"]) < cutoff] if "date" in transactions else transactions
+    for frame in (assets, tx):
+        plain = frame.apply(lambda c: c.map(repr) if c.dtype == object else c)
+        h.update(pd.util.hash_pandas_object(plain, index=False).to_numpy().tobytes())
+        h.update(repr(list(frame.columns)).encode())
+    return h.hexdigest()
+
+
+def _persist(path: Path, model: MarketModel, key: str, keep: int = 4) -> None:
+    """Write the model beside the ledger; keep the ``keep`` newest files. A folder that cannot
+    be written only costs a refit next time."""
+    from ipledger.valuation import model_store
+
+    try:
+        model_store.save_model(path, model, key)
+        old = sorted(path.parent.glob("market-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in old[keep:]:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def _rate_table(trades: pd.DataFrame) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
@@ -306,24 +352,35 @@ _CACHE_SIZE = 4
 def get_context(
     assets: pd.DataFrame, transactions: pd.DataFrame, as_of: pd.Timestamp, model: MarketModel | None = None
 ) -> MarketContext:
-    """Cached :func:`build_context` keyed on the frames' identity and the ``as_of`` year.
+    """Cached :func:`build_context` for a valuation at ``as_of``.
 
-    The model is trained on sales before 1 January of ``as_of``'s year, so one fitted model
-    serves every valuation date of that year without seeing later trades.
+    The model is trained on every sale strictly before ``as_of``: the cutoff is the day after
+    the last trade before ``as_of``, so every valuation date after the same last trade shares
+    one fitted model. Frames from an ipledger ``Ledger`` carry their ledger state and the
+    folder of persisted models (``attrs["ledger_state"]``, ``attrs["model_dir"]``): the fitted
+    model is then read from that folder when its key (ledger state, cutoff, model settings and
+    version) matches, so a new process does not refit on an unchanged ledger.
     """
     as_of = pd.Timestamp(as_of)
+    dates = pd.to_datetime(transactions["date"]) if len(transactions) else pd.Series(dtype="datetime64[ns]")
+    before = dates[dates < as_of]
+    cutoff = (before.max().normalize() + pd.Timedelta(days=1)) if len(before) else as_of.normalize()
     # Identity plus a cheap fingerprint, so that a new frame reusing a freed id is not mistaken.
     last = int(transactions["record_id"].iloc[-1]) if len(transactions) and "record_id" in transactions else 0
     # Frames from an ipledger Ledger carry the state they were built from: key on that, since
     # the Ledger hands out a fresh frame object on every call.
     tx_tag = transactions.attrs.get("ledger_state") or id(transactions)
     asset_tag = assets.attrs.get("ledger_state") or id(assets)
-    key = (tx_tag, len(transactions), last, asset_tag, len(assets), as_of.year)
+    key = (tx_tag, len(transactions), last, asset_tag, len(assets), cutoff)
     if model is None and key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
-    cutoff = pd.Timestamp(year=as_of.year, month=1, day=1)
-    ctx = build_context(assets, transactions, cutoff, model)
+    model_dir = transactions.attrs.get("model_dir")
+    state = transactions.attrs.get("ledger_state")
+    if model is None and model_dir and state is not None and state == assets.attrs.get("ledger_state"):
+        ctx = build_context(assets, transactions, cutoff, store=Path(model_dir), state_key=state)
+    else:
+        ctx = build_context(assets, transactions, cutoff, model)
     if model is None:
         _CACHE[key] = ctx
         while len(_CACHE) > _CACHE_SIZE:

@@ -1,8 +1,13 @@
-"""The market approach's estimator: a scikit-learn regressor with conformal intervals.
+"""The market approach's estimator: gradient boosting with time-ordered conformal intervals.
 
-``MarketModel`` combines a gradient-boosting hedonic model with a k-nearest-neighbour residual
-step and split-conformal intervals (see :mod:`ipledger.valuation.market` for how the ledger's
-trades become its features and targets).
+``MarketModel`` is a gradient-boosting hedonic model (scikit-learn's
+HistGradientBoostingRegressor) whose intervals come from split conformal prediction on the
+**most recent** sales, weighted toward the newest (non-exchangeable conformal prediction,
+Barber, Candes, Ramdas and Tibshirani, "Conformal prediction beyond exchangeability", Annals of
+Statistics 51(2), 2023): under drift and in thin markets the calibration reflects the market a
+valuation is made in, not a random mix of old and new sales. See
+:mod:`ipledger.valuation.market` for how the ledger's trades become its features and targets,
+and :mod:`ipledger.valuation.model_store` for its data-only persisted form.
 """
 
 from __future__ import annotations
@@ -13,7 +18,6 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.ensemble import HistGradientBoostingRegressor
-from sklearn.neighbors import KNeighborsRegressor
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import ThreadpoolController
@@ -51,9 +55,23 @@ _MAX_CATEGORIES = 250
 _MIN_GROUP = 50
 
 
-def _conformal_quantile(scores: np.ndarray, coverage: float) -> float:
-    k = min(math.ceil((len(scores) + 1) * coverage), len(scores)) - 1
-    return float(scores[max(k, 0)])
+def weighted_conformal_quantile(scores: np.ndarray, weights: np.ndarray, coverage: float) -> float:
+    """Non-exchangeable conformal quantile (Barber et al. 2023, eq. 9).
+
+    The smallest score ``s`` with ``sum(w_i [score_i <= s]) / (sum(w) + 1) >= coverage``: the
+    test point carries weight 1 at +infinity. When no score reaches it (too few or too light
+    calibration points) the largest score is returned, and the interval may undercover.
+
+    Args:
+        scores: calibration scores sorted ascending.
+        weights: their weights (same order), in (0, 1]; all ones gives split conformal.
+        coverage: nominal coverage in (0, 1).
+    """
+    if not len(scores):
+        return math.inf
+    cum = np.cumsum(weights) / (float(np.sum(weights)) + 1.0)
+    k = int(np.searchsorted(cum, coverage - 1e-12, side="left"))
+    return float(scores[min(k, len(scores) - 1)])
 
 
 _THREADS: list[ThreadpoolController] = []
@@ -67,11 +85,21 @@ def _limit(threads: int | None) -> Any:
 
 
 class MarketModel(RegressorMixin, BaseEstimator):
-    """Hedonic gradient boosting plus a nearest-neighbour residual, with conformal intervals.
+    """Hedonic gradient boosting with time-ordered, recency-weighted conformal intervals.
 
-    ``fit(X, y)``: ``X`` numeric (array or DataFrame; NaN allowed), ``y`` any real target; the
-    market approach passes the features :data:`FEATURES` and ``y`` = deflated,
-    life-normalised log prices (so predictions and interval ends are log values too).
+    ``fit(X, y, sample_time=t)``: ``X`` numeric (array or DataFrame; NaN allowed), ``y`` any
+    real target, ``t`` each row's time in years (optional); the market approach passes the
+    features :data:`FEATURES`, ``y`` = deflated, life-normalised log prices and ``t`` = sale
+    dates (so predictions and interval ends are log values too).
+
+    Calibration: with ``sample_time`` the most recent ``calibration_size`` share of the rows
+    (at least 10) is held out, the booster is fitted on the earlier rows, and the absolute
+    residuals on the held-out rows are the conformal scores, weighted by
+    ``0.5 ** (age / calibration_halflife)`` with age in years before the newest row. Without
+    ``sample_time`` the held-out rows are a random share and the weights are equal (ordinary
+    split conformal). With ``refit`` the booster is then refitted on every row, so the point
+    value uses the newest sales too; its intervals keep the held-out scores of the earlier
+    fit, which predicted further ahead (conservative where the market is stable).
 
     Args:
         max_iter: boosting iterations.
@@ -79,28 +107,31 @@ class MarketModel(RegressorMixin, BaseEstimator):
         max_leaf_nodes: leaves per tree.
         min_samples_leaf: minimum samples per leaf.
         l2_regularization: leaf-value L2 penalty.
-        n_neighbors: neighbours for the residual smoother (0 turns it off).
-        residual_weight: share of the neighbours' mean residual added to the prediction.
-        calibration_size: fraction held out for conformal calibration (needs >= 20 samples,
+        loss: booster loss, ``"squared_error"`` or ``"absolute_error"`` (robust to outliers).
+        calibration_size: share held out for conformal calibration (needs >= 20 samples,
             otherwise the training residuals are used and intervals are optimistic).
-        categorical_features: column indices treated as categorical codes (non-negative ints).
+        calibration_halflife: half-life in years of the calibration weights (None: equal).
+        refit: refit the booster on every row after calibration.
+        categorical_features: column indices treated as categorical codes (ints 0..249).
         mondrian_features: column indices whose missingness pattern splits the calibration
             scores into groups (Mondrian conformal prediction): coverage then holds within each
             group, so a test set with another mix of groups (e.g. more assets with an earlier
             sale) keeps its nominal coverage.
-        n_threads: OpenMP threads for boosting and neighbours (None: the library default). 1 is
-            the default because on shared or small machines thread contention made fitting
-            several times slower.
+        n_threads: OpenMP threads for boosting (None: the library default). 1 is the default
+            because on shared or small machines thread contention made fitting several times
+            slower.
         random_state: seed for the calibration split and the boosting.
 
     scikit-learn conformance: passes ``parametrize_with_checks`` with no expected failures
     (``allow_nan`` is tagged, NaN meaning a missing feature; inf is rejected).
 
     Attributes:
-        base_: the fitted HistGradientBoostingRegressor.
-        knn_: the residual smoother (None when off).
+        trees_: the fitted booster as plain arrays (:class:`~ipledger.valuation.model_store.Trees`);
+            predictions always go through it, so a model read back from disk predicts exactly
+            as the one fitted.
         calibration_scores_: sorted absolute residuals on the calibration fold.
-        group_scores_: the same per Mondrian group (groups with at least 50 rows).
+        calibration_weights_: their weights (same order).
+        group_scores_: per Mondrian group (groups with at least 50 rows), (scores, weights).
         n_iter_: boosting iterations run.
     """
 
@@ -111,9 +142,10 @@ class MarketModel(RegressorMixin, BaseEstimator):
         max_leaf_nodes: int = 31,
         min_samples_leaf: int = 20,
         l2_regularization: float = 1.0,
-        n_neighbors: int = 15,
-        residual_weight: float = 0.3,
+        loss: str = "squared_error",
         calibration_size: float = 0.2,
+        calibration_halflife: float | None = 1.0,
+        refit: bool = True,
         categorical_features: tuple[int, ...] | None = None,
         mondrian_features: tuple[int, ...] | None = None,
         n_threads: int | None = 1,
@@ -124,36 +156,27 @@ class MarketModel(RegressorMixin, BaseEstimator):
         self.max_leaf_nodes = max_leaf_nodes
         self.min_samples_leaf = min_samples_leaf
         self.l2_regularization = l2_regularization
-        self.n_neighbors = n_neighbors
-        self.residual_weight = residual_weight
+        self.loss = loss
         self.calibration_size = calibration_size
+        self.calibration_halflife = calibration_halflife
+        self.refit = refit
         self.categorical_features = categorical_features
         self.mondrian_features = mondrian_features
         self.n_threads = n_threads
         self.random_state = random_state
 
-    def fit(self, X: Any, y: Any) -> MarketModel:
-        """Fit on features ``X`` (n, p) and targets ``y`` (n,); returns self."""
+    def fit(self, X: Any, y: Any, sample_time: Any = None) -> MarketModel:
+        """Fit on features ``X`` (n, p), targets ``y`` (n,) and row times in years; returns self."""
         with _limit(self.n_threads):
-            return self._fit(X, y)
+            return self._fit(X, y, sample_time)
 
-    def _fit(self, X: Any, y: Any) -> MarketModel:
-        X, y = validate_data(self, X, y, ensure_all_finite="allow-nan", y_numeric=True)
-        y = np.asarray(y, dtype=float)
-        rng = check_random_state(self.random_state)
-        n = len(y)
-        if n >= 20 and 0 < self.calibration_size < 1:
-            perm = rng.permutation(n)
-            n_cal = max(round(n * self.calibration_size), 10)
-            cal, fit = perm[:n_cal], perm[n_cal:]
-        else:
-            cal = fit = np.arange(n)
+    def _booster(self, seed: int) -> HistGradientBoostingRegressor:
         cats = None
         if self.categorical_features:
-            mask = np.zeros(X.shape[1], dtype=bool)
-            mask[list(self.categorical_features)] = True
-            cats = mask
-        self.base_ = HistGradientBoostingRegressor(
+            cats = np.zeros(self.n_features_in_, dtype=bool)
+            cats[list(self.categorical_features)] = True
+        return HistGradientBoostingRegressor(
+            loss=self.loss,
             max_iter=self.max_iter,
             learning_rate=self.learning_rate,
             max_leaf_nodes=self.max_leaf_nodes,
@@ -161,28 +184,50 @@ class MarketModel(RegressorMixin, BaseEstimator):
             l2_regularization=self.l2_regularization,
             categorical_features=cats,
             early_stopping=False,
-            random_state=rng.randint(2**31 - 1),
-        ).fit(X[fit], y[fit])
-        self.n_iter_ = int(self.base_.n_iter_)
-        self.knn_: KNeighborsRegressor | None = None
-        if self.n_neighbors > 0 and self.residual_weight != 0:
-            fill = (
-                np.nanmedian(np.where(np.isfinite(X[fit]), X[fit], np.nan), axis=0)
-                if len(fit)
-                else np.zeros(X.shape[1])
-            )
-            self.fill_ = np.nan_to_num(fill)
-            Z = self._scaled(X[fit], reset=True)
-            resid = y[fit] - self.base_.predict(X[fit])
-            self.knn_ = KNeighborsRegressor(n_neighbors=min(self.n_neighbors, len(fit))).fit(Z, resid)
-        scores = np.abs(y[cal] - self._predict(X[cal]))
-        self.calibration_scores_ = np.sort(scores)
-        self.group_scores_: dict[int, np.ndarray] = {}
+            random_state=seed,
+        )
+
+    def _fit(self, X: Any, y: Any, sample_time: Any) -> MarketModel:
+        from ipledger.valuation.model_store import Trees
+
+        X, y = validate_data(self, X, y, ensure_all_finite="allow-nan", y_numeric=True)
+        y = np.asarray(y, dtype=float)
+        rng = check_random_state(self.random_state)
+        n = len(y)
+        t = None if sample_time is None else np.asarray(sample_time, dtype=float).reshape(-1)
+        if t is not None and (len(t) != n or not np.isfinite(t).all()):
+            raise ValuationError("sample_time must be finite, one per row")
+        held_out = n >= 20 and 0 < self.calibration_size < 1
+        n_cal = max(round(n * self.calibration_size), 10) if held_out else n
+        if held_out and t is not None:
+            order = np.argsort(t, kind="stable")  # time order: calibrate on the newest rows
+            cal, fit = order[n - n_cal :], order[: n - n_cal]
+        elif held_out:
+            perm = rng.permutation(n)
+            cal, fit = perm[:n_cal], perm[n_cal:]
+        else:
+            cal = fit = np.arange(n)
+        seed = rng.randint(2**31 - 1)
+        booster = self._booster(seed).fit(X[fit], y[fit])
+        scores = np.abs(y[cal] - booster.predict(X[cal]))
+        if self.refit and held_out:
+            booster = self._booster(seed).fit(X, y)
+        self.trees_ = Trees.from_booster(booster)
+        self.n_iter_ = int(booster.n_iter_)
+        if t is not None and self.calibration_halflife:
+            weights = 0.5 ** ((t[cal].max() - t[cal]) / float(self.calibration_halflife))
+        else:
+            weights = np.ones(len(cal))
+        order = np.argsort(scores, kind="stable")
+        self.calibration_scores_ = scores[order]
+        self.calibration_weights_ = weights[order]
+        self.group_scores_: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         if self.mondrian_features:
-            keys = self._groups(X[cal])
+            keys = self._groups(X[cal])[order]
             for key in np.unique(keys):
-                if (keys == key).sum() >= _MIN_GROUP:
-                    self.group_scores_[int(key)] = np.sort(scores[keys == key])
+                rows = keys == key
+                if rows.sum() >= _MIN_GROUP:
+                    self.group_scores_[int(key)] = (self.calibration_scores_[rows], self.calibration_weights_[rows])
         return self
 
     def __sklearn_tags__(self) -> Any:
@@ -190,29 +235,14 @@ class MarketModel(RegressorMixin, BaseEstimator):
         tags.input_tags.allow_nan = True  # missing features (no earlier sale, unknown claims)
         return tags
 
-    def _scaled(self, X: np.ndarray, reset: bool = False) -> np.ndarray:
-        Z = np.where(np.isnan(X), self.fill_, X)
-        if reset:
-            self.center_ = Z.mean(axis=0)
-            sd = Z.std(axis=0)
-            self.scale_ = np.where(sd > 0, sd, 1.0)
-        return np.asarray((Z - self.center_) / self.scale_)
-
-    def _predict(self, X: np.ndarray) -> np.ndarray:
-        pred = np.asarray(self.base_.predict(X), dtype=float)
-        if self.knn_ is not None:
-            pred = pred + self.residual_weight * self.knn_.predict(self._scaled(X))
-        return pred
-
     def predict(self, X: Any) -> np.ndarray:
         """Point predictions (same units as the ``y`` used in fit)."""
-        check_is_fitted(self, "base_")
+        check_is_fitted(self, "trees_")
         X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan")
-        with _limit(self.n_threads):
-            return self._predict(X)
+        return self.trees_.predict(X)
 
     def predict_interval(self, X: Any, coverage: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
-        """Split-conformal interval ``(low, high)`` holding the target with probability ``coverage``.
+        """Conformal interval ``(low, high)`` holding the target with probability ``coverage``.
 
         Args:
             X: features.
@@ -225,22 +255,22 @@ class MarketModel(RegressorMixin, BaseEstimator):
     def conformal_width(self, coverage: float, X: Any = None) -> np.ndarray:
         """Half-widths of the conformal intervals, one per row of ``X`` (one pooled width without X).
 
-        The width is the ceil((n+1)c)/n quantile of the calibration scores of the row's Mondrian
-        group (its missingness pattern over ``mondrian_features``), or of all scores when the
-        group had fewer than 50 calibration rows.
+        The width is the weighted conformal quantile (:func:`weighted_conformal_quantile`) of
+        the calibration scores of the row's Mondrian group (its missingness pattern over
+        ``mondrian_features``), or of all scores when the group had fewer than 50 rows.
         """
         if not 0 < coverage < 1:
             raise ValuationError(f"coverage must be in (0, 1), got {coverage}")
         check_is_fitted(self, "calibration_scores_")
-        pooled = _conformal_quantile(self.calibration_scores_, coverage)
+        pooled = weighted_conformal_quantile(self.calibration_scores_, self.calibration_weights_, coverage)
         if X is None:
             return np.array([pooled])
         X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan")
         out = np.full(X.shape[0], pooled)
         if self.group_scores_:
             keys = self._groups(X)
-            for key, scores in self.group_scores_.items():
-                out[keys == key] = _conformal_quantile(scores, coverage)
+            for key, (scores, weights) in self.group_scores_.items():
+                out[keys == key] = weighted_conformal_quantile(scores, weights, coverage)
         return out
 
     def _groups(self, X: np.ndarray) -> np.ndarray:

@@ -23,8 +23,9 @@ from .conftest import CUTOFF
 
 @parametrize_with_checks(
     [
-        MarketModel(max_iter=20, n_neighbors=3, random_state=0),
-        MarketModel(max_iter=10, n_neighbors=0, mondrian_features=(0,), calibration_size=0.3, random_state=1),
+        MarketModel(max_iter=20, random_state=0),
+        MarketModel(max_iter=10, mondrian_features=(0,), calibration_size=0.3, random_state=1),
+        MarketModel(max_iter=30, loss="absolute_error", refit=False, random_state=2),
     ]
 )
 def test_sklearn_compatible(estimator, check) -> None:  # type: ignore[no-untyped-def]
@@ -32,7 +33,7 @@ def test_sklearn_compatible(estimator, check) -> None:  # type: ignore[no-untype
 
 
 def test_init_only_stores_params() -> None:
-    m = MarketModel(max_iter=7, n_neighbors=0)
+    m = MarketModel(max_iter=7, refit=False)
     assert m.get_params()["max_iter"] == 7 and not hasattr(m, "base_")
 
 
