@@ -107,11 +107,16 @@ class MarketModel(RegressorMixin, BaseEstimator):
         max_leaf_nodes: leaves per tree.
         min_samples_leaf: minimum samples per leaf.
         l2_regularization: leaf-value L2 penalty.
-        loss: booster loss, ``"squared_error"`` or ``"absolute_error"`` (robust to outliers).
+        loss: booster loss, ``"absolute_error"`` (default: a median regression, robust to
+            distressed and premium sales, matching a value "in the middle" of the prices) or
+            ``"squared_error"``.
         calibration_size: share held out for conformal calibration (needs >= 20 samples,
             otherwise the training residuals are used and intervals are optimistic).
         calibration_halflife: half-life in years of the calibration weights (None: equal).
         refit: refit the booster on every row after calibration.
+        select_iterations: choose the number of boosting iterations (at most ``max_iter``, at
+            least 20) that minimises the median absolute residual on the held-out newest rows
+            (early stopping in time order): a thin market gets a simpler model than a deep one.
         categorical_features: column indices treated as categorical codes (ints 0..249).
         mondrian_features: column indices whose missingness pattern splits the calibration
             scores into groups (Mondrian conformal prediction): coverage then holds within each
@@ -142,10 +147,11 @@ class MarketModel(RegressorMixin, BaseEstimator):
         max_leaf_nodes: int = 31,
         min_samples_leaf: int = 20,
         l2_regularization: float = 1.0,
-        loss: str = "squared_error",
+        loss: str = "absolute_error",
         calibration_size: float = 0.2,
         calibration_halflife: float | None = 1.0,
         refit: bool = True,
+        select_iterations: bool = True,
         categorical_features: tuple[int, ...] | None = None,
         mondrian_features: tuple[int, ...] | None = None,
         n_threads: int | None = 1,
@@ -160,6 +166,7 @@ class MarketModel(RegressorMixin, BaseEstimator):
         self.calibration_size = calibration_size
         self.calibration_halflife = calibration_halflife
         self.refit = refit
+        self.select_iterations = select_iterations
         self.categorical_features = categorical_features
         self.mondrian_features = mondrian_features
         self.n_threads = n_threads
@@ -170,14 +177,14 @@ class MarketModel(RegressorMixin, BaseEstimator):
         with _limit(self.n_threads):
             return self._fit(X, y, sample_time)
 
-    def _booster(self, seed: int) -> HistGradientBoostingRegressor:
+    def _booster(self, seed: int, max_iter: int | None = None) -> HistGradientBoostingRegressor:
         cats = None
         if self.categorical_features:
             cats = np.zeros(self.n_features_in_, dtype=bool)
             cats[list(self.categorical_features)] = True
         return HistGradientBoostingRegressor(
             loss=self.loss,
-            max_iter=self.max_iter,
+            max_iter=self.max_iter if max_iter is None else max_iter,
             learning_rate=self.learning_rate,
             max_leaf_nodes=self.max_leaf_nodes,
             min_samples_leaf=self.min_samples_leaf,
@@ -209,11 +216,21 @@ class MarketModel(RegressorMixin, BaseEstimator):
             cal = fit = np.arange(n)
         seed = rng.randint(2**31 - 1)
         booster = self._booster(seed).fit(X[fit], y[fit])
-        scores = np.abs(y[cal] - booster.predict(X[cal]))
+        n_iter = int(booster.n_iter_)
+        pred_cal = None
+        if self.select_iterations and held_out:
+            best_err = math.inf
+            for i, p in enumerate(booster.staged_predict(X[cal]), start=1):
+                err = float(np.median(np.abs(y[cal] - p)))
+                if i <= 20 or err < best_err:
+                    best_err, n_iter, pred_cal = err, i, p
+        if pred_cal is None:
+            pred_cal = booster.predict(X[cal])
+        scores = np.abs(y[cal] - pred_cal)
         if self.refit and held_out:
-            booster = self._booster(seed).fit(X, y)
-        self.trees_ = Trees.from_booster(booster)
-        self.n_iter_ = int(booster.n_iter_)
+            booster = self._booster(seed, max_iter=n_iter).fit(X, y)
+        self.trees_ = Trees.from_booster(booster, n_iter=n_iter)
+        self.n_iter_ = n_iter
         if t is not None and self.calibration_halflife:
             weights = 0.5 ** ((t[cal].max() - t[cal]) / float(self.calibration_halflife))
         else:

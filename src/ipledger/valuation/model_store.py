@@ -66,12 +66,14 @@ class Trees:
     depth: np.ndarray
 
     @classmethod
-    def from_booster(cls, booster: Any) -> Trees:
-        """Copy a fitted scikit-learn HistGradientBoostingRegressor (one tree per iteration)."""
+    def from_booster(cls, booster: Any, n_iter: int | None = None) -> Trees:
+        """Copy a fitted scikit-learn HistGradientBoostingRegressor (one tree per iteration),
+        its first ``n_iter`` trees when given."""
         parts: dict[str, list[np.ndarray]] = {k: [] for k in _NODE_FIELDS}
         roots, bits = [], []
         offset = n_bits = 0
-        for (pred,) in booster._predictors:
+        predictors = booster._predictors[:n_iter] if n_iter is not None else booster._predictors
+        for (pred,) in predictors:
             nodes = pred.nodes
             roots.append(offset)
             parts["feature"].append(nodes["feature_idx"].astype(np.int64))
@@ -99,7 +101,7 @@ class Trees:
             perm = np.concatenate([np.flatnonzero(is_cat), np.flatnonzero(~is_cat)])
             cats = [np.asarray(c, dtype=np.float64) for c in pre.named_transformers_["encoder"].categories_]
             known, f_idx_map = booster._bin_mapper.make_known_categories_bitsets()
-        depth = max(int(p.nodes["depth"].max()) for (p,) in booster._predictors) if booster._predictors else 0
+        depth = max(int(p.nodes["depth"].max()) for (p,) in predictors) if predictors else 0
         return cls(
             **{k: np.concatenate(v) if v else np.zeros(0) for k, v in parts.items()},
             roots=np.asarray(roots, dtype=np.int64),

@@ -24,7 +24,7 @@ from .conftest import CUTOFF
 @parametrize_with_checks(
     [
         MarketModel(max_iter=20, random_state=0),
-        MarketModel(max_iter=10, mondrian_features=(0,), calibration_size=0.3, random_state=1),
+        MarketModel(max_iter=10, loss="squared_error", mondrian_features=(0,), calibration_size=0.3, random_state=1),
         MarketModel(max_iter=30, loss="absolute_error", refit=False, random_state=2),
     ]
 )
