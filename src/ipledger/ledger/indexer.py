@@ -136,7 +136,7 @@ class Indexer:
                     rolled += d
                     n = cp_number + 1
                     break
-                rows = self.mapper.rows(logs)
+                rows = self.mapper.store_rows(logs)
                 blocks = [
                     {
                         "number": h.number,
