@@ -161,18 +161,21 @@ class Store:
             conn.execute(sa.insert(table), [dict(zip(w.columns, r, strict=True)) for r in w.tuples(rows, False)])
             return
         values = w.tuples(rows)
-        dbapi = conn.connection.driver_connection
-        if w.copy:
-            with dbapi.cursor() as cur, cur.copy(w.statement) as copy:  # type: ignore[union-attr]
-                write_row = copy.write_row
-                for v in values:
-                    write_row(v)
-            return
-        cur = dbapi.cursor()  # type: ignore[union-attr]
+        dbapi: Any = conn.connection.driver_connection
         try:
-            cur.executemany(w.statement, values)
-        finally:
-            cur.close()
+            if w.copy:
+                with dbapi.cursor() as cur, cur.copy(w.statement) as copy:
+                    write_row = copy.write_row
+                    for v in values:
+                        write_row(v)
+                return
+            cur = dbapi.cursor()
+            try:
+                cur.executemany(w.statement, values)
+            finally:
+                cur.close()
+        except self.engine.dialect.loaded_dbapi.Error as exc:  # the transaction rolls back
+            raise LedgerError(f"cannot write {len(values)} rows into {name}: {exc}") from exc
 
     def write(
         self,
