@@ -124,11 +124,13 @@ class Indexer:
         while n <= head:
             restarted = False
             for a, b, logs in self.fetcher.ranges(n, head):
-                needed = sorted({log.block_number for log in logs} | {a, b})
+                # One pass over the logs: the distinct (block, hash) pairs they claim.
+                claimed = {(log.block_number, log.block_hash) for log in logs}
+                needed = sorted({n for n, _h in claimed} | {a, b})
                 headers = {h.number: h for h in self.backend.blocks(needed)}
                 if cp_hash and _hex(headers[a].parent_hash) != cp_hash:
                     restarted = True  # the chain changed under the checkpoint
-                elif any(headers[log.block_number].hash != log.block_hash for log in logs):
+                elif any(headers[n].hash != h for n, h in claimed):
                     restarted = True  # a reorg while these logs were fetched
                 if restarted:
                     (cp_number, cp_hash), r, d = self.verify_checkpoint()
