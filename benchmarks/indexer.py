@@ -1,4 +1,4 @@
-"""Indexer throughput against its floor and its peers, each sync in its own process.
+"""Indexer throughput on the embedded chain against its floor, each sync in its own process.
 
 Embedded (a persisted chain of 300,000 licence records over 500 assets, 500 records a block):
 - fixed syncs of the first 10k, 100k, 150k and 300k records into fresh SQLite stores, three runs
@@ -13,12 +13,7 @@ Embedded (a persisted chain of 300,000 licence records over 500 assets, 500 reco
   three syncs;
 - ``store_bytes_per_event``: pages of the 300k store (after a WAL checkpoint) over its events.
 
-anvil (50,000 records): ipledger's full sync (fetch, decode, stored in SQLite) against peers that
-fetch the same logs and do not store them, each timed fetch and decode apart, three runs each:
-cryo (``collect("logs")``) and ethereum-etl (CLI export, in its own virtualenv built and cached
-before anything is timed) decode with ipledger's own decoder; web3 (``eth.get_logs``) is timed
-with eth-abi decoding (what a web3 user writes) and with ipledger's decoder; web3's
-``process_log`` row is kept for reference. Every peer's TxRecorded rows reduce to one checksum.
+The peers on anvil are in ``benchmarks.indexer_peers``.
 
 ``IPLEDGER_BENCH_SCALE`` (``python -m benchmarks --quick`` sets 0.05) scales the record counts
 for development; published figures come from the full run.
@@ -49,19 +44,15 @@ EMBEDDED_RECORDS = int(300_000 * SCALE)
 FIXED = {"10k": 10_000, "100k": 100_000, "150k": 150_000, "300k": 300_000}
 FLOOR_SIZE = "100k"
 WINDOW = int(10_000 * max(SCALE, 0.1))
-ANVIL_RECORDS = int(50_000 * SCALE)
 N_ASSETS = 500
 BATCH = 500
 RUNS = 3
-ETL_BUDGET_S = 300.0
 
 TARGETS = {
     "embedded_vs_floor": (">=", 0.75),
     "embedded_flatness": ("<=", 1.2),
     "peak_rss_mb_150k": ("<=", 400),
     "store_bytes_per_event": ("<=", 350),
-    "anvil_vs_cryo_same_decoder": (">=", 0.7),
-    "anvil_vs_web3_get_logs": (">=", 3.0),
 }
 
 
@@ -229,113 +220,21 @@ def _embedded(tmp: Path) -> dict[str, Any]:
     return out
 
 
-# --------------------------------------------------------------------------- anvil
-
-
-def _anvil(tmp: Path, etl: tuple[Path | None, str]) -> dict[str, Any]:
-    from ipledger.chain.rpc import RPCBackend
-
-    out: dict[str, Any] = {}
-    with _peers.anvil() as url:
-        b = RPCBackend(url)
-        try:
-            client, _first, rate = _build(b, ANVIL_RECORDS)
-            head = b.head()
-        finally:
-            b.close()
-        ledger, registry = _hex(client.ledger_address), _hex(client.registry_address)
-        args = {"url": url, "ledger": ledger, "registry": registry, "head": head}
-        out.update(anvil_records=ANVIL_RECORDS, anvil_blocks=head + 1, anvil_build_records_per_s=_r(rate))
-
-        runs = [
-            _jobs.run("sync", chain=url, ledger=ledger, registry=registry,
-                      store=f"sqlite:///{tmp / f'anvil-{i}.sqlite'}", checksum=i == 0)
-            for i in range(RUNS)
-        ]  # fmt: skip
-        events = runs[0]["events"]
-        ours = events / _med(runs, "seconds")
-        out.update(
-            anvil_events=events,
-            anvil_events_per_s=_r(ours),
-            anvil_sync_s_runs=[_r(r["seconds"], 3) for r in runs],
-            anvil_peak_rss_mb=_r(_med(runs, "peak_rss_mb")),
-            anvil_stored=True,
-            checksum_ipledger=runs[0]["checksum"],
-        )
-
-        def jobs(job: str, **kw: Any) -> list[dict[str, Any]] | str:
-            try:
-                return [_jobs.run(job, **kw) for _ in range(RUNS)]
-            except Exception as exc:
-                return _why(exc)
-
-        def peer(name: str, rs: list[dict[str, Any]] | str, fetch: str, decode: str, check: str = "checksum") -> None:
-            if isinstance(rs, str):
-                out.update({f"{name}_events_per_s": None, f"{name}_reason": rs})
-                return
-            total = _med(rs, lambda r: r[fetch] + r[decode])
-            out.update(
-                {
-                    f"{name}_events": rs[0]["events"],
-                    f"{name}_events_per_s": _r(rs[0]["events"] / total),
-                    f"{name}_fetch_s": _r(_med(rs, fetch), 3),
-                    f"{name}_decode_s": _r(_med(rs, decode), 3),
-                    f"{name}_s_runs": [_r(r[fetch] + r[decode], 3) for r in rs],
-                    f"{name}_peak_rss_mb": _r(max(_med(rs, "peak_rss_mb"), _med(rs, "children_peak_rss_mb"))),
-                    f"{name}_stored": False,
-                    f"checksum_{name}": rs[0][check],
-                    f"anvil_vs_{name}": _r(ours / (rs[0]["events"] / total), 3),
-                }
-            )
-
-        peer("cryo_same_decoder", jobs("cryo", **args), "fetch_s", "decode_s")
-        w3 = jobs("web3_get_logs", **args)
-        peer("web3_get_logs", w3, "fetch_s", "decode_eth_abi_s")
-        peer("web3_get_logs_same_decoder", w3, "fetch_s", "decode_same_s", "checksum_same")
-        peer("web3_process_log", jobs("web3_process_log", **args), "fetch_s", "decode_s")
-        exe, how = etl
-        out["ethereum_etl_venv"] = how
-        if exe is None:
-            out.update(ethereum_etl_same_decoder_events_per_s=None, ethereum_etl_same_decoder_reason=how)
-        else:
-            etl_runs = jobs("ethereum_etl", exe=str(exe), budget_s=ETL_BUDGET_S, **args)
-            peer("ethereum_etl_same_decoder", etl_runs, "export_s", "decode_s")
-    sums = [v for k, v in out.items() if k.startswith("checksum_") and v]
-    out["checksums_compared"] = len(sums)
-    out["checksums_agree"] = len(sums) >= 2 and len(set(sums)) == 1
-    return out
-
-
 # --------------------------------------------------------------------------- entry point
 
 
-PARTS = os.environ.get("IPLEDGER_BENCH_INDEXER_PARTS", "embedded,anvil").split(",")
-
-
 def run() -> dict[str, Any]:
-    """Both parts (or those named in ``IPLEDGER_BENCH_INDEXER_PARTS``); a part run alone keeps the
-    other part's figures of the last run in the results file, each part stamped with its time."""
-    # ethereum-etl's virtualenv is built (or reused from the cache) before anything is timed.
-    try:
-        etl = _peers.etl_venv(ETL_BUDGET_S)
-    except Exception as exc:
-        etl = (None, f"virtualenv for ethereum-etl failed: {_why(exc)}")
     tmp = Path(tempfile.mkdtemp(prefix="ipledger-bench-indexer-"))
-    out: dict[str, Any] = {}
-    previous = Path(__file__).with_name("results") / "indexer.json"
-    if set(PARTS) != {"embedded", "anvil"} and previous.exists():
-        kept = json.loads(previous.read_text())
-        out.update({k: v for k, v in kept.items() if not k.startswith("target")})
     try:
-        if "embedded" in PARTS:
-            out.update(_embedded(tmp))
-            out["embedded_measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        if "anvil" in PARTS:
-            out.update(_anvil(tmp, etl))
-            out["anvil_measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        out = _embedded(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    for key, (op, bound) in TARGETS.items():
+    return finish(out, TARGETS)
+
+
+def finish(out: dict[str, Any], targets: dict[str, tuple[str, float]]) -> dict[str, Any]:
+    """Add each target and whether this run meets it."""
+    for key, (op, bound) in targets.items():
         value = out.get(key)
         met = value is not None and (value >= bound if op == ">=" else value <= bound)
         out[f"target_{key}"] = f"{op} {bound}"
