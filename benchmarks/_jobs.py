@@ -80,6 +80,7 @@ def sync(
     until: int | None = None,
     after: int | None = None,
     checksum: bool = False,
+    pause_gc: bool = True,
 ) -> dict[str, Any]:
     """ipledger's full sync (fetch, headers, decode+map, store) into a fresh store.
 
@@ -90,7 +91,7 @@ def sync(
     from ipledger.ledger import Indexer, Store
 
     backend = _backend(chain)
-    ix = Indexer(backend, Store(store), bytes.fromhex(ledger[2:]), bytes.fromhex(registry[2:]))
+    ix = Indexer(backend, Store(store), bytes.fromhex(ledger[2:]), bytes.fromhex(registry[2:]), pause_gc=pause_gc)
     if after is not None:
         ix.sync(until=after)
     rss_before = _vm("VmRSS")

@@ -35,12 +35,13 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import _jobs, _peers
-from benchmarks._chain import licences, setup
+from benchmarks._chain import asset_inputs, licences, setup
 from ipledger.chain.backend import ChainBackend
 from ipledger.chain.client import LedgerClient
 
 SCALE = float(os.environ.get("IPLEDGER_BENCH_SCALE", "1"))
 EMBEDDED_RECORDS = int(300_000 * SCALE)
+CHAIN_VERSION = "1"  # bump when the benchmark chain's content changes
 FIXED = {"10k": 10_000, "100k": 100_000, "150k": 150_000, "300k": 300_000}
 FLOOR_SIZE = "100k"
 WINDOW = int(10_000 * max(SCALE, 0.1))
@@ -101,54 +102,74 @@ def _flatness(chunks: list[list[float]], window: int) -> tuple[float, int, int]:
     return last_per / first_per, int(first[1]), int(total_ev - edge[1])
 
 
-def _embedded_chain() -> tuple[Path, dict[str, Any]]:
-    """The persisted benchmark chain: built once, then reused from the cache while the contracts'
-    bytecode, the set-up code and the sizes stay the same (building 300k records takes minutes;
-    the chain is read, never written, by the timed jobs)."""
+def _embedded_chain(records: int) -> tuple[Path, dict[str, Any]]:
+    """The persisted benchmark chain with at least ``records`` licence records.
+
+    Built once and kept in the cache while the contracts' bytecode and the chain's shape stay the
+    same; a chain with fewer records is extended (the same seeded licences, in order), so a
+    smaller run reuses a prefix of a larger chain. The timed jobs only read it.
+    """
     from ipledger.chain.compiled import load
     from ipledger.chain.embedded import EmbeddedBackend
 
     h = hashlib.sha256()
     for name in ("IPLedger", "ValuationRegistry"):
         h.update(load(name).bytecode)
-    h.update(Path(__file__).with_name("_chain.py").read_bytes())
-    h.update(f"{EMBEDDED_RECORDS}/{N_ASSETS}/{BATCH}".encode())
+    h.update(f"{CHAIN_VERSION}/{N_ASSETS}/{BATCH}".encode())
     folder = _peers.CACHE / f"embedded-chain-{h.hexdigest()[:16]}"
     meta_file = folder / "meta.json"
-    if meta_file.exists():
-        return folder, {**json.loads(meta_file.read_text()), "embedded_chain": "reused"}
-    shutil.rmtree(folder, ignore_errors=True)
+    if not meta_file.exists():
+        shutil.rmtree(folder, ignore_errors=True)
     b = EmbeddedBackend(folder)
     try:
-        client, first_block, rate = _build(b, EMBEDDED_RECORDS)
-        head = b.head()
+        if not meta_file.exists():
+            client, _assets = setup(b, N_ASSETS)
+            meta = {
+                "ledger": _hex(client.ledger_address),
+                "registry": _hex(client.registry_address),
+                "first_record_block": b.head() + 1,
+                "records": 0,
+            }
+            meta_file.write_text(json.dumps(meta))
+        meta = json.loads(meta_file.read_text())
+        how = "reused"
+        if meta["records"] < records:
+            client = LedgerClient(b, bytes.fromhex(meta["ledger"][2:]), bytes.fromhex(meta["registry"][2:]))
+            txs = licences(client, asset_inputs(b.accounts()[1], N_ASSETS), records)[meta["records"] :]
+            start = time.perf_counter()
+            for res in client.record_many(txs, batch_size=BATCH):
+                meta["records"] = (res.block_number - meta["first_record_block"] + 1) * BATCH
+            meta["build_records_per_s"] = _r(len(txs) / (time.perf_counter() - start))
+            meta_file.write_text(json.dumps(meta))
+            how = "extended"
     finally:
         b.close()
-    meta = {
-        "ledger": _hex(client.ledger_address),
-        "registry": _hex(client.registry_address),
-        "embedded_records": EMBEDDED_RECORDS,
-        "embedded_blocks": head + 1,
-        "embedded_build_records_per_s": _r(rate),
-        "embedded_first_record_block": first_block,
-    }
-    meta_file.write_text(json.dumps(meta))
-    return folder, {**meta, "embedded_chain": "built"}
+    return folder, {**meta, "how": how}
 
 
 def _embedded(tmp: Path) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    chain, meta = _embedded_chain()
-    ledger, registry = meta.pop("ledger"), meta.pop("registry")
-    first_block = meta["embedded_first_record_block"]
-    out.update(meta)
+    chain, meta = _embedded_chain(EMBEDDED_RECORDS)
+    ledger, registry = meta["ledger"], meta["registry"]
+    first_block = meta["first_record_block"]
+    out.update(
+        embedded_records=EMBEDDED_RECORDS,
+        embedded_blocks=first_block + EMBEDDED_RECORDS // BATCH,
+        embedded_first_record_block=first_block,
+        embedded_chain=f"{meta['how']} (cached chain of {meta['records']} records)",
+        embedded_build_records_per_s=meta.get("build_records_per_s"),
+    )
 
     def until(records: int) -> int:
         return first_block + max(1, int(records * SCALE) // BATCH) - 1
 
-    # Fixed syncs, three fresh processes each.
+    # Fixed syncs, three fresh processes each; on the floor's range, each alternates with a sync
+    # that leaves the garbage collector on (Indexer(pause_gc=False)) to measure the pause.
     kept: dict[str, Path] = {}
+    gc_on: list[dict[str, Any]] = []
     for label, records in FIXED.items():
+        if int(records * SCALE) > meta["records"]:
+            continue
         runs = []
         for i in range(RUNS):
             store = tmp / f"fixed-{label}-{i}.sqlite"
@@ -156,6 +177,11 @@ def _embedded(tmp: Path) -> dict[str, Any]:
                 _jobs.run("sync", chain=str(chain), ledger=ledger, registry=registry, store=f"sqlite:///{store}",
                           until=until(records))
             )  # fmt: skip
+            if label == FLOOR_SIZE:
+                gc_on.append(
+                    _jobs.run("sync", chain=str(chain), ledger=ledger, registry=registry, pause_gc=False,
+                              store=f"sqlite:///{tmp / f'gc-on-{i}.sqlite'}", until=until(records))
+                )  # fmt: skip
             if i == 0:
                 kept[label] = store
             else:
@@ -170,9 +196,12 @@ def _embedded(tmp: Path) -> dict[str, Any]:
         out[f"peak_rss_mb_{label}"] = _r(_med(runs, "peak_rss_mb"))
         out[f"peak_rss_mb_{label}_runs"] = [r["peak_rss_mb"] for r in runs]
         out[f"rss_before_sync_mb_{label}"] = _r(_med(runs, "rss_before_sync_mb"))
-    out["embedded_us_per_event_300k_over_10k"] = _r(
-        out["embedded_300k_us_per_event"] / out["embedded_10k_us_per_event"], 3
+    largest = list(kept)[-1]
+    out[f"embedded_us_per_event_{largest}_over_10k"] = _r(
+        out[f"embedded_{largest}_us_per_event"] / out["embedded_10k_us_per_event"], 3
     )
+    out["embedded_gc_on_sync_s_runs"] = [_r(r["seconds"], 3) for r in gc_on]
+    out["embedded_gc_paused_speedup"] = _r(_med(gc_on, "seconds") / out[f"embedded_{FLOOR_SIZE}_sync_s"], 3)
 
     # The floor for the same 100k range, from the rows ipledger stored there.
     floors = []
@@ -197,16 +226,17 @@ def _embedded(tmp: Path) -> dict[str, Any]:
         embedded_vs_floor=_r(floor_s / ours_s, 3),
     )
 
-    # Bytes per event of the 300k store, as written (WAL folded in).
-    with sqlite3.connect(kept["300k"]) as conn:
+    # Bytes per event of the largest fixed store, as written (WAL folded in).
+    with sqlite3.connect(kept[largest]) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         pages = conn.execute("PRAGMA page_count").fetchone()[0] * conn.execute("PRAGMA page_size").fetchone()[0]
-    out["store_bytes_per_event"] = _r(pages / out["embedded_300k_events"])
+    out["store_bytes_per_event"] = _r(pages / out[f"embedded_{largest}_events"])
+    out["store_bytes_range"] = largest
 
     # Flatness inside one long sync of record blocks only (set-up indexed first, untimed).
     longs = [
         _jobs.run("sync", chain=str(chain), ledger=ledger, registry=registry,
-                  store=f"sqlite:///{tmp / f'long-{i}.sqlite'}", after=first_block - 1)
+                  store=f"sqlite:///{tmp / f'long-{i}.sqlite'}", after=first_block - 1, until=until(FIXED[largest]))
         for i in range(RUNS)
     ]  # fmt: skip
     flats = [_flatness(r["chunks"], WINDOW) for r in longs]
