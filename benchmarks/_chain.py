@@ -14,14 +14,18 @@ from ipledger.chain.backend import ChainBackend
 FILED = to_timestamp("2016-01-01")
 
 
-def setup(backend: ChainBackend, n_assets: int = 500) -> tuple[LedgerClient, list[AssetInput]]:
-    d = deploy(backend)
-    client = LedgerClient(backend, d.ledger, d.registry)
-    owner = backend.accounts()[1]
-    assets = [
+def asset_inputs(owner: bytes, n_assets: int) -> list[AssetInput]:
+    """The benchmark's assets (the same every time)."""
+    return [
         AssetInput("CN", AssetKind.INVENTION, f"ZL2016{i:07d}.X", "H04L9/32", FILED, owner, FILED + 700 * 86400)
         for i in range(n_assets)
     ]
+
+
+def setup(backend: ChainBackend, n_assets: int = 500) -> tuple[LedgerClient, list[AssetInput]]:
+    d = deploy(backend)
+    client = LedgerClient(backend, d.ledger, d.registry)
+    assets = asset_inputs(backend.accounts()[1], n_assets)
     list(client.register_assets(assets, batch_size=250))
     return client, assets
 

@@ -1,6 +1,7 @@
 """Peers of the ledger indexer for the indexer benchmark: plain web3.py, cryo and ethereum-etl.
 
-Each peer reads the same block range of an anvil chain and decodes the contracts' logs. Every
+Each peer reads the same block range of an anvil chain and decodes the contracts' logs (the jobs
+in ``benchmarks._jobs`` time them). Every
 peer's TxRecorded rows are reduced to one checksum (SHA-256 over the sorted tuples
 ``(block_number, log_index, record_id, asset_id, amount)``) so the report shows they agree.
 """
@@ -15,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,43 +154,6 @@ def web3_peer(url: str, ledger: bytes, registry: bytes, a: int, b: int) -> PeerR
     return PeerResult(seconds, events, len(keys), checksum(keys), {"get_logs_s": fetched - start})
 
 
-def cryo_peer(url: str, ledger: bytes, registry: bytes, a: int, b: int) -> PeerResult:
-    """cryo (PyPI): ``collect("logs")`` into a pandas frame, then eth-abi decoding per event type."""
-    import cryo
-
-    dec = AbiDecoder({ledger: "IPLedger", registry: "ValuationRegistry"})
-    start = time.perf_counter()
-    frames = []
-    for addr in (ledger, registry):
-        # cryo's block ranges "a:b" exclude b.
-        frames.append(
-            cryo.collect(
-                "logs",
-                blocks=[f"{a}:{b + 1}"],
-                rpc=url,
-                output_format="pandas",
-                contract=["0x" + addr.hex()],
-                no_verbose=True,
-            )
-        )
-    fetched = time.perf_counter()
-    events = 0
-    keys: list[TxKey] = []
-    for df in frames:
-        names = ("address", "topic0", "topic1", "topic2", "topic3", "data", "block_number", "log_index")
-        cols = [df[c].tolist() for c in names]
-        for address, t0, t1, t2, t3, data, bn, li in zip(*cols, strict=True):
-            topics = [t for t in (t0, t1, t2, t3) if t is not None and not (isinstance(t, float))]
-            got = dec.decode(bytes(address), [bytes(t) for t in topics], bytes(data))
-            if got is None:
-                continue
-            events += 1
-            if got[0] == "TxRecorded":
-                keys.append(tx_key(bn, li, got[1]))
-    seconds = time.perf_counter() - start
-    return PeerResult(seconds, events, len(keys), checksum(keys), {"fetch_s": fetched - start})
-
-
 # --------------------------------------------------------------------------- ethereum-etl
 
 
@@ -241,67 +205,40 @@ def _etl_works(exe: Path) -> bool:
         return False
 
 
-def ethereum_etl_peer(
-    exe: Path, url: str, ledger: bytes, registry: bytes, a: int, b: int, timeout: float = 180.0
-) -> PeerResult:
+def ethereum_etl_export(
+    exe: Path,
+    url: str,
+    a: int,
+    b: int,
+    timeout: float,
+    decode: Callable[[list[dict[str, str]]], tuple[int, str]],
+    out: dict[str, Any],
+) -> tuple[int, str]:
     """ethereum-etl CLI: blocks+transactions for the range, then receipts+logs of those
-    transactions (CSV), then eth-abi decoding of the logs of both contracts."""
-    dec = AbiDecoder({ledger: "IPLedger", registry: "ValuationRegistry"})
+    transactions (CSV), timed as ``out["export_s"]``; then ``decode`` over the CSV's log rows
+    (reading the CSV included), timed as ``out["decode_s"]``. Returns what ``decode`` returns."""
     with tempfile.TemporaryDirectory(prefix="ipledger-etl-") as tmp:
         d = Path(tmp)
         blocks, txs, hashes = str(d / "blocks.csv"), str(d / "txs.csv"), str(d / "hashes.txt")
         receipts, logs = str(d / "receipts.csv"), str(d / "logs.csv")
+        export = ["--provider-uri", url]
         run = [
-            [
-                str(exe),
-                "export_blocks_and_transactions",
-                "--start-block",
-                str(a),
-                "--end-block",
-                str(b),
-                "--provider-uri",
-                url,
-                "--blocks-output",
-                blocks,
-                "--transactions-output",
-                txs,
-            ],
+            [str(exe), "export_blocks_and_transactions", "--start-block", str(a), "--end-block", str(b), *export,
+             "--blocks-output", blocks, "--transactions-output", txs],
             [str(exe), "extract_csv_column", "--input", txs, "--column", "hash", "--output", hashes],
-            [
-                str(exe),
-                "export_receipts_and_logs",
-                "--transaction-hashes",
-                hashes,
-                "--provider-uri",
-                url,
-                "--receipts-output",
-                receipts,
-                "--logs-output",
-                logs,
-            ],
-        ]
+            [str(exe), "export_receipts_and_logs", "--transaction-hashes", hashes, *export,
+             "--receipts-output", receipts, "--logs-output", logs],
+        ]  # fmt: skip
         start = time.perf_counter()
         deadline = time.monotonic() + timeout
         for cmd in run:
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=max(5.0, deadline - time.monotonic()))
             if done.returncode != 0:
                 raise RuntimeError(f"ethereumetl {cmd[1]} exited {done.returncode}: {done.stderr.strip()[-400:]}")
-        exported = time.perf_counter()
-        events = 0
-        keys: list[TxKey] = []
+        out["export_s"] = time.perf_counter() - start
+        start = time.perf_counter()
         csv.field_size_limit(1 << 30)
-        wanted = {ledger, registry}
-        with open(d / "logs.csv", newline="") as f:
-            for row in csv.DictReader(f):
-                address = bytes.fromhex(row["address"][2:])
-                if address not in wanted:
-                    continue
-                topics = [bytes.fromhex(t[2:]) for t in row["topics"].split(",") if t]
-                got = dec.decode(address, topics, bytes.fromhex(row["data"][2:]))
-                if got is None:
-                    continue
-                events += 1
-                if got[0] == "TxRecorded":
-                    keys.append(tx_key(int(row["block_number"]), int(row["log_index"]), got[1]))
-        seconds = time.perf_counter() - start
-    return PeerResult(seconds, events, len(keys), checksum(keys), {"export_s": exported - start})
+        with open(logs, newline="") as f:
+            result = decode(list(csv.DictReader(f)))
+        out["decode_s"] = time.perf_counter() - start
+    return result

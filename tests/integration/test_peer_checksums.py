@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from benchmarks import _peers
+from benchmarks import _jobs, _peers
 from benchmarks._chain import licences, setup
 
 from ipledger.chain.rpc import RPCBackend
@@ -38,9 +38,19 @@ def test_checksums_of_ipledger_web3_and_cryo_agree(anvil_node, tmp_path: Path) -
     w = _peers.web3_peer(anvil_node.url, client.ledger_address, client.registry_address, start, head)
     assert (w.tx_events, w.events, w.checksum) == (300, res.events, ours)
 
+    # The benchmark's jobs (run here in-process): web3 get_logs with eth-abi and with ipledger's
+    # decoder, and cryo with ipledger's decoder, all read the same rows.
+    args = {
+        "url": anvil_node.url,
+        "ledger": "0x" + client.ledger_address.hex(),
+        "registry": "0x" + client.registry_address.hex(),
+        "head": head,
+    }
+    g = _jobs.web3_get_logs(**args)
+    assert (g["events"], g["events_same"], g["checksum"], g["checksum_same"]) == (res.events, res.events, ours, ours)
     pytest.importorskip("cryo")
-    c = _peers.cryo_peer(anvil_node.url, client.ledger_address, client.registry_address, start, head)
-    assert (c.tx_events, c.events, c.checksum) == (300, res.events, ours)
+    c = _jobs.cryo(**args)
+    assert (c["events"], c["checksum"]) == (res.events, ours)
 
 
 def test_checksum_ignores_order() -> None:

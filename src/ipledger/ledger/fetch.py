@@ -1,6 +1,9 @@
 """Fetch the contracts' logs block range by block range.
 
-Embedded: blocks and receipts straight from py-evm (skipping blocks whose bloom cannot match).
+Embedded: blocks and receipts straight from py-evm (skipping blocks whose bloom cannot match),
+in ranges that close once they hold the policy's target number of logs (or ``embedded_chunk``
+blocks), so one range, and the transaction that stores it, stays bounded in memory whatever the
+number of events per block.
 JSON-RPC: ``eth_getLogs`` filtered by address and topics, with a block range that grows toward a
 target number of logs per call, shrinks when the node says the range or result is too large,
 never exceeds the user's cap, and several ranges in flight at once.
@@ -75,12 +78,16 @@ class LogFetcher:
 
     def _embedded(self, start: int, head: int) -> Iterator[tuple[int, int, list[RawLog]]]:
         block_logs = self.backend.block_logs  # type: ignore[attr-defined]
+        target = self.policy.target_logs
         n = start
         while n <= head:
-            end = min(head, n + self.embedded_chunk - 1)
+            last = min(head, n + self.embedded_chunk - 1)
             logs: list[RawLog] = []
-            for number in range(n, end + 1):
-                logs.extend(block_logs(number, self.addresses, self.topics0))
+            end = n
+            for end in range(n, last + 1):
+                logs.extend(block_logs(end, self.addresses, self.topics0))
+                if len(logs) >= target:
+                    break
             yield n, end, logs
             n = end + 1
 

@@ -1,14 +1,70 @@
-"""Decoded logs -> store rows (one concern: the shape of a row)."""
+"""Decoded logs -> store rows (one concern: the shape of a row).
+
+The hot events (TxRecorded, AssetRegistered: nearly every log of a ledger) go from log bytes to a
+row tuple in one generated step (:func:`ipledger.ledger.decode.fused_row`); the rest are decoded
+into a dict and shaped below.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ipledger.chain.backend import RawLog
-from ipledger.chain.compiled import load
-from ipledger.ledger.decode import EventDecoder, decoders
+from ipledger.chain.compiled import load, topic0
+from ipledger.ledger import schema
+from ipledger.ledger.decode import EventDecoder, decoders, fused_row
+
+Row = Sequence[Any] | Mapping[str, Any]
+
+# Fused events: event name -> (table, column -> (event input or @provenance, conversion)).
+FUSED: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
+    "TxRecorded": (
+        "transactions",
+        {
+            "record_id": ("recordId", ""),
+            "asset_id": ("assetId", "hex"),
+            "kind": ("kind", ""),
+            "seller": ("from", ""),
+            "buyer": ("to", ""),
+            "date": ("date", ""),
+            "currency": ("currency", "text"),
+            "amount": ("amount", ""),
+            "royalty_bps": ("royaltyBps", ""),
+            "exclusivity": ("exclusivity", ""),
+            "territory": ("territory", "text"),
+            "term_end": ("termEnd", ""),
+            "ref": ("ref", ""),
+            "doc_hash": ("docHash", "hex"),
+            "recorder": ("recorder", ""),
+        },
+    ),
+    "AssetRegistered": (
+        "assets",
+        {
+            "asset_id": ("assetId", "hex"),
+            "record_id": ("recordId", ""),
+            "registry_number": ("registryNumber", ""),
+            "jurisdiction": ("jurisdiction", "text"),
+            "kind": ("kind", ""),
+            "class_code": ("classCode", "text"),
+            "filing_date": ("filingDate", ""),
+            "grant_date": ("grantDate", ""),
+            "expiry_date": ("expiryDate", ""),
+            "initial_status": ("status", ""),
+            "initial_owner": ("owner", ""),
+            "metadata_hash": ("metadataHash", "hex"),
+            "registrar": ("registrar", ""),
+        },
+    ),
+}
+_PROVENANCE = {
+    "block_number": ("@block_number", ""),
+    "log_index": ("@log_index", ""),
+    "tx_hash": ("@tx_hash", ""),
+    "contract": ("@contract", ""),
+}
 
 
 def _text(raw: bytes) -> str:
@@ -31,15 +87,41 @@ class Mapper:
         self._decoders: dict[bytes, dict[bytes, EventDecoder]] = {
             addr: decoders(load(name)) for addr, name in self.addresses.items()
         }
+        # (address, topic0) -> (table, row function) for the fused events.
+        self._fused: dict[tuple[bytes, bytes], tuple[str, Callable[[RawLog], tuple[Any, ...]]]] = {}
+        for addr, name in self.addresses.items():
+            for entry in load(name).abi:
+                if entry["type"] == "event" and entry["name"] in FUSED:
+                    table, spec = FUSED[entry["name"]]
+                    sources = {**spec, **_PROVENANCE}
+                    columns = [sources[c.name] for c in schema.metadata.tables[table].columns]
+                    self._fused[(addr, topic0(entry))] = (table, fused_row(entry, columns))
 
     def topics0(self) -> list[bytes]:
         return sorted({t for d in self._decoders.values() for t in d})
 
     def rows(self, logs: Iterable[RawLog]) -> dict[str, list[dict[str, Any]]]:
-        out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        """Rows by table name, each a dict by column name."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        for name, rows in self.store_rows(logs).items():
+            columns = [c.name for c in schema.metadata.tables[name].columns]
+            out[name] = [r if isinstance(r, dict) else dict(zip(columns, r, strict=True)) for r in rows]
+        return out
+
+    def store_rows(self, logs: Iterable[RawLog]) -> dict[str, list[Row]]:
+        """Rows by table name as :meth:`Store.write` takes them: tuples in column order for the
+        fused events, dicts by column name for the others."""
+        out: dict[str, list[Row]] = defaultdict(list)
+        fused = self._fused
         for log in logs:
+            if not log.topics:
+                continue
+            hot = fused.get((log.address, log.topics[0]))
+            if hot is not None:
+                out[hot[0]].append(hot[1](log))
+                continue
             table_decoders = self._decoders.get(log.address)
-            if table_decoders is None or not log.topics:
+            if table_decoders is None:
                 continue
             dec = table_decoders.get(log.topics[0])
             if dec is None:
@@ -52,47 +134,7 @@ class Mapper:
                 "contract": _hex(log.address),
             }
             name = dec.name
-            if name == "TxRecorded":
-                out["transactions"].append(
-                    {
-                        "record_id": ev["recordId"],
-                        "asset_id": _hex(ev["assetId"]),
-                        "kind": ev["kind"],
-                        "seller": ev["from"],
-                        "buyer": ev["to"],
-                        "date": ev["date"],
-                        "currency": _text(ev["currency"]),
-                        "amount": ev["amount"],
-                        "royalty_bps": ev["royaltyBps"],
-                        "exclusivity": ev["exclusivity"],
-                        "territory": _text(ev["territory"]),
-                        "term_end": ev["termEnd"],
-                        "ref": ev["ref"],
-                        "doc_hash": _hex(ev["docHash"]),
-                        "recorder": ev["recorder"],
-                        **prov,
-                    }
-                )
-            elif name == "AssetRegistered":
-                out["assets"].append(
-                    {
-                        "asset_id": _hex(ev["assetId"]),
-                        "record_id": ev["recordId"],
-                        "registry_number": ev["registryNumber"],
-                        "jurisdiction": _text(ev["jurisdiction"]),
-                        "kind": ev["kind"],
-                        "class_code": _text(ev["classCode"]),
-                        "filing_date": ev["filingDate"],
-                        "grant_date": ev["grantDate"],
-                        "expiry_date": ev["expiryDate"],
-                        "initial_status": ev["status"],
-                        "initial_owner": ev["owner"],
-                        "metadata_hash": _hex(ev["metadataHash"]),
-                        "registrar": ev["registrar"],
-                        **prov,
-                    }
-                )
-            elif name == "StatusChanged":
+            if name == "StatusChanged":
                 out["status_changes"].append(
                     {
                         "record_id": ev["recordId"],

@@ -1,8 +1,17 @@
-"""The ledger store: rows and the indexing checkpoint, written in one database transaction."""
+"""The ledger store: rows and the indexing checkpoint, written in one database transaction.
+
+Writes skip SQLAlchemy's per-row parameter building (about a third of a sync when it was used):
+for each table an INSERT (SQLite, and any other dialect) or a COPY (PostgreSQL through psycopg 3)
+is built once from the table's metadata, column values go through the column types' own bind
+processors, and the rows go to the driver as tuples in one ``executemany`` or one COPY stream,
+inside the same transaction as the checkpoint. Any table of ``schema.metadata`` is written this
+way, so new tables need no code here.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +28,58 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+Row = Sequence[Any] | Mapping[str, Any]
+"""A row to write: a tuple in the table's column order, or a dict by column name."""
+
+
+@dataclass(frozen=True)
+class _Writer:
+    """How rows of one table reach the driver (built once per table and dialect)."""
+
+    columns: tuple[str, ...]
+    statement: str  # INSERT with positional parameters, COPY ... FROM STDIN, or "" (SQLAlchemy binds)
+    copy: bool
+    processors: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column position, bind processor)
+
+    def tuples(self, rows: Sequence[Row], process: bool = True) -> list[Sequence[Any]]:
+        """Rows as sequences in column order, through the bind processors when ``process``."""
+        cols = self.columns
+        procs = self.processors if process else ()
+        out: list[Sequence[Any]] = []
+        append = out.append
+        for row in rows:
+            values: Sequence[Any] = [row.get(c) for c in cols] if isinstance(row, Mapping) else row
+            if procs:
+                values = list(values)
+                for i, proc in procs:
+                    values[i] = proc(values[i])
+            append(values)
+        return out
+
+
+def _writer(table: sa.Table, dialect: Any) -> _Writer:
+    quote = dialect.identifier_preparer.quote
+    columns = tuple(c.name for c in table.columns)
+    names = ", ".join(quote(c) for c in columns)
+    copy = dialect.name == "postgresql" and dialect.driver == "psycopg"
+    if copy:
+        statement = f"COPY {quote(table.name)} ({names}) FROM STDIN"
+    else:
+        style = dialect.paramstyle
+        marks = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+        params = [marks[style] if style in marks else f":{i + 1}" for i in range(len(columns))]
+        if style not in marks and style != "numeric":  # named: let SQLAlchemy bind the rows
+            statement = ""
+        else:
+            statement = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join(params)})"
+    processors = []
+    for i, col in enumerate(table.columns):
+        proc = col.type.dialect_impl(dialect).bind_processor(dialect)
+        if proc is not None:
+            processors.append((i, proc))
+    return _Writer(columns, statement, copy, tuple(processors))
 
 
 class Store:
@@ -42,6 +103,7 @@ class Store:
             s.metadata.create_all(self.engine)
         except sa.exc.OperationalError as exc:
             raise LedgerError(f"cannot reach the ledger store: {exc.orig}") from exc
+        self._writers: dict[str, _Writer] = {}
 
     @property
     def dialect(self) -> str:
@@ -86,20 +148,58 @@ class Store:
 
     # ------------------------------------------------------------------ writes
 
+    def _writer(self, name: str) -> _Writer:
+        w = self._writers.get(name)
+        if w is None:
+            w = self._writers[name] = _writer(s.metadata.tables[name], self.engine.dialect)
+        return w
+
+    def _insert(self, conn: Connection, name: str, rows: Sequence[Row]) -> None:
+        w = self._writer(name)
+        if not w.statement:  # a driver with named parameters: SQLAlchemy binds the rows
+            table = s.metadata.tables[name]
+            conn.execute(sa.insert(table), [dict(zip(w.columns, r, strict=True)) for r in w.tuples(rows, False)])
+            return
+        values = w.tuples(rows)
+        dbapi: Any = conn.connection.driver_connection
+        try:
+            if w.copy:
+                with dbapi.cursor() as cur, cur.copy(w.statement) as copy:
+                    write_row = copy.write_row
+                    for v in values:
+                        write_row(v)
+                return
+            cur = dbapi.cursor()
+            try:
+                cur.executemany(w.statement, values)
+            finally:
+                cur.close()
+        except self.engine.dialect.loaded_dbapi.Error as exc:  # the transaction rolls back
+            raise LedgerError(f"cannot write {len(values)} rows into {name}: {exc}") from exc
+
     def write(
         self,
-        rows: Mapping[str, Sequence[dict[str, Any]]],
-        blocks: Sequence[dict[str, Any]],
+        rows: Mapping[str, Sequence[Row]],
+        blocks: Sequence[Row],
         checkpoint: tuple[int, str],
     ) -> None:
-        """Insert rows by table name, the blocks they came from and the new checkpoint, atomically."""
+        """Insert rows by table name, the blocks they came from and the new checkpoint, atomically.
+
+        Args:
+            rows: table name -> rows, each a tuple in the table's column order or a dict by
+                column name (missing columns are NULL).
+            blocks: rows of the ``blocks`` table (replacing stored rows of the same numbers).
+            checkpoint: (block number, 0x block hash) indexed up to.
+        """
         with self.engine.begin() as conn:
             for name, table_rows in rows.items():
                 if table_rows:
-                    conn.execute(sa.insert(s.metadata.tables[name]), list(table_rows))
+                    self._insert(conn, name, table_rows)
             if blocks:
-                conn.execute(sa.delete(s.blocks).where(s.blocks.c.number.in_([b["number"] for b in blocks])))
-                conn.execute(sa.insert(s.blocks), list(blocks))
+                position = self._writer("blocks").columns.index("number")
+                numbers = [b["number"] if isinstance(b, Mapping) else b[position] for b in blocks]
+                conn.execute(sa.delete(s.blocks).where(s.blocks.c.number.in_(numbers)))
+                self._insert(conn, "blocks", blocks)
             self._set_checkpoint(conn, *checkpoint)
 
     def rollback_to(self, number: int, block_hash: str) -> int:

@@ -1,0 +1,92 @@
+"""The store's direct writer (executemany of tuples on SQLite, COPY on PostgreSQL) stores exactly
+the rows SQLAlchemy's own insert stores, for every table of the schema, from tuples and dicts."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from ipledger.errors import LedgerError
+from ipledger.ledger import Store
+from ipledger.ledger import schema as s
+from tests.integration.test_indexer import PG_URL, worker_database
+
+
+def _value(col: sa.Column[Any], rng: random.Random, i: int) -> Any:
+    t = col.type
+    if isinstance(t, s.Amount):
+        return rng.choice([0, 1, 2**63, 2**128 - 1, rng.randrange(2**128)])
+    if isinstance(t, sa.Boolean):
+        return rng.random() < 0.5
+    if isinstance(t, sa.Integer):  # BigInteger and SmallInteger too
+        return i if col.primary_key else rng.randrange(0, 2**15)
+    if isinstance(t, sa.String) and t.length == 66:
+        return "0x" + rng.randbytes(32).hex()
+    if isinstance(t, sa.String) and t.length == 42:
+        return "0x" + rng.randbytes(20).hex()
+    n = min(getattr(t, "length", None) or 30, 30)
+    # Text with the characters COPY's text format escapes (tab, newline, backslash) and non-ASCII.
+    return "".join(rng.choice("ab\t\n\\é,'\"专利") for _ in range(rng.randrange(0, n + 1)))[:n]
+
+
+def _rows(table: sa.Table, n: int, seed: int) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    return [{c.name: _value(c, rng, i) for c in table.columns} for i in range(n)]
+
+
+def _dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
+    with store.engine.connect() as conn:
+        return {t.name: sorted(tuple(r) for r in conn.execute(sa.select(t))) for t in (*s.LOG_TABLES, s.blocks)}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Store, Store]]:
+    if request.param == "sqlite":
+        pair = (Store(f"sqlite:///{tmp_path / 'a.sqlite'}"), Store(f"sqlite:///{tmp_path / 'b.sqlite'}"))
+    else:
+        if not PG_URL:
+            pytest.skip("IPLEDGER_TEST_PG_URL not set (CI starts a PostgreSQL server)")
+        url = worker_database(PG_URL)
+        pair = (Store(url), Store(url.rsplit("/", 1)[0] + "/postgres"))
+    for st in pair:
+        st.reset()
+    yield pair
+    for st in pair:
+        st.reset()
+        st.close()
+
+
+def test_writer_stores_what_sqlalchemy_stores(stores: tuple[Store, Store]) -> None:
+    direct, reference = stores
+    tables = {t.name: _rows(t, 300, seed=i) for i, t in enumerate(s.LOG_TABLES)}
+    blocks = _rows(s.blocks, 50, seed=99)
+    # Half of each table as tuples in column order, half as dicts: both forms are accepted.
+    mixed = {name: [tuple(r.values()) if i % 2 else r for i, r in enumerate(rows)] for name, rows in tables.items()}
+    direct.write(mixed, [tuple(b.values()) for b in blocks], (49, blocks[-1]["hash"]))
+    with reference.engine.begin() as conn:  # the path the store used before
+        for name, rows in tables.items():
+            conn.execute(sa.insert(s.metadata.tables[name]), rows)
+        conn.execute(sa.insert(s.blocks), blocks)
+    got, want = _dump(direct), _dump(reference)
+    assert got == want
+    assert all(len(v) == 300 for k, v in got.items() if k != "blocks")
+    assert direct.checkpoint() == (49, blocks[-1]["hash"])
+    # Amounts come back as exact integers through the column type.
+    amounts = {r["amount"] for r in direct.read("transactions")}
+    assert amounts == {r["amount"] for r in tables["transactions"]}
+
+
+def test_writer_is_atomic_with_the_checkpoint(stores: tuple[Store, Store]) -> None:
+    direct, _ = stores
+    rows = _rows(s.transactions, 10, seed=1)
+    direct.write({"transactions": rows}, [], (1, "0x" + "00" * 32))
+    # A duplicate primary key fails the second write: none of its rows and not its checkpoint stay.
+    with pytest.raises(LedgerError, match="cannot write"):
+        direct.write({"transactions": [*_rows(s.transactions, 20, seed=2)[10:], rows[0]]}, [], (2, "0x" + "11" * 32))
+    assert direct.count("transactions") == 10
+    assert direct.checkpoint() == (1, "0x" + "00" * 32)
