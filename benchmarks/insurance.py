@@ -30,7 +30,7 @@ def _quote_latency(n: int = 300) -> dict[str, float]:
     for i in range(n):
         profile = RiskProfile(
             field=fields[i % len(fields)],
-            stage="granted" if i % 3 else "in_force",
+            stage="early_life" if i % 3 else "mature",
             export_markets=("US",) if i % 5 == 0 else (),
             firm_type="champion" if i % 2 else "sme",
         )

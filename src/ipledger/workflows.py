@@ -30,17 +30,29 @@ IP_TYPES = {
 }
 
 
-def risk_profile_for(ledger: Any, asset_id: str, **overrides: Any) -> Any:
+def risk_profile_for(ledger: Any, asset_id: str, *, as_of: Any = None, **overrides: Any) -> Any:
     """An insurance RiskProfile from the asset's kind, field, lifecycle stage, the owner's
     portfolio size and its status history; ``overrides`` set any field (firm_type,
-    export_markets, ...)."""
+    export_markets, ...).
+
+    The stage follows ``calibration.stage_of``: a pending right (or one with no grant date) is
+    an application; otherwise years since grant and years to expiry at ``as_of`` (default
+    today, UTC) place it in early life, mature or near expiry.
+    """
     from ipledger.insurance import calibration as cal
     from ipledger.insurance.loss import RiskProfile
 
     aid = ledger.resolve_asset(asset_id)
     assets = ledger.assets()
     row = assets[assets["asset_id"] == aid].iloc[0]
-    stage = "application" if row["status"] == "pending" or pd.isna(row["grant_date"]) else "in_force"
+    when = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(dt.datetime.now(dt.UTC).date())
+    granted = not (row["status"] == "pending" or pd.isna(row["grant_date"]))
+    in_force = to_expiry = None
+    if granted:
+        in_force = (when - pd.Timestamp(row["grant_date"])).days / 365.25
+        if pd.notna(row["expiry_date"]):
+            to_expiry = (pd.Timestamp(row["expiry_date"]) - when).days / 365.25
+    stage = cal.stage_of(granted=granted, years_in_force=in_force, years_to_expiry=to_expiry)
     field = str(row["field"]) if pd.notna(row["field"]) else "other"
     if field not in getattr(cal, "FIELD_FREQUENCY", {field: 1}):
         field = "other"
@@ -54,6 +66,35 @@ def risk_profile_for(ledger: Any, asset_id: str, **overrides: Any) -> Any:
     }
     fields.update(overrides)
     return RiskProfile(**fields)
+
+
+def value_for_quote(
+    ledger: Any,
+    asset_id: str,
+    *,
+    as_of: str | None = None,
+    methods: str = "market,income,cost",
+    revenue: float | None = None,
+    growth: float = 0.0,
+    inputs: list[str] | None = None,
+) -> Any:
+    """Value an asset for a quote exactly as ``ipledger value`` does with the same options: the
+    same ``value_asset`` call with the same inputs (``KEY=VALUE`` pairs parsed the same way,
+    revenue and its growth enabling the income approach), so the quote's valuation report hash
+    equals the one ``value`` prints."""
+    from ipledger.cli.value_cmds import parse_inputs
+    from ipledger.valuation import value_asset
+
+    given = parse_inputs(inputs or [])
+    if revenue is not None:
+        given.update(revenue=revenue, revenue_growth=growth)
+    return value_asset(
+        ledger,
+        ledger.resolve_asset(asset_id),
+        as_of=as_of,
+        methods=tuple(m.strip() for m in methods.split(",")),
+        inputs=given or None,
+    )
 
 
 def report_document(payload: dict[str, Any]) -> bytes:

@@ -30,24 +30,36 @@ def quote_cmd(
     revenue: Annotated[
         float | None, typer.Option(help="First-year sales of the product using the asset; enables the income approach.")
     ] = None,
+    growth: Annotated[float, typer.Option("--growth", help="Yearly revenue growth as a fraction (0.03).")] = 0.0,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Valuation date (YYYY-MM-DD); default today.")] = None,
+    methods: Annotated[str, typer.Option(help="Comma-separated valuation approaches.")] = "market,income,cost",
+    inputs: Annotated[
+        list[str] | None,
+        typer.Option("--input", help="Any valuation input as KEY=VALUE (as for `value`); repeatable."),
+    ] = None,
+    basis: Annotated[
+        str, typer.Option(help="Valuation figure the sum insured follows: value (P50), low (P10), high (P90) or pNN.")
+    ] = "value",
     html: Annotated[Path | None, typer.Option("--html", help="Write the HTML quote here.")] = None,
     anchor: Annotated[bool, typer.Option("--anchor", help="Anchor the quote on chain (insurer role).")] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Price insurance on one asset: sum insured from its valuation, sub-limits, expected loss by
-    cost head, every rating factor, loadings, subsidy and the net premium."""
+    cost head, every rating factor, loadings, subsidy and the net premium. The asset is valued
+    exactly as `ipledger value` values it with the same options (same function, same inputs)."""
     from ipledger.insurance import quote
     from ipledger.ledger import Ledger
-    from ipledger.valuation import value_asset
-    from ipledger.workflows import anchor_quote, risk_profile_for
+    from ipledger.workflows import anchor_quote, risk_profile_for, value_for_quote
 
     with Ledger(load(profile)) as ledger:
         ledger.sync(progress=False)
         aid = ledger.resolve_asset(asset)
-        valuation = value_asset(ledger, aid, inputs={"revenue": revenue} if revenue is not None else None)
+        valuation = value_for_quote(
+            ledger, aid, as_of=as_of, methods=methods, revenue=revenue, growth=growth, inputs=inputs
+        )
         markets = tuple(m.strip().upper() for m in export.split(",") if m.strip())
         risk = risk_profile_for(ledger, aid, firm_type=firm_type, export_markets=markets)
-        q = quote(valuation, product, risk, year=year)
+        q = quote(valuation, product, risk, year=year, basis=basis)
         if html:
             q.to_html(html)
         anchored = anchor_quote(ledger, q, aid, valuation.state_block) if anchor else None
@@ -57,8 +69,15 @@ def quote_cmd(
     d = q.to_dict()
     table = Table(title=f"quote: {product} on {aid[:18]}… ({q.currency})", show_header=False)
     si, gross, net = q.anchor_figures()
+    b = q.sum_insured_basis
     table.add_row("valuation", f"{valuation.value:,.0f} ({valuation.low:,.0f} to {valuation.high:,.0f})")
-    table.add_row("sum insured", f"{si:,.0f}")
+    table.add_row("valuation report", str(b["valuation_report_hash"]))
+    table.add_row(
+        "sum insured basis", f"P{b['percentile']:g} of the range = {b['basis_value']:,.0f} ({b['rule']} rule)"
+    )
+    table.add_row(
+        "sum insured", f"{si:,.0f}" + (f" (departs from the value: {b['departure']})" if b["departure"] else "")
+    )
     for head, limit in (d.get("sub_limits") or {}).items():
         exp = (d.get("expected_loss_by_head") or {}).get(head)
         table.add_row(f"  {head}", f"limit {limit:,.0f}" + (f", expected loss {exp:,.2f}" if exp is not None else ""))

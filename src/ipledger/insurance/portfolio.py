@@ -114,7 +114,7 @@ def synthetic_book(
     """A seeded book of Beijing-pilot policies with heterogeneous risk.
 
     Champion firms take the Champion product, others the Small/micro product. Profiles mix
-    technical fields, stages (granted / in force), export markets and portfolio sizes; values
+    technical fields, stages (early life, mature, near expiry), export markets and portfolio sizes; values
     at risk are lognormal (median 2M CNY). True frequencies carry an unobserved gamma frailty
     (mean 1, CV ``frailty_cv``) the pricing does not see. Premiums are risk-tiered: the gross
     premium on each policy's rated expected loss, with proportional loadings (no fixed expense
@@ -125,7 +125,7 @@ def synthetic_book(
     fields = list(cal.FIELD_FREQUENCY)
     firm = rng.choice(["champion", "sme", "micro"], size=n, p=[0.1, 0.6, 0.3])
     field = rng.choice(fields, size=n)
-    stage = rng.choice(["granted", "in_force"], size=n, p=[0.4, 0.6])
+    stage = rng.choice(["early_life", "mature", "near_expiry"], size=n, p=[0.4, 0.45, 0.15])
     export = rng.choice(["", "US", "UK", "EU", "JP", "other"], size=n, p=[0.6, 0.1, 0.05, 0.15, 0.05, 0.05])
     portfolio = 1 + rng.geometric(0.08, size=n)
     value = np.exp(rng.normal(math.log(2e6), 1.0, size=n))
@@ -145,7 +145,7 @@ def synthetic_book(
             firm_type=str(firm[i]),
         )
         si = sum_insured(ValuationInput(float(value[i]), float(value[i]), float(value[i]), None, None, None), prod)
-        risk, _ = model.rate(float(value[i]), prod, prof, si.sub_limits)
+        risk, _ = model.rate(float(value[i]), prod, prof, si.sub_limits, si.total)
         freq[i], agg[i] = risk.frequency, risk.aggregate_limit
         for h in risk.heads:
             j = COST_HEADS.index(h.head)  # type: ignore[arg-type]

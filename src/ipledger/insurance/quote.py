@@ -17,7 +17,7 @@ from ipledger.insurance.products import Product, get_product
 from ipledger.insurance.subsidies import SubsidyScheme, scheme_for, subsidy_schedule
 from ipledger.insurance.sum_insured import Basis, as_valuation, sum_insured
 
-MODEL_VERSION = "ipledger.insurance/1"
+MODEL_VERSION = "ipledger.insurance/2"
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,9 @@ class Quote:
     sum_insured: float
     sub_limits: dict[str, float]
     sum_insured_explanation: tuple[str, ...]
+    #: The valuation that set the sum insured and how: report hash, value, range, percentile,
+    #: basis value, rule, rounded target and why the sum insured departs from it (if it does).
+    sum_insured_basis: dict[str, Any]
     term_years: int
     deductible: float
     coinsurance: float
@@ -185,7 +188,8 @@ def quote(
             ``"yantai"``), None, or ``"auto"`` (Beijing for the pilot products, none otherwise).
         experience: the portfolio's own claims, blended by credibility.
         model: the loss model.
-        basis: the valuation figure the sum insured is tied to (``"value"``, ``"low"``, ``"high"``).
+        basis: the valuation figure the sum insured is tied to: ``"value"`` (P50), ``"low"``
+            (P10), ``"high"`` (P90) or ``"pNN"``, a percentile of the valuation's range.
         fx_rate: product-currency units per valuation-currency unit, required when they differ.
         as_of: date for the eligibility check on ``risk_profile.status_history``.
 
@@ -209,7 +213,7 @@ def quote(
         if not elig.eligible:
             raise PricingError(f"not eligible for {prod.name}: " + "; ".join(elig.reasons))
     si = sum_insured(val, prod, basis=basis)
-    risk, factors = model.rate(si.value_at_risk, prod, prof, si.sub_limits)
+    risk, factors = model.rate(si.value_at_risk, prod, prof, si.sub_limits, si.total)
     al = annual_loss(risk)
     load = loadings or Loadings()
 
@@ -262,6 +266,17 @@ def quote(
         sum_insured=si.total,
         sub_limits=si.sub_limits,
         sum_insured_explanation=si.explanation,
+        sum_insured_basis={
+            "valuation_report_hash": val.report_hash,
+            "value": val.value,
+            "low": val.low,
+            "high": val.high,
+            "percentile": si.percentile,
+            "basis_value": si.value_at_risk,
+            "rule": si.rule,
+            "target": si.target,
+            "departure": si.departure,
+        },
         term_years=prod.term_years,
         deductible=prod.deductible,
         coinsurance=prod.coinsurance,
