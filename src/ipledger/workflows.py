@@ -195,19 +195,38 @@ def _keccak_text(text: str) -> bytes:
     return bytes(keccak(text=text))
 
 
-def claims_experience(ledger: Any, policy_hashes: list[str], exposure_years: float, vhm_cv: float = 0.5) -> Any:
-    """A portfolio's claims experience from the claims recorded on chain under its policies:
-    paid less recovered by subrogation (major units), over ``exposure_years`` policy-years."""
-    from ipledger.chain.codes import ClaimKind
-    from ipledger.insurance.quote import ClaimsExperience
-    from ipledger.money import to_major
+def claims_experience(
+    ledger: Any, policy_hashes: list[str], exposure_years: float, vhm_cv: float = 0.5, *, as_of: Any = None
+) -> Any:
+    """A portfolio's claims experience from the claims recorded on chain under its policies.
 
-    claims = ledger.claims()
+    Credibility works on developed incurred losses, not on payments: each claim's incurred at
+    ``as_of`` (paid + case reserve + awards shared - subrogation recoveries), summed by accident
+    year and developed to ultimate with the prior reporting pattern's factor at that year's age
+    (``development.prior_cdf``; it adds the claims not yet notified). Amounts in major units,
+    over ``exposure_years`` policy-years.
+    """
+    import pandas as pd
+
+    from ipledger.insurance import claims as clm
+    from ipledger.insurance.development import prior_cdf
+    from ipledger.insurance.quote import ClaimsExperience
+
+    when = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(dt.datetime.now(dt.UTC).date())
+    tx = clm.from_ledger(ledger.claims())
     wanted = {h.lower() if h.startswith("0x") else "0x" + h.lower() for h in policy_hashes}
-    paid = 0.0
-    if len(claims):
-        mine = claims[claims["policy_hash"].isin(wanted)]
-        for row in mine.itertuples():
-            sign = {int(ClaimKind.PAID): 1.0, int(ClaimKind.RECOVERED): -1.0}.get(int(row.kind), 0.0)
-            paid += sign * to_major(int(row.amount), str(row.currency))
-    return ClaimsExperience(exposure_years=exposure_years, claims_paid=max(paid, 0.0), vhm_cv=vhm_cv)
+    tx = tx[tx["policy_hash"].isin(wanted)]
+    paid = ultimate = 0.0
+    if len(tx):
+        st = clm.states(tx, when)
+        paid = float(st["net_paid"].sum())
+        cdf = prior_cdf()
+        for year, inc in st.groupby(st["loss_date"].dt.year)["incurred"].sum().items():
+            age = max(int(when.year) - int(year), 0)
+            ultimate += float(inc) * float(cdf[min(age, len(cdf) - 1)])
+    return ClaimsExperience(
+        exposure_years=exposure_years,
+        claims_paid=max(paid, 0.0),
+        vhm_cv=vhm_cv,
+        incurred_ultimate=max(ultimate, 0.0),
+    )

@@ -36,8 +36,15 @@ def test_claims_round_trip_into_credibility(ledger: Ledger) -> None:
     claims = ledger.claims()
     assert len(claims) == 3 and set(claims["kind"]) == {1, 2, 3}
 
-    exp = claims_experience(ledger, [q.report_hash], exposure_years=4.0)
-    assert exp.claims_paid == pytest.approx(100_000.0)
+    record_claim(ledger, aid, q.report_hash, "reserved", 0, claim_ref="C-1", date="2025-09-02")
+    record_claim(ledger, aid, q.report_hash, "award_shared", 5_000, claim_ref="C-1", date="2025-09-03")
+    with pytest.raises(ContractRevert, match="ZeroAmount"):
+        record_claim(ledger, aid, q.report_hash, "award_shared", 0, claim_ref="C-1")
+    ledger.sync(progress=False)
+    exp = claims_experience(ledger, [q.report_hash], exposure_years=4.0, as_of="2025-12-31")
+    assert exp.claims_paid == pytest.approx(105_000.0)  # paid + award shared - recovered
+    # Incurred (reserve now 0) developed with the first-year factor 1 / 0.55.
+    assert exp.incurred_ultimate == pytest.approx(105_000.0 / 0.55)
     blended = quote(v, "enforcement", risk_profile_for(ledger, aid), experience=exp)
     assert 0.0 < blended.credibility < 1.0
     assert blended.gross_premium > q.gross_premium  # bad experience raises the premium

@@ -1,4 +1,3 @@
 """Report words of the valuation domain: key -> {"en": ..., "zh-CN": ...}."""
 
-MESSAGES: dict[str, dict[str, str]] = {
-}
+MESSAGES: dict[str, dict[str, str]] = {}

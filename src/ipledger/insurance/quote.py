@@ -26,14 +26,22 @@ class ClaimsExperience:
 
     Attributes:
         exposure_years: policy-years observed.
-        claims_paid: total paid on them (major units).
+        claims_paid: total paid on them, net of recoveries (major units).
         vhm_cv: coefficient of variation of true loss costs between portfolios in the same
             rating class (assumption, default 0.5): VHM = (cv x manual rate)^2.
+        incurred_ultimate: incurred losses developed to ultimate (major units). Credibility
+            uses it when given; payments alone understate a young book's losses.
     """
 
     exposure_years: float
     claims_paid: float
     vhm_cv: float = 0.5
+    incurred_ultimate: float | None = None
+
+    @property
+    def losses(self) -> float:
+        """The losses credibility weighs: developed incurred when known, else paid."""
+        return self.claims_paid if self.incurred_ultimate is None else self.incurred_ultimate
 
 
 @dataclass(frozen=True)
@@ -219,9 +227,9 @@ def quote(
 
     pure, z = al.expected, 0.0
     if experience is not None:
-        if experience.exposure_years < 0 or experience.claims_paid < 0:
+        if experience.exposure_years < 0 or experience.claims_paid < 0 or experience.losses < 0:
             raise PricingError("claims experience must be >= 0")
-        observed = experience.claims_paid / experience.exposure_years if experience.exposure_years else 0.0
+        observed = experience.losses / experience.exposure_years if experience.exposure_years else 0.0
         vhm = (experience.vhm_cv * al.expected) ** 2
         pure, z = experience_rate(al.expected, observed, experience.exposure_years, al.variance, vhm)
     gross = gross_premium(
@@ -239,7 +247,8 @@ def quote(
         Factor("profit ratio", load.profit_ratio, "loading (share of gross)", "premium"),
     ]
     if experience is not None:
-        premium_factors.append(Factor("credibility Z", z, "Buhlmann: n / (n + EPV/VHM)", "premium"))
+        basis = "developed incurred" if experience.incurred_ultimate is not None else "paid (undeveloped)"
+        premium_factors.append(Factor("credibility Z", z, f"Buhlmann on {basis} losses: n / (n + EPV/VHM)", "premium"))
 
     scheme: SubsidyScheme | None
     if subsidy == "auto":
@@ -319,9 +328,9 @@ def quote(
             "experience": None
             if experience is None
             else {
-                "exposure_years": repr(float(experience.exposure_years)),
-                "claims_paid": repr(float(experience.claims_paid)),
-                "vhm_cv": repr(float(experience.vhm_cv)),
+                k: repr(float(getattr(experience, k)))
+                for k in ("exposure_years", "claims_paid", "vhm_cv", "incurred_ultimate")
+                if getattr(experience, k) is not None
             },
         },
     )
