@@ -102,6 +102,25 @@ def develop(
     if tail is None:
         pc = prior_cdf()
         tail = float(pc[n_dev - 1]) if n_dev - 1 < len(pc) else 1.0
+    if n_dev < 2:
+        # One valuation: no link ratio can be estimated; the prior pattern develops it.
+        latest1 = np.nan_to_num(_by_origin(tri.latest_diagonal))
+        cdf1 = np.full(len(latest1), max(tail, 1.0))
+        ult1 = latest1 * cdf1
+        bf1 = None
+        if expected is not None:
+            prior1 = np.asarray([float(expected.get(str(o), np.nan)) for o in tri.origin.year])
+            bf1 = latest1 + (1.0 - 1.0 / cdf1) * prior1
+        return Reserves(
+            tuple(str(o) for o in tri.origin.year),
+            latest1,
+            ult1,
+            ult1 - latest1,
+            bf1,
+            None if bf1 is None else bf1 - latest1,
+            float("nan"),
+            cdf1,
+        )
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         dev = cl.Development(average="volume").fit_transform(tri)
