@@ -161,7 +161,9 @@ def synthetic_book(
     shape = 1.0 / frailty_cv**2 if frailty_cv > 0 else math.inf
     frailty = rng.gamma(shape, 1.0 / shape, size=n) if frailty_cv > 0 else np.ones(n)
     book = Book(freq, freq * frailty, probability, mu, sigma, limit, deductible, coins, agg, np.zeros(n), sub, product)
-    tiered = book.expected_loss() / (1.0 - load.variable_expense_ratio - load.profit_ratio)
+    tiered = (
+        book.expected_loss() * (1.0 + load.risk_load_ratio) / (1.0 - load.variable_expense_ratio - load.profit_ratio)
+    )
     return book.with_premium(tiered + load.fixed_expense)
 
 

@@ -232,8 +232,9 @@ def quote(
         observed = experience.losses / experience.exposure_years if experience.exposure_years else 0.0
         vhm = (experience.vhm_cv * al.expected) ** 2
         pure, z = experience_rate(al.expected, observed, experience.exposure_years, al.variance, vhm)
+    risk_load = pure * load.risk_load_ratio
     gross = gross_premium(
-        pure,
+        pure + risk_load,
         fixed_expense=load.fixed_expense,
         variable_expense_ratio=load.variable_expense_ratio,
         profit_ratio=load.profit_ratio,
@@ -245,6 +246,13 @@ def quote(
         Factor("fixed expense", load.fixed_expense, "loading (amount per policy)", "premium"),
         Factor("variable expense ratio", load.variable_expense_ratio, "loading (share of gross)", "premium"),
         Factor("profit ratio", load.profit_ratio, "loading (share of gross)", "premium"),
+        Factor(
+            "risk load (cost of capital)",
+            load.risk_load_ratio,
+            f"{load.cost_of_capital:.0%} cost of capital x capital {load.capital_ratio:g} x expected loss"
+            " (TVaR 99% - mean of the reference book's simulated claims)",
+            "premium",
+        ),
     ]
     if experience is not None:
         basis = "developed incurred" if experience.incurred_ultimate is not None else "paid (undeveloped)"
@@ -300,8 +308,9 @@ def quote(
         loadings={
             "fixed_expense": load.fixed_expense,
             "variable_expense": gross * load.variable_expense_ratio,
+            "risk_load": risk_load,
             # Any minimum-premium top-up lands in the margin.
-            "profit": gross - pure - load.fixed_expense - gross * load.variable_expense_ratio,
+            "profit": gross - pure - risk_load - load.fixed_expense - gross * load.variable_expense_ratio,
         },
         minimum_premium=minimum,
         gross_premium=gross,
@@ -321,7 +330,14 @@ def quote(
             "basis": basis,
             "loadings": {
                 k: repr(float(getattr(load, k)))
-                for k in ("fixed_expense", "variable_expense_ratio", "profit_ratio", "minimum_premium")
+                for k in (
+                    "fixed_expense",
+                    "variable_expense_ratio",
+                    "profit_ratio",
+                    "minimum_premium",
+                    "cost_of_capital",
+                    "capital_ratio",
+                )
             },
             "subsidy": subsidy if isinstance(subsidy, str) or subsidy is None else getattr(subsidy, "name", "custom"),
             "model": "default" if model is DEFAULT_MODEL else "custom",

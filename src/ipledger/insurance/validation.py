@@ -209,7 +209,7 @@ def build(
     )
     e = lognormal_expected_payment(mu, sigma, deductible=deductible, coinsurance=coins[:, None], limit=limit)
     per_claim = np.asarray((probability * e).sum(axis=1), dtype=float)
-    ratio = 1.0 - load.variable_expense_ratio - load.profit_ratio
+    ratio = load.target_loss_ratio
     manual = freq * per_claim / ratio
     true_f = freq0 * frailty + scenario.campaign_prob * scenario.campaign_rate / len(cal.FIELD_FREQUENCY)
     return Population(book.with_premium(manual), attrs, per_claim, true_f, manual, ratio)

@@ -71,9 +71,10 @@ def test_quote_breakdown_adds_up() -> None:
     assert q.expected_loss <= q.expected_ground_up_loss
     assert set(q.expected_loss_by_head) == set(q.sub_limits)
     loads = q.loadings
-    assert q.pure_premium + loads["fixed_expense"] + loads["variable_expense"] + loads["profit"] == pytest.approx(
-        q.gross_premium
-    )
+    assert loads["risk_load"] == pytest.approx(q.pure_premium * Loadings().risk_load_ratio)
+    assert q.pure_premium + loads["fixed_expense"] + loads["variable_expense"] + loads["risk_load"] + loads[
+        "profit"
+    ] == pytest.approx(q.gross_premium)
     names = [f.name for f in q.factors]
     for needed in ("base frequency", "stage", "technical field", "export market", "portfolio size", "firm type"):
         assert needed in names
