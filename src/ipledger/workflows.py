@@ -126,8 +126,10 @@ def anchor_valuation(ledger: Any, valuation: Any) -> WriteResult:
     )
 
 
-def anchor_quote(ledger: Any, quote: Any, asset_id: str, state_block: int) -> WriteResult:
-    """Store the quote and anchor its hash with sum insured, gross and net premium (insurer role)."""
+def anchor_quote(ledger: Any, quote: Any, asset_id: str, state_block: int, *, policy: bool = False) -> WriteResult:
+    """Store the quote and anchor its hash with sum insured, gross and net premium (insurer
+    role); ``policy=True`` anchors it as a bound policy (what ``portfolio simulate
+    --from-ledger`` simulates)."""
     digest = ledger.documents.put(quote.canonical_bytes())
     if "0x" + digest.hex() != quote.report_hash:
         raise ValuationError("the stored quote does not hash to the quote's report hash")
@@ -138,7 +140,7 @@ def anchor_quote(ledger: Any, quote: Any, asset_id: str, state_block: int) -> Wr
     return ledger.client.anchor(
         AnchorInput(
             bytes.fromhex(ledger.resolve_asset(asset_id)[2:]),
-            AnchorKind.QUOTE,
+            AnchorKind.POLICY if policy else AnchorKind.QUOTE,
             digest,
             state_block,
             as_of,
@@ -230,3 +232,27 @@ def claims_experience(
         vhm_cv=vhm_cv,
         incurred_ultimate=max(ultimate, 0.0),
     )
+
+
+def anchored_policy_reports(ledger: Any, *, include_quotes: bool = False) -> list[dict[str, Any]]:
+    """The reports of the policies anchored on the ledger (and of quotes if asked), read from
+    the document store and checked against the anchored hash (the store may be hostile: a
+    document that does not hash to its anchor is refused, not priced)."""
+    import hashlib
+    import json
+
+    from ipledger.errors import LedgerError
+
+    anchors = ledger.anchors()
+    kinds = {int(AnchorKind.POLICY)} | ({int(AnchorKind.QUOTE)} if include_quotes else set())
+    out: list[dict[str, Any]] = []
+    if not len(anchors):
+        return out
+    for row in anchors[anchors["kind"].astype(int).isin(kinds)].itertuples():
+        doc = ledger.documents.get(str(row.report_hash))
+        if "0x" + hashlib.sha256(doc).hexdigest() != str(row.report_hash).lower():
+            raise LedgerError(f"document for anchor {row.report_hash} does not match its hash")
+        report = json.loads(doc)
+        report["report_hash"] = str(row.report_hash).lower()
+        out.append(report)
+    return out

@@ -78,3 +78,39 @@ def test_audit_reprices_anchored_quotes(ledger: Ledger) -> None:
     assert reports.counts["reproduced"] >= 1  # the pilot-product quote, priced again to its hash
     assert reports.counts["not_recomputed"] >= 1  # the custom-model quote: hash-verified only
     assert any("custom loss model" in f.message for f in reports.findings)
+
+
+def test_portfolio_from_the_policies_anchored_on_the_ledger(ledger: Ledger) -> None:
+    from ipledger.insurance import aggregate, reinsurance
+    from ipledger.insurance.portfolio import book_from_reports
+    from ipledger.workflows import anchored_policy_reports
+
+    a = ledger.assets()
+    ids = [str(x) for x in a[(a["status"] == "active") & (a["kind"] == "invention")]["asset_id"].iloc[:3]]
+    bound = []
+    for aid in ids:
+        v = value_asset(ledger, aid, as_of="2025-06-30")
+        for firm in ("sme", "micro"):  # two policies on one patent share its claims pro rata
+            prof = risk_profile_for(ledger, aid, firm_type=firm, as_of="2025-06-30")
+            q = quote(v, "small_micro_patent_guard", prof, fx_rate=None if v.currency == "CNY" else 7.1)
+            anchor_quote(ledger, q, aid, v.state_block, policy=True)
+            bound.append(q)
+    ledger.sync(progress=False)
+    reports = anchored_policy_reports(ledger)
+    assert {r["report_hash"] for r in reports} >= {q.report_hash for q in bound}
+    book = book_from_reports(reports)
+    assert book.group is not None and len(set(book.group.tolist())) < book.n
+    claims = aggregate.simulate(book, 2_000, seed=1)
+    res = reinsurance.apply(claims, float(book.premium.sum()))
+    assert res.summary()["gross_premium"] == pytest.approx(sum(r["gross_premium"] for r in reports))
+    # A document that does not hash to its anchor is refused.
+    path = ledger.documents.path(bound[0].report_hash)
+    saved = path.read_bytes()
+    try:
+        path.write_bytes(saved.replace(b'"gross_premium"', b'"gross_premium" ', 1))
+        from ipledger.errors import LedgerError
+
+        with pytest.raises(LedgerError, match="does not match"):
+            anchored_policy_reports(ledger)
+    finally:
+        path.write_bytes(saved)

@@ -85,15 +85,17 @@ def simulate(
         book: the policies (true frequencies, heads, limits).
         n_sims: simulated years.
         dependence: parameter uncertainty and campaigns.
-        field: technical field per policy (needed for campaigns).
+        field: technical field per policy (needed for campaigns; default ``book.field``).
         group: patent index per policy; policies with the same index share claims pro rata
-            (default: each policy its own patent).
+            (default ``book.group``, else each policy its own patent).
         seed: random seed.
         chunk: simulated years per vectorised step.
         progress: called with the number of years done after each step.
     """
     if n_sims < 1:
         raise PricingError("n_sims must be >= 1")
+    field = book.field if field is None else field
+    group = book.group if group is None else group
     if dependence.campaign_prob > 0 and field is None:
         raise PricingError("campaigns need the technical field of each policy")
     rng = np.random.default_rng(seed)
