@@ -45,6 +45,23 @@ class Loadings:
         return (1.0 - self.variable_expense_ratio - self.profit_ratio) / (1.0 + self.risk_load_ratio)
 
 
+def earned_premium(written: float, term_years: float, elapsed_years: float) -> float:
+    """Premium earned after ``elapsed_years`` of a term, pro rata temporis.
+
+    A multi-year policy (the pilot's 3-year Small/micro guard) writes the whole term's premium
+    at inception, but earns it as the cover runs: losses of a year are set against the premium
+    earned in that year, not the premium written (the risk is taken as uniform over the term).
+
+    Args:
+        written: premium written for the whole term (major units), >= 0.
+        term_years: the term, > 0.
+        elapsed_years: time since inception (clipped to [0, term]).
+    """
+    if written < 0 or not term_years > 0:
+        raise PricingError("written premium must be >= 0 and the term > 0")
+    return written * min(max(elapsed_years, 0.0), term_years) / term_years
+
+
 def gross_premium(
     pure_premium: float,
     *,

@@ -12,7 +12,7 @@ from typing import Any
 from ipledger.errors import PricingError
 from ipledger.insurance.compound import annual_loss
 from ipledger.insurance.loss import DEFAULT_MODEL, Factor, LossModel, PolicyRisk, RiskProfile
-from ipledger.insurance.premium import Loadings, experience_rate, gross_premium
+from ipledger.insurance.premium import Loadings, earned_premium, experience_rate, gross_premium
 from ipledger.insurance.products import Product, get_product
 from ipledger.insurance.subsidies import SubsidyScheme, scheme_for, subsidy_schedule
 from ipledger.insurance.sum_insured import Basis, as_valuation, sum_insured
@@ -75,6 +75,10 @@ class Quote:
     factors: tuple[Factor, ...]
     loadings: dict[str, float]
     gross_premium: float
+    #: Premium written at inception for the whole term (gross x term) and the part earned in
+    #: each policy year (pro rata temporis): losses are set against earned premium.
+    written_premium: float
+    earned_by_year: dict[int, float]
     minimum_premium: float
     minimum_premium_applied: bool
     flat_premium: float | None
@@ -107,6 +111,7 @@ class Quote:
         d["sum_insured_explanation"] = list(self.sum_insured_explanation)
         d["subsidy_by_year"] = {str(k): v for k, v in self.subsidy_by_year.items()}
         d["net_premium_by_year"] = {str(k): v for k, v in self.net_premium_by_year.items()}
+        d["earned_by_year"] = {str(k): v for k, v in self.earned_by_year.items()}
         d["risk"] = {
             "frequency": self.risk.frequency,
             "aggregate_limit": self.risk.aggregate_limit,
@@ -314,6 +319,12 @@ def quote(
         },
         minimum_premium=minimum,
         gross_premium=gross,
+        written_premium=gross * prod.term_years,
+        earned_by_year={
+            y: earned_premium(gross * prod.term_years, prod.term_years, y - year + 1)
+            - earned_premium(gross * prod.term_years, prod.term_years, y - year)
+            for y in range(year, year + prod.term_years)
+        },
         minimum_premium_applied=min_applied,
         flat_premium=prod.flat_premium,
         subsidy_scheme=None if scheme is None else scheme.name,

@@ -83,6 +83,12 @@ def test_quote_breakdown_adds_up() -> None:
 
 def test_small_micro_subsidy_by_year_and_net_premium() -> None:
     q = quote(2e6, "small_micro_patent_guard", RiskProfile(firm_type="sme"))
+    # Three-year term: written at inception, earned a third a year.
+    assert q.written_premium == pytest.approx(3 * q.gross_premium)
+    assert list(q.earned_by_year.values()) == pytest.approx([q.gross_premium] * 3)
+    from ipledger.insurance.premium import earned_premium
+
+    assert earned_premium(300.0, 3, 1.5) == pytest.approx(150.0) and earned_premium(300.0, 3, 9) == 300.0
     assert list(q.subsidy_by_year) == [1, 2, 3]
     assert q.net_premium == pytest.approx(0.0)
     assert q.net_premium_by_year[2] == pytest.approx(0.1 * q.gross_premium)
