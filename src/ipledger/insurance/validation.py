@@ -328,8 +328,11 @@ def run(scenario: Scenario, *, n: int = 10_000, years: int = 8, seed: int = 0) -
     dec_true = _deciles(true_el)
     prices = {"experience": pop.manual_premium.copy(), "tiered": pop.manual_premium, "flat": flat_premium(pop.book)}
     claims = pd.DataFrame(columns=["pol", "acc", "lag", "ult", "reserve", "event"])
+    firms = sorted(pop.attrs["firm"].unique())
+    firm_idx = pop.attrs["firm"].map({f: i for i, f in enumerate(firms)}).to_numpy(int)
     out: dict[str, Any] = {
         k: {
+            "max_firm_dev": [],
             "book_lr": [],
             "field_lr": [],
             "true_decile_lr": [],
@@ -375,6 +378,8 @@ def run(scenario: Scenario, *, n: int = 10_000, years: int = 8, seed: int = 0) -
             o["true_decile_lr"].append(np.round(tdl, 4).tolist())
             o["rated_decile_lr"].append(np.round(rdl, 4).tolist())
             o["max_field_dev"].append(_deviation(field_lr, pop.target))
+            firm_lr = _dev(true_el, firm_idx, len(firms)) / _dev(prem, firm_idx, len(firms))
+            o["max_firm_dev"].append(_deviation(firm_lr, pop.target))
             o["max_decile_dev"].append(max(_deviation(tdl, pop.target), _deviation(rdl, pop.target)))
         if year < years:
             prices["experience"] = _refit(pop, claims, year, prices["experience"])
@@ -388,10 +393,15 @@ def run(scenario: Scenario, *, n: int = 10_000, years: int = 8, seed: int = 0) -
     }
     for name, o in out.items():
         within = [i + 1 for i, d in enumerate(o["max_field_dev"]) if d <= 0.15]
+        # From which year on every later year stays within 15% (None: not by the horizon).
+        stays = next((y for y in range(1, years + 1) if all(d <= 0.15 for d in o["max_field_dev"][y - 1 :])), None)
         result[name] = {
             "years_to_within_15pct": within[0] if within else None,
+            "stays_within_15pct_from": stays,
+            "max_field_dev_year5": o["max_field_dev"][min(5, years) - 1],
             "max_field_dev": o["max_field_dev"][-1],
             "max_decile_dev": o["max_decile_dev"][-1],
+            "max_firm_dev": o["max_firm_dev"][-1],
             "per_year": o,
         }
     return result
