@@ -83,7 +83,6 @@ def run() -> dict[str, Any]:
         "embedded_records_per_s": round(statistics.median(rates)),
         "embedded_records_per_s_runs": [round(r) for r in rates],
         "note": (
-            "single-record gas is the median of 64 consecutive records; "
-            "1 in 32 opens a new flag slot (+20k, see _max)"
+            "single-record gas is the median of 64 consecutive records; 1 in 32 opens a new flag slot (+20k, see _max)"
         ),
     }

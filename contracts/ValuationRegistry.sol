@@ -21,10 +21,12 @@ contract ValuationRegistry is LedgerRoles, ILedgerErrors {
     uint8 public constant ANCHOR_QUOTE = 2; // insurer role: sum insured, gross, net premium
     uint8 public constant ANCHOR_POLICY = 3; // insurer role: same figures as a quote
 
-    uint8 public constant CLAIM_OPENED = 1; // amount = reserve
+    uint8 public constant CLAIM_OPENED = 1; // notified: date = date of loss, amount = initial case reserve
     uint8 public constant CLAIM_PAID = 2; // amount = paid under cost head `head`
-    uint8 public constant CLAIM_RECOVERED = 3; // amount = recovered by subrogation
-    uint8 public constant CLAIM_CLOSED = 4;
+    uint8 public constant CLAIM_RECOVERED = 3; // amount = recovered by subrogation (damages won back)
+    uint8 public constant CLAIM_CLOSED = 4; // amount = 0; the case reserve falls to zero
+    uint8 public constant CLAIM_RESERVED = 5; // case reserve revised to amount (0 allowed)
+    uint8 public constant CLAIM_AWARD_SHARED = 6; // amount = share of a recovered award paid back to the insured
 
     struct AnchorInput {
         bytes32 assetId;
@@ -114,11 +116,11 @@ contract ValuationRegistry is LedgerRoles, ILedgerErrors {
     }
 
     function recordClaim(ClaimInput calldata c) external whenNotPaused onlyRole(INSURER_ROLE) returns (uint256 recordId) {
-        if (c.kind == 0 || c.kind > CLAIM_CLOSED) revert InvalidKind(c.kind);
+        if (c.kind == 0 || c.kind > CLAIM_AWARD_SHARED) revert InvalidKind(c.kind);
         _requireAsset(c.assetId);
         if (c.policyHash == bytes32(0)) revert EmptyHash();
         if (c.date > block.timestamp) revert FutureDate(c.date, block.timestamp);
-        if (c.amount == 0 && c.kind != CLAIM_CLOSED) revert ZeroAmount(c.assetId, c.kind);
+        if (c.amount == 0 && c.kind != CLAIM_CLOSED && c.kind != CLAIM_RESERVED) revert ZeroAmount(c.assetId, c.kind);
         recordId = ++recordCount;
         _commit(
             ClaimRecorded.selector,

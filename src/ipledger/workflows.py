@@ -30,17 +30,29 @@ IP_TYPES = {
 }
 
 
-def risk_profile_for(ledger: Any, asset_id: str, **overrides: Any) -> Any:
+def risk_profile_for(ledger: Any, asset_id: str, *, as_of: Any = None, **overrides: Any) -> Any:
     """An insurance RiskProfile from the asset's kind, field, lifecycle stage, the owner's
     portfolio size and its status history; ``overrides`` set any field (firm_type,
-    export_markets, ...)."""
+    export_markets, ...).
+
+    The stage follows ``calibration.stage_of``: a pending right (or one with no grant date) is
+    an application; otherwise years since grant and years to expiry at ``as_of`` (default
+    today, UTC) place it in early life, mature or near expiry.
+    """
     from ipledger.insurance import calibration as cal
     from ipledger.insurance.loss import RiskProfile
 
     aid = ledger.resolve_asset(asset_id)
     assets = ledger.assets()
     row = assets[assets["asset_id"] == aid].iloc[0]
-    stage = "application" if row["status"] == "pending" or pd.isna(row["grant_date"]) else "in_force"
+    when = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(dt.datetime.now(dt.UTC).date())
+    granted = not (row["status"] == "pending" or pd.isna(row["grant_date"]))
+    in_force = to_expiry = None
+    if granted:
+        in_force = (when - pd.Timestamp(row["grant_date"])).days / 365.25
+        if pd.notna(row["expiry_date"]):
+            to_expiry = (pd.Timestamp(row["expiry_date"]) - when).days / 365.25
+    stage = cal.stage_of(granted=granted, years_in_force=in_force, years_to_expiry=to_expiry)
     field = str(row["field"]) if pd.notna(row["field"]) else "other"
     if field not in getattr(cal, "FIELD_FREQUENCY", {field: 1}):
         field = "other"
@@ -54,6 +66,35 @@ def risk_profile_for(ledger: Any, asset_id: str, **overrides: Any) -> Any:
     }
     fields.update(overrides)
     return RiskProfile(**fields)
+
+
+def value_for_quote(
+    ledger: Any,
+    asset_id: str,
+    *,
+    as_of: str | None = None,
+    methods: str = "market,income,cost",
+    revenue: float | None = None,
+    growth: float = 0.0,
+    inputs: list[str] | None = None,
+) -> Any:
+    """Value an asset for a quote exactly as ``ipledger value`` does with the same options: the
+    same ``value_asset`` call with the same inputs (``KEY=VALUE`` pairs parsed the same way,
+    revenue and its growth enabling the income approach), so the quote's valuation report hash
+    equals the one ``value`` prints."""
+    from ipledger.cli.value_cmds import parse_inputs
+    from ipledger.valuation import value_asset
+
+    given = parse_inputs(inputs or [])
+    if revenue is not None:
+        given.update(revenue=revenue, revenue_growth=growth)
+    return value_asset(
+        ledger,
+        ledger.resolve_asset(asset_id),
+        as_of=as_of,
+        methods=tuple(m.strip() for m in methods.split(",")),
+        inputs=given or None,
+    )
 
 
 def report_document(payload: dict[str, Any]) -> bytes:
@@ -85,8 +126,10 @@ def anchor_valuation(ledger: Any, valuation: Any) -> WriteResult:
     )
 
 
-def anchor_quote(ledger: Any, quote: Any, asset_id: str, state_block: int) -> WriteResult:
-    """Store the quote and anchor its hash with sum insured, gross and net premium (insurer role)."""
+def anchor_quote(ledger: Any, quote: Any, asset_id: str, state_block: int, *, policy: bool = False) -> WriteResult:
+    """Store the quote and anchor its hash with sum insured, gross and net premium (insurer
+    role); ``policy=True`` anchors it as a bound policy (what ``portfolio simulate
+    --from-ledger`` simulates)."""
     digest = ledger.documents.put(quote.canonical_bytes())
     if "0x" + digest.hex() != quote.report_hash:
         raise ValuationError("the stored quote does not hash to the quote's report hash")
@@ -97,7 +140,7 @@ def anchor_quote(ledger: Any, quote: Any, asset_id: str, state_block: int) -> Wr
     return ledger.client.anchor(
         AnchorInput(
             bytes.fromhex(ledger.resolve_asset(asset_id)[2:]),
-            AnchorKind.QUOTE,
+            AnchorKind.POLICY if policy else AnchorKind.QUOTE,
             digest,
             state_block,
             as_of,
@@ -154,19 +197,62 @@ def _keccak_text(text: str) -> bytes:
     return bytes(keccak(text=text))
 
 
-def claims_experience(ledger: Any, policy_hashes: list[str], exposure_years: float, vhm_cv: float = 0.5) -> Any:
-    """A portfolio's claims experience from the claims recorded on chain under its policies:
-    paid less recovered by subrogation (major units), over ``exposure_years`` policy-years."""
-    from ipledger.chain.codes import ClaimKind
-    from ipledger.insurance.quote import ClaimsExperience
-    from ipledger.money import to_major
+def claims_experience(
+    ledger: Any, policy_hashes: list[str], exposure_years: float, vhm_cv: float = 0.5, *, as_of: Any = None
+) -> Any:
+    """A portfolio's claims experience from the claims recorded on chain under its policies.
 
-    claims = ledger.claims()
+    Credibility works on developed incurred losses, not on payments: each claim's incurred at
+    ``as_of`` (paid + case reserve + awards shared - subrogation recoveries), summed by accident
+    year and developed to ultimate with the prior reporting pattern's factor at that year's age
+    (``development.prior_cdf``; it adds the claims not yet notified). Amounts in major units,
+    over ``exposure_years`` policy-years.
+    """
+    import pandas as pd
+
+    from ipledger.insurance import claims as clm
+    from ipledger.insurance.development import prior_cdf
+    from ipledger.insurance.quote import ClaimsExperience
+
+    when = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(dt.datetime.now(dt.UTC).date())
+    tx = clm.from_ledger(ledger.claims())
     wanted = {h.lower() if h.startswith("0x") else "0x" + h.lower() for h in policy_hashes}
-    paid = 0.0
-    if len(claims):
-        mine = claims[claims["policy_hash"].isin(wanted)]
-        for row in mine.itertuples():
-            sign = {int(ClaimKind.PAID): 1.0, int(ClaimKind.RECOVERED): -1.0}.get(int(row.kind), 0.0)
-            paid += sign * to_major(int(row.amount), str(row.currency))
-    return ClaimsExperience(exposure_years=exposure_years, claims_paid=max(paid, 0.0), vhm_cv=vhm_cv)
+    tx = tx[tx["policy_hash"].isin(wanted)]
+    paid = ultimate = 0.0
+    if len(tx):
+        st = clm.states(tx, when)
+        paid = float(st["net_paid"].sum())
+        cdf = prior_cdf()
+        for year, inc in st.groupby(st["loss_date"].dt.year)["incurred"].sum().items():
+            age = max(int(when.year) - int(year), 0)
+            ultimate += float(inc) * float(cdf[min(age, len(cdf) - 1)])
+    return ClaimsExperience(
+        exposure_years=exposure_years,
+        claims_paid=max(paid, 0.0),
+        vhm_cv=vhm_cv,
+        incurred_ultimate=max(ultimate, 0.0),
+    )
+
+
+def anchored_policy_reports(ledger: Any, *, include_quotes: bool = False) -> list[dict[str, Any]]:
+    """The reports of the policies anchored on the ledger (and of quotes if asked), read from
+    the document store and checked against the anchored hash (the store may be hostile: a
+    document that does not hash to its anchor is refused, not priced)."""
+    import hashlib
+    import json
+
+    from ipledger.errors import LedgerError
+
+    anchors = ledger.anchors()
+    kinds = {int(AnchorKind.POLICY)} | ({int(AnchorKind.QUOTE)} if include_quotes else set())
+    out: list[dict[str, Any]] = []
+    if not len(anchors):
+        return out
+    for row in anchors[anchors["kind"].astype(int).isin(kinds)].itertuples():
+        doc = ledger.documents.get(str(row.report_hash))
+        if "0x" + hashlib.sha256(doc).hexdigest() != str(row.report_hash).lower():
+            raise LedgerError(f"document for anchor {row.report_hash} does not match its hash")
+        report = json.loads(doc)
+        report["report_hash"] = str(row.report_hash).lower()
+        out.append(report)
+    return out

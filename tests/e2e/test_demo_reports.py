@@ -106,6 +106,12 @@ def test_read_commands_on_the_demo_ledger(demo: tuple[Path, dict[str, object]]) 
     assert v["inputs"]["caller_inputs"] == {"revenue": 20000000.0, "revenue_growth": 0.02}
     q = json.loads(cli("quote", aid, "--product", "enforcement", "--json").stdout)
     assert q["gross_premium"] >= q["net_premium"] > 0
+    # quote values the asset exactly as value does with the same options (income approach too).
+    same = ("--revenue", "20000000", "--growth", "0.02", "--as-of", "2026-01-15")
+    v2 = json.loads(cli("value", aid, "--json", *same).stdout)
+    q2 = json.loads(cli("quote", aid, "--product", "enforcement", "--json", *same).stdout)
+    assert q2["valuation_report_hash"] == v2["report_hash"] == q2["sum_insured_basis"]["valuation_report_hash"]
+    assert q2["sum_insured_basis"]["value"] == pytest.approx(v2["value"], abs=0.01)
     history = json.loads(cli("history", aid, "--json").stdout)
     assert history[0]["event"] == "registered" and all(h["tx_hash"].startswith("0x") for h in history)
     book = json.loads(cli("portfolio", "simulate", "--policies", "500", "--sims", "200", "--json").stdout)

@@ -36,8 +36,15 @@ def test_claims_round_trip_into_credibility(ledger: Ledger) -> None:
     claims = ledger.claims()
     assert len(claims) == 3 and set(claims["kind"]) == {1, 2, 3}
 
-    exp = claims_experience(ledger, [q.report_hash], exposure_years=4.0)
-    assert exp.claims_paid == pytest.approx(100_000.0)
+    record_claim(ledger, aid, q.report_hash, "reserved", 0, claim_ref="C-1", date="2025-09-02")
+    record_claim(ledger, aid, q.report_hash, "award_shared", 5_000, claim_ref="C-1", date="2025-09-03")
+    with pytest.raises(ContractRevert, match="ZeroAmount"):
+        record_claim(ledger, aid, q.report_hash, "award_shared", 0, claim_ref="C-1")
+    ledger.sync(progress=False)
+    exp = claims_experience(ledger, [q.report_hash], exposure_years=4.0, as_of="2025-12-31")
+    assert exp.claims_paid == pytest.approx(105_000.0)  # paid + award shared - recovered
+    # Incurred (reserve now 0) developed with the first-year factor 1 / 0.55.
+    assert exp.incurred_ultimate == pytest.approx(105_000.0 / 0.55)
     blended = quote(v, "enforcement", risk_profile_for(ledger, aid), experience=exp)
     assert 0.0 < blended.credibility < 1.0
     assert blended.gross_premium > q.gross_premium  # bad experience raises the premium
@@ -71,3 +78,39 @@ def test_audit_reprices_anchored_quotes(ledger: Ledger) -> None:
     assert reports.counts["reproduced"] >= 1  # the pilot-product quote, priced again to its hash
     assert reports.counts["not_recomputed"] >= 1  # the custom-model quote: hash-verified only
     assert any("custom loss model" in f.message for f in reports.findings)
+
+
+def test_portfolio_from_the_policies_anchored_on_the_ledger(ledger: Ledger) -> None:
+    from ipledger.insurance import aggregate, reinsurance
+    from ipledger.insurance.portfolio import book_from_reports
+    from ipledger.workflows import anchored_policy_reports
+
+    a = ledger.assets()
+    ids = [str(x) for x in a[(a["status"] == "active") & (a["kind"] == "invention")]["asset_id"].iloc[:3]]
+    bound = []
+    for aid in ids:
+        v = value_asset(ledger, aid, as_of="2025-06-30")
+        for firm in ("sme", "micro"):  # two policies on one patent share its claims pro rata
+            prof = risk_profile_for(ledger, aid, firm_type=firm, as_of="2025-06-30")
+            q = quote(v, "small_micro_patent_guard", prof, fx_rate=None if v.currency == "CNY" else 7.1)
+            anchor_quote(ledger, q, aid, v.state_block, policy=True)
+            bound.append(q)
+    ledger.sync(progress=False)
+    reports = anchored_policy_reports(ledger)
+    assert {r["report_hash"] for r in reports} >= {q.report_hash for q in bound}
+    book = book_from_reports(reports)
+    assert book.group is not None and len(set(book.group.tolist())) < book.n
+    claims = aggregate.simulate(book, 2_000, seed=1)
+    res = reinsurance.apply(claims, float(book.premium.sum()))
+    assert res.summary()["gross_premium"] == pytest.approx(sum(r["gross_premium"] for r in reports))
+    # A document that does not hash to its anchor is refused.
+    path = ledger.documents.path(bound[0].report_hash)
+    saved = path.read_bytes()
+    try:
+        path.write_bytes(saved.replace(b'"gross_premium"', b'"gross_premium" ', 1))
+        from ipledger.errors import LedgerError
+
+        with pytest.raises(LedgerError, match="does not match"):
+            anchored_policy_reports(ledger)
+    finally:
+        path.write_bytes(saved)

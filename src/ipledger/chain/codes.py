@@ -46,10 +46,15 @@ class AnchorKind(IntEnum):
 
 
 class ClaimKind(IntEnum):
-    OPENED = 1
+    """Claim transactions recorded by the insurer (ValuationRegistry.recordClaim)."""
+
+    OPENED = 1  # notified: date of loss, amount = initial case reserve
     PAID = 2
-    RECOVERED = 3
+    RECOVERED = 3  # subrogation: damages recovered from the infringer
     CLOSED = 4
+    RESERVED = 5  # case reserve revised to amount (zero allowed)
+    AWARD_SHARED = 6  # part of a recovered award paid back to the insured
+    NOTIFIED = 1  # alias of OPENED
 
 
 ROLES = ("REGISTRAR_ROLE", "RECORDER_ROLE", "VALUER_ROLE", "INSURER_ROLE", "PAUSER_ROLE")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -30,24 +30,36 @@ def quote_cmd(
     revenue: Annotated[
         float | None, typer.Option(help="First-year sales of the product using the asset; enables the income approach.")
     ] = None,
+    growth: Annotated[float, typer.Option("--growth", help="Yearly revenue growth as a fraction (0.03).")] = 0.0,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Valuation date (YYYY-MM-DD); default today.")] = None,
+    methods: Annotated[str, typer.Option(help="Comma-separated valuation approaches.")] = "market,income,cost",
+    inputs: Annotated[
+        list[str] | None,
+        typer.Option("--input", help="Any valuation input as KEY=VALUE (as for `value`); repeatable."),
+    ] = None,
+    basis: Annotated[
+        str, typer.Option(help="Valuation figure the sum insured follows: value (P50), low (P10), high (P90) or pNN.")
+    ] = "value",
     html: Annotated[Path | None, typer.Option("--html", help="Write the HTML quote here.")] = None,
     anchor: Annotated[bool, typer.Option("--anchor", help="Anchor the quote on chain (insurer role).")] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Price insurance on one asset: sum insured from its valuation, sub-limits, expected loss by
-    cost head, every rating factor, loadings, subsidy and the net premium."""
+    cost head, every rating factor, loadings, subsidy and the net premium. The asset is valued
+    exactly as `ipledger value` values it with the same options (same function, same inputs)."""
     from ipledger.insurance import quote
     from ipledger.ledger import Ledger
-    from ipledger.valuation import value_asset
-    from ipledger.workflows import anchor_quote, risk_profile_for
+    from ipledger.workflows import anchor_quote, risk_profile_for, value_for_quote
 
     with Ledger(load(profile)) as ledger:
         ledger.sync(progress=False)
         aid = ledger.resolve_asset(asset)
-        valuation = value_asset(ledger, aid, inputs={"revenue": revenue} if revenue is not None else None)
+        valuation = value_for_quote(
+            ledger, aid, as_of=as_of, methods=methods, revenue=revenue, growth=growth, inputs=inputs
+        )
         markets = tuple(m.strip().upper() for m in export.split(",") if m.strip())
         risk = risk_profile_for(ledger, aid, firm_type=firm_type, export_markets=markets)
-        q = quote(valuation, product, risk, year=year)
+        q = quote(valuation, product, risk, year=year, basis=basis)
         if html:
             q.to_html(html)
         anchored = anchor_quote(ledger, q, aid, valuation.state_block) if anchor else None
@@ -57,8 +69,15 @@ def quote_cmd(
     d = q.to_dict()
     table = Table(title=f"quote: {product} on {aid[:18]}… ({q.currency})", show_header=False)
     si, gross, net = q.anchor_figures()
+    b = q.sum_insured_basis
     table.add_row("valuation", f"{valuation.value:,.0f} ({valuation.low:,.0f} to {valuation.high:,.0f})")
-    table.add_row("sum insured", f"{si:,.0f}")
+    table.add_row("valuation report", str(b["valuation_report_hash"]))
+    table.add_row(
+        "sum insured basis", f"P{b['percentile']:g} of the range = {b['basis_value']:,.0f} ({b['rule']} rule)"
+    )
+    table.add_row(
+        "sum insured", f"{si:,.0f}" + (f" (departs from the value: {b['departure']})" if b["departure"] else "")
+    )
     for head, limit in (d.get("sub_limits") or {}).items():
         exp = (d.get("expected_loss_by_head") or {}).get(head)
         table.add_row(f"  {head}", f"limit {limit:,.0f}" + (f", expected loss {exp:,.2f}" if exp is not None else ""))
@@ -77,29 +96,80 @@ def quote_cmd(
 @portfolio_app.command("simulate")
 def simulate(
     policies: Annotated[int, typer.Option(help="Policies in the generated book.")] = 10_000,
-    sims: Annotated[int, typer.Option(help="Monte Carlo simulations.")] = 10_000,
-    years: Annotated[int, typer.Option(help="Policy years per simulated horizon.")] = 1,
+    sims: Annotated[int, typer.Option(help="Monte Carlo simulations (years).")] = 10_000,
+    years: Annotated[int, typer.Option(help="Policy years per simulated horizon (tiered vs flat table).")] = 1,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    from_ledger: Annotated[
+        bool, typer.Option("--from-ledger", help="Simulate the policies anchored on the ledger, not a generated book.")
+    ] = False,
+    include_quotes: Annotated[
+        bool, typer.Option(help="With --from-ledger, anchored quotes count as policies.")
+    ] = False,
+    profile: ProfileOpt = None,
+    xol_retention: Annotated[float, typer.Option(help="Per-risk excess of loss: retention (CNY).")] = 500_000.0,
+    xol_limit: Annotated[float, typer.Option(help="Per-risk excess of loss: limit (CNY); 0 for none.")] = 1_500_000.0,
+    quota_share: Annotated[float, typer.Option(help="Quota share ceded (fraction); 0 for none.")] = 0.3,
+    stop_loss: Annotated[
+        float, typer.Option(help="Subsidiser's aggregate stop-loss attachment (net loss ratio).")
+    ] = 1.1,
+    independent: Annotated[
+        bool, typer.Option("--independent", help="No parameter uncertainty or campaigns (independent claims).")
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Simulate a generated book priced flat (the pilot) and risk-tiered: loss ratios by risk
-    decile, probability that claims exceed premiums, insurer's and subsidiser's costs."""
-    from ipledger.insurance.portfolio import flat_premium, simulate_claims, simulate_portfolio, synthetic_book
+    """Simulate a book priced flat (the pilot) and risk-tiered: loss ratios by risk decile and
+    technical field, gross and net of reinsurance (per-risk excess of loss, quota share, the
+    subsidiser's stop-loss), capital (TVaR 99%), insurer's and subsidiser's costs."""
+    from rich.progress import Progress
 
-    book = synthetic_book(policies, seed=seed)
-    claims = simulate_claims(book, sims, seed=seed + 1) if years == 1 else None
-    tiered = simulate_portfolio(book, n_sims=sims, n_years=years, seed=seed + 1, claims=claims)
-    flat = simulate_portfolio(
-        book.with_premium(flat_premium(book)), n_sims=sims, n_years=years, seed=seed + 1, claims=claims
+    from ipledger.insurance import aggregate, reinsurance
+    from ipledger.insurance.portfolio import (
+        book_from_reports,
+        flat_premium,
+        simulate_claims,
+        simulate_portfolio,
+        synthetic_book,
     )
-    out = {
+
+    if from_ledger:
+        from ipledger.ledger import Ledger
+        from ipledger.workflows import anchored_policy_reports
+
+        with Ledger(load(profile)) as ledger:
+            ledger.sync(progress=False)
+            book = book_from_reports(anchored_policy_reports(ledger, include_quotes=include_quotes))
+    else:
+        book = synthetic_book(policies, seed=seed)
+    dependence = aggregate.INDEPENDENT if independent else aggregate.Dependence()
+    if book.field is None and dependence.campaign_prob > 0:
+        dependence = aggregate.Dependence(dependence.param_cv, 0.0, 0.0)
+    treaties = reinsurance.Treaties(
+        xol_retention=xol_retention, xol_limit=xol_limit, quota_share=quota_share, stop_loss_attachment=stop_loss
+    )
+    with Progress(console=console, transient=True, disable=json_out) as bar:
+        task = bar.add_task("simulating claims", total=sims)
+        claims = aggregate.simulate(
+            book, sims, dependence=dependence, seed=seed + 1, progress=lambda done: bar.update(task, completed=done)
+        )
+    ri = reinsurance.apply(claims, float(book.premium.sum()), treaties)
+    tables = breakdown(book, claims)
+    one = simulate_claims(book, sims, seed=seed + 1) if years == 1 else None
+    tiered = simulate_portfolio(book, n_sims=sims, n_years=years, seed=seed + 1, claims=one)
+    flat = simulate_portfolio(
+        book.with_premium(flat_premium(book)), n_sims=sims, n_years=years, seed=seed + 1, claims=one
+    )
+    out: dict[str, Any] = {
+        "n_policies": book.n,
         "tiered": tiered.summary() | {"max_decile_dev": tiered.max_decile_deviation},
         "flat": flat.summary() | {"max_decile_dev": flat.max_decile_deviation},
+        "reinsurance": ri.summary(),
+        "by_decile": tables["decile"],
+        "by_field": tables["field"],
     }
     if json_out:
         print_json(out)
         return
-    table = Table(title=f"book of {policies:,} policies, {sims:,} simulations, {years} year(s)")
+    table = Table(title=f"book of {book.n:,} policies, {sims:,} simulations, {years} year(s), independent claims")
     table.add_column("figure")
     table.add_column("risk-tiered", justify="right")
     table.add_column("flat (pilot)", justify="right")
@@ -107,3 +177,88 @@ def simulate(
         a, b = out["tiered"][key], out["flat"].get(key, float("nan"))
         table.add_row(key, f"{a:,.4g}", f"{b:,.4g}")
     console.print(table)
+    gn = Table(title="tiered book with correlated claims: gross and net of reinsurance (per year)")
+    for c in ("figure", "gross", "net"):
+        gn.add_column(c, justify="left" if c == "figure" else "right")
+    summ = out["reinsurance"]
+    for key in (
+        "premium",
+        "expected_claims",
+        "loss_ratio",
+        "loss_ratio_p99",
+        "expected_result",
+        "result_p01",
+        "prob_loss",
+        "capital_tvar99",
+    ):
+        gn.add_row(key, f"{summ[f'gross_{key}']:,.4g}", f"{summ[f'net_{key}']:,.4g}")
+    console.print(gn)
+    ceded = Table(title="treaties")
+    ceded.add_column("figure")
+    ceded.add_column("amount", justify="right")
+    for key in (
+        "xol_premium",
+        "xol_expected_ceded",
+        "qs_premium",
+        "qs_commission",
+        "qs_expected_ceded",
+        "stop_loss_expected_cost",
+        "stop_loss_p99_cost",
+        "stop_loss_prob_triggered",
+    ):
+        ceded.add_row(key, f"{summ[key]:,.4g}")
+    console.print(ceded)
+    for name, rows in (("risk decile (1 = lowest rated risk)", tables["decile"]), ("technical field", tables["field"])):
+        t = Table(title=f"tiered pricing by {name}")
+        for c in ("group", "policies", "premium", "expected claims", "loss ratio", "capital share"):
+            t.add_column(c, justify="left" if c == "group" else "right")
+        for r in rows:
+            t.add_row(
+                str(r["group"]),
+                f"{r['policies']:,}",
+                f"{r['premium']:,.0f}",
+                f"{r['expected_claims']:,.0f}",
+                f"{r['loss_ratio']:.3f}",
+                f"{r['capital_share']:.1%}",
+            )
+        console.print(t)
+
+
+def breakdown(book: Any, claims: Any) -> dict[str, list[dict[str, Any]]]:
+    """Per risk decile and per technical field: policies, premium, expected claims, loss ratio
+    and share of the book's TVaR capital (co-TVaR), from one simulation."""
+    import numpy as np
+
+    from ipledger.insurance import reinsurance
+
+    per_policy = claims.per_policy() / claims.n_sims
+    alloc = reinsurance.allocate_capital(claims)
+    total_cap = float(alloc.sum()) or 1.0
+    risk = book.expected_loss()
+    order = np.argsort(risk, kind="stable")
+    deciles = np.empty(book.n, dtype=int)
+    deciles[order] = np.arange(book.n) * 10 // book.n
+    groups = {
+        "decile": [str(d + 1) for d in deciles],
+        "field": [str(f) for f in (book.field if book.field is not None else ["unknown"] * book.n)],
+    }
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name, labels in groups.items():
+        lab = np.asarray(labels)
+        rows = []
+        for g in sorted(set(labels), key=lambda x: (x.isdigit() and int(x), x)):
+            m = lab == g
+            prem = float(book.premium[m].sum())
+            exp = float(per_policy[m].sum())
+            rows.append(
+                {
+                    "group": g,
+                    "policies": int(m.sum()),
+                    "premium": prem,
+                    "expected_claims": exp,
+                    "loss_ratio": exp / prem if prem > 0 else float("nan"),
+                    "capital_share": float(alloc[m].sum()) / total_cap,
+                }
+            )
+        out[name] = rows
+    return out

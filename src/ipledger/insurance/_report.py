@@ -59,8 +59,11 @@ def _chart_png(q: Quote) -> str:
 
 def render_html(q: Quote) -> str:
     """The quote as a self-contained HTML page."""
+    from ipledger.i18n import Translator
+
     return _ENV.get_template("quote.html.j2").render(
         q=q,
+        t=Translator(),
         chart=_chart_png(q),
         money=lambda x: f"{x:,.2f}",
         pct=lambda x: f"{100 * x:.1f}%",

@@ -22,6 +22,14 @@ PATENTS_GRANTED_2020 = 3_639_200
 VALID_TRADEMARKS_2020 = 30_173_000
 SRC_TABLE_3_1 = "thesis table 3-1 (2020 first-instance IP civil cases) and 2020 grants/valid marks, domain.md"
 
+#: Patents in force in China at the end of June 2020 (CNIPA monthly statistics "Statistics on
+#: Valid Patents from Home and Abroad", June 2020): invention 2,820,694, utility model
+#: 5,948,263, design 1,993,243. Not in the thesis: a published CNIPA figure. The mid-year stock
+#: approximates the average stock over 2020, i.e. the right-years the 2020 cases arose from.
+VALID_PATENTS_MID_2020 = {"invention": 2_820_694, "utility_model": 5_948_263, "design": 1_993_243}
+PATENT_RIGHT_YEARS_2020 = sum(VALID_PATENTS_MID_2020.values())  # 10,762,200
+SRC_IN_FORCE = "CNIPA statistics of valid patents, June 2020 (10,762,200 in force: mid-year stock as 2020 right-years)"
+
 #: US section 337 loss rates of Chinese respondents 2015-2020 (thesis table 3-3).
 US_337_LOSS_RATES = (0.857, 0.267, 0.813, 0.588, 0.883, 0.933)
 
@@ -31,9 +39,17 @@ SRC_DAMAGES = "patent_damages_benchmarks.csv: Lex Machina 2000-2013 compensatory
 
 
 def base_frequency(ip_type: str) -> tuple[float, str]:
-    """Claims per right-year for an in-force right, before relativities, with its source."""
+    """Claims per right-year for an in-force right, before relativities, with its source.
+
+    The denominator is exposure, not a flow: cases arise from the rights in force, so 2020's
+    cases are divided by 2020's right-years (the mid-year in-force stock), not by 2020's grants
+    (which overstated the patent frequency about 3x; decision record 0051).
+    """
     if ip_type == "patent":
-        return PATENT_CASES_2020 / PATENTS_GRANTED_2020, f"{SRC_TABLE_3_1}: 28,528 / 3,639,200"
+        return (
+            PATENT_CASES_2020 / PATENT_RIGHT_YEARS_2020,
+            f"{SRC_TABLE_3_1}: 28,528 cases / 10,762,200 right-years ({SRC_IN_FORCE})",
+        )
     if ip_type == "trademark":
         return TRADEMARK_CASES_2020 / VALID_TRADEMARKS_2020, f"{SRC_TABLE_3_1}: 78,157 / 30,173,000 valid marks"
     if ip_type == "copyright":
@@ -118,7 +134,41 @@ INVALIDATION_PROBABILITY = {"patent": 0.45, "trademark": 0.20, "copyright": 0.05
 
 SRC_THESIS_TIERS = "thesis 6.2.1 orders the tier; magnitude is an assumption"
 
-STAGE_FREQUENCY = {"application": 0.2, "granted": 0.7, "in_force": 1.0}
+#: Lifecycle stages without overlap (decision record 0051): ``application`` (filed, not yet
+#: granted: only provisional protection), ``early_life`` (granted, under 4 years in force),
+#: ``mature`` (4 years in force up to the last 3 years of the term), ``near_expiry`` (the last 3
+#: years of the term: less left to enforce, infringers wait). Assumption: the relativities
+#: follow the thesis's order (risk rises over the life, 6.2.1) and then fall near expiry; they
+#: are normalised so that the in-force stock's average is 1.0 under the assumed stock mix
+#: below, which keeps the base frequency (cases per in-force right-year) calibrated.
+STAGE_FREQUENCY = {"application": 0.2, "early_life": 0.8, "mature": 1.3, "near_expiry": 1.05}
+#: Assumption: share of the in-force stock by stage (a young stock: most utility models have a
+#: 10-year term and grants grew 40% in 2020).
+STAGE_STOCK_MIX = {"early_life": 0.55, "mature": 0.35, "near_expiry": 0.10}
+EARLY_LIFE_YEARS = 4.0
+NEAR_EXPIRY_YEARS = 3.0
+#: Statutory terms from the filing date (Patent Law of the PRC, art. 42, as amended 2020; the
+#: 15-year design term applies to designs filed from 1 June 2021).
+PATENT_TERM_YEARS = {"invention": 20.0, "utility_model": 10.0, "design": 15.0}
+
+
+def stage_of(*, granted: bool, years_in_force: float | None = None, years_to_expiry: float | None = None) -> str:
+    """The lifecycle stage of a right (see :data:`STAGE_FREQUENCY`).
+
+    Args:
+        granted: False while the application is pending.
+        years_in_force: years since grant (None: unknown, taken as mature).
+        years_to_expiry: years until the term ends (None: unknown).
+    """
+    if not granted:
+        return "application"
+    if years_to_expiry is not None and years_to_expiry <= NEAR_EXPIRY_YEARS:
+        return "near_expiry"
+    if years_in_force is not None and years_in_force < EARLY_LIFE_YEARS:
+        return "early_life"
+    return "mature"
+
+
 FIELD_FREQUENCY = {
     "telecom_electronics": 1.6,
     "pharma_biotech": 1.5,

@@ -32,7 +32,7 @@ class Factor:
         value: the multiplier (or the figure, for a base rate).
         source: where the figure comes from (a table, a file, or "assumption: ...").
         applies_to: ``"frequency"``, ``"severity"`` or ``"premium"``.
-        level: the profile's level of the factor (e.g. ``"in_force"``).
+        level: the profile's level of the factor (e.g. ``"mature"``).
     """
 
     name: str
@@ -49,7 +49,8 @@ class RiskProfile:
     Attributes:
         ip_type: ``"patent"``, ``"trademark"`` or ``"copyright"``.
         field: technical field (a key of ``calibration.FIELD_FREQUENCY``; unknown -> ``"other"``).
-        stage: ``"application"`` < ``"granted"`` < ``"in_force"`` (risk rises over the life).
+        stage: ``"application"``, ``"early_life"``, ``"mature"`` or ``"near_expiry"`` (no
+            overlap; see ``calibration.STAGE_FREQUENCY``).
         export_markets: markets the firm exports to, e.g. ``("US", "EU")``.
         portfolio_size: number of rights the firm holds.
         firm_type: ``"champion"``, ``"sme"``, ``"micro"`` or ``"other"``.
@@ -59,7 +60,7 @@ class RiskProfile:
 
     ip_type: str = "patent"
     field: str = "other"
-    stage: str = "in_force"
+    stage: str = "mature"
     export_markets: tuple[str, ...] = ()
     portfolio_size: int = 1
     firm_type: str = "sme"
@@ -195,7 +196,12 @@ class LossModel:
         ]
 
     def rate(
-        self, value: float, product: Product, profile: RiskProfile, sub_limits: dict[str, float] | None = None
+        self,
+        value: float,
+        product: Product,
+        profile: RiskProfile,
+        sub_limits: dict[str, float] | None = None,
+        aggregate: float | None = None,
     ) -> tuple[PolicyRisk, list[Factor]]:
         """The policy's annual risk and the factors applied.
 
@@ -204,6 +210,8 @@ class LossModel:
             product: the product (its heads, deductible, coinsurance).
             profile: the risk profile.
             sub_limits: effective per-head limits (default the product's).
+            aggregate: effective annual aggregate (the sum insured); default the product's,
+                within the sum of the effective sub-limits.
 
         Returns:
             ``(PolicyRisk, factors)``.
@@ -248,6 +256,8 @@ class LossModel:
             if sub_limits is None
             else min(product.effective_aggregate, sum(limits.values()))
         )
+        if aggregate is not None:
+            agg = min(agg, aggregate)
         return PolicyRisk(frequency=freq, heads=tuple(heads), aggregate_limit=float(agg)), ffs + sfs
 
 

@@ -13,6 +13,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -52,6 +53,10 @@ class Book:
     premium: F  # (n,) gross premium per year
     subsidy_rate: F  # (n, years)
     product: NDArray[np.str_]
+    #: Technical field per policy (for campaigns and per-field tables), if known.
+    field: NDArray[np.str_] | None = None
+    #: Patent index per policy: policies on one patent share its claims pro rata.
+    group: NDArray[np.int64] | None = None
 
     @property
     def n(self) -> int:
@@ -99,7 +104,68 @@ def book_from_quotes(quotes: Sequence[Quote], *, years: int = 3) -> Book:
         premium=prem,
         subsidy_rate=sub,
         product=np.array([q.product for q in quotes]),
-        **arr,
+        field=np.array([str(q.profile.get("field", "other")) for q in quotes]),
+        # Quotes without an asset id are each their own patent.
+        group=np.unique([q.asset_id or f"#{i}" for i, q in enumerate(quotes)], return_inverse=True)[1].astype(np.int64),
+        probability=arr["probability"],
+        mu=arr["mu"],
+        sigma=arr["sigma"],
+        limit=arr["limit"],
+        deductible=arr["deductible"],
+    )
+
+
+def book_from_reports(reports: Sequence[dict[str, Any]], *, years: int = 3) -> Book:
+    """A book from anchored quote or policy reports (their canonical JSON as dicts).
+
+    Each report's recorded risk (frequency, heads, aggregate), gross premium, subsidy by year,
+    product, technical field and asset (the patent: policies on one asset share its claims pro
+    rata) make one policy.
+    """
+    if not reports:
+        raise PricingError("a book needs at least one policy")
+    n = len(reports)
+    arr = {k: np.zeros((n, _H)) for k in ("probability", "mu", "sigma", "limit", "deductible")}
+    arr["sigma"][:] = 1.0
+    freq, coins, agg, prem = (np.zeros(n) for _ in range(4))
+    sub = np.zeros((n, years))
+    assets: dict[str, int] = {}
+    group = np.zeros(n, dtype=np.int64)
+    for i, r in enumerate(reports):
+        risk = r.get("risk") or {}
+        try:
+            freq[i], agg[i], prem[i] = (
+                float(risk["frequency"]),
+                float(risk["aggregate_limit"]),
+                float(r["gross_premium"]),
+            )
+            for h in risk["heads"]:
+                j = COST_HEADS.index(h["head"])
+                arr["probability"][i, j], arr["mu"][i, j], arr["sigma"][i, j] = h["probability"], h["p1"], h["p2"]
+                arr["limit"][i, j], arr["deductible"][i, j] = h["limit"], h["deductible"]
+                coins[i] = h["coinsurance"]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PricingError(f"report {i} is not a priced quote or policy: {exc}") from None
+        first = int(r.get("year", 1))
+        for y, s_ in (r.get("subsidy_by_year") or {}).items():
+            if 1 <= int(y) - first + 1 <= years and prem[i] > 0:
+                sub[i, int(y) - first] = float(s_) / prem[i]
+        group[i] = assets.setdefault(str(r.get("asset_id") or f"#{i}"), len(assets))
+    return Book(
+        freq,
+        freq.copy(),
+        coinsurance=coins,
+        aggregate=agg,
+        premium=prem,
+        subsidy_rate=sub,
+        product=np.array([str(r.get("product")) for r in reports]),
+        field=np.array([str((r.get("profile") or {}).get("field", "other")) for r in reports]),
+        group=group,
+        probability=arr["probability"],
+        mu=arr["mu"],
+        sigma=arr["sigma"],
+        limit=arr["limit"],
+        deductible=arr["deductible"],
     )
 
 
@@ -114,7 +180,7 @@ def synthetic_book(
     """A seeded book of Beijing-pilot policies with heterogeneous risk.
 
     Champion firms take the Champion product, others the Small/micro product. Profiles mix
-    technical fields, stages (granted / in force), export markets and portfolio sizes; values
+    technical fields, stages (early life, mature, near expiry), export markets and portfolio sizes; values
     at risk are lognormal (median 2M CNY). True frequencies carry an unobserved gamma frailty
     (mean 1, CV ``frailty_cv``) the pricing does not see. Premiums are risk-tiered: the gross
     premium on each policy's rated expected loss, with proportional loadings (no fixed expense
@@ -125,7 +191,7 @@ def synthetic_book(
     fields = list(cal.FIELD_FREQUENCY)
     firm = rng.choice(["champion", "sme", "micro"], size=n, p=[0.1, 0.6, 0.3])
     field = rng.choice(fields, size=n)
-    stage = rng.choice(["granted", "in_force"], size=n, p=[0.4, 0.6])
+    stage = rng.choice(["early_life", "mature", "near_expiry"], size=n, p=[0.4, 0.45, 0.15])
     export = rng.choice(["", "US", "UK", "EU", "JP", "other"], size=n, p=[0.6, 0.1, 0.05, 0.15, 0.05, 0.05])
     portfolio = 1 + rng.geometric(0.08, size=n)
     value = np.exp(rng.normal(math.log(2e6), 1.0, size=n))
@@ -145,7 +211,7 @@ def synthetic_book(
             firm_type=str(firm[i]),
         )
         si = sum_insured(ValuationInput(float(value[i]), float(value[i]), float(value[i]), None, None, None), prod)
-        risk, _ = model.rate(float(value[i]), prod, prof, si.sub_limits)
+        risk, _ = model.rate(float(value[i]), prod, prof, si.sub_limits, si.total)
         freq[i], agg[i] = risk.frequency, risk.aggregate_limit
         for h in risk.heads:
             j = COST_HEADS.index(h.head)  # type: ignore[arg-type]
@@ -160,8 +226,24 @@ def synthetic_book(
         sub[i] = BEIJING_TAPER["champion" if firm[i] == "champion" else "key_field_sme"]
     shape = 1.0 / frailty_cv**2 if frailty_cv > 0 else math.inf
     frailty = rng.gamma(shape, 1.0 / shape, size=n) if frailty_cv > 0 else np.ones(n)
-    book = Book(freq, freq * frailty, probability, mu, sigma, limit, deductible, coins, agg, np.zeros(n), sub, product)
-    tiered = book.expected_loss() / (1.0 - load.variable_expense_ratio - load.profit_ratio)
+    book = Book(
+        freq,
+        freq * frailty,
+        probability,
+        mu,
+        sigma,
+        limit,
+        deductible,
+        coins,
+        agg,
+        np.zeros(n),
+        sub,
+        product,
+        field=field.astype(str),
+    )
+    tiered = (
+        book.expected_loss() * (1.0 + load.risk_load_ratio) / (1.0 - load.variable_expense_ratio - load.profit_ratio)
+    )
     return book.with_premium(tiered + load.fixed_expense)
 
 

@@ -77,6 +77,10 @@ class Product:
         requires_no_ownership_dispute / requires_no_infringement_dispute: eligibility rules.
         valid_statuses: statuses counted as a valid right.
         source: where the figures come from.
+        sum_insured_rule: ``"value"`` (the sum insured follows the valuation, within the
+            limits) or ``"schedule"`` (published limits; see :mod:`ipledger.insurance.sum_insured`).
+        minimum_sum_insured: floor on a value-linked sum insured (major units).
+        sum_insured_rounding: unit a value-linked sum insured is rounded to (major units).
     """
 
     name: str
@@ -96,8 +100,15 @@ class Product:
     valid_statuses: tuple[str, ...] = ("active",)
     source: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    sum_insured_rule: Literal["value", "schedule"] = "schedule"
+    minimum_sum_insured: float = 0.0
+    sum_insured_rounding: float = _WAN
 
     def __post_init__(self) -> None:
+        if self.sum_insured_rule not in ("value", "schedule"):
+            raise PricingError(f"product {self.name!r}: sum_insured_rule must be value or schedule")
+        if self.minimum_sum_insured < 0 or self.sum_insured_rounding < 0:
+            raise PricingError(f"product {self.name!r}: minimum sum insured and rounding must be >= 0")
         unknown = set(self.sub_limits) - set(COST_HEADS)
         if unknown:
             raise PricingError(f"product {self.name!r}: unknown cost heads {sorted(unknown)}")
@@ -238,12 +249,19 @@ _KINDS: dict[str, dict[str, Any]] = {
             "invalidation_defence": 200_000,
         },
         "coinsurance": 0.10,
+        # Nobody rationally spends more enforcing a right than it is worth: the cover follows
+        # the value (decision record 0050); 50k CNY floor (assumption: below it one claim's
+        # fixed costs exceed the cover).
+        "sum_insured_rule": "value",
+        "minimum_sum_insured": 50_000,
     },
     "infringement_loss": {
         "label": "IP infringement-loss cover (direct loss of being infringed)",
         "trigger": "enforcement",
         "sub_limits": {"direct_loss": 2_000_000},
         "deductible": 20_000,
+        "sum_insured_rule": "value",
+        "minimum_sum_insured": 50_000,
     },
     # Liability cover defends the insured and pays third-party damages as well (thesis 6.2.1).
     "infringement_liability": {

@@ -12,12 +12,12 @@ from typing import Any
 from ipledger.errors import PricingError
 from ipledger.insurance.compound import annual_loss
 from ipledger.insurance.loss import DEFAULT_MODEL, Factor, LossModel, PolicyRisk, RiskProfile
-from ipledger.insurance.premium import Loadings, experience_rate, gross_premium
+from ipledger.insurance.premium import Loadings, earned_premium, experience_rate, gross_premium
 from ipledger.insurance.products import Product, get_product
 from ipledger.insurance.subsidies import SubsidyScheme, scheme_for, subsidy_schedule
 from ipledger.insurance.sum_insured import Basis, as_valuation, sum_insured
 
-MODEL_VERSION = "ipledger.insurance/1"
+MODEL_VERSION = "ipledger.insurance/2"
 
 
 @dataclass(frozen=True)
@@ -26,14 +26,22 @@ class ClaimsExperience:
 
     Attributes:
         exposure_years: policy-years observed.
-        claims_paid: total paid on them (major units).
+        claims_paid: total paid on them, net of recoveries (major units).
         vhm_cv: coefficient of variation of true loss costs between portfolios in the same
             rating class (assumption, default 0.5): VHM = (cv x manual rate)^2.
+        incurred_ultimate: incurred losses developed to ultimate (major units). Credibility
+            uses it when given; payments alone understate a young book's losses.
     """
 
     exposure_years: float
     claims_paid: float
     vhm_cv: float = 0.5
+    incurred_ultimate: float | None = None
+
+    @property
+    def losses(self) -> float:
+        """The losses credibility weighs: developed incurred when known, else paid."""
+        return self.claims_paid if self.incurred_ultimate is None else self.incurred_ultimate
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,9 @@ class Quote:
     sum_insured: float
     sub_limits: dict[str, float]
     sum_insured_explanation: tuple[str, ...]
+    #: The valuation that set the sum insured and how: report hash, value, range, percentile,
+    #: basis value, rule, rounded target and why the sum insured departs from it (if it does).
+    sum_insured_basis: dict[str, Any]
     term_years: int
     deductible: float
     coinsurance: float
@@ -64,6 +75,10 @@ class Quote:
     factors: tuple[Factor, ...]
     loadings: dict[str, float]
     gross_premium: float
+    #: Premium written at inception for the whole term (gross x term) and the part earned in
+    #: each policy year (pro rata temporis): losses are set against earned premium.
+    written_premium: float
+    earned_by_year: dict[int, float]
     minimum_premium: float
     minimum_premium_applied: bool
     flat_premium: float | None
@@ -96,6 +111,7 @@ class Quote:
         d["sum_insured_explanation"] = list(self.sum_insured_explanation)
         d["subsidy_by_year"] = {str(k): v for k, v in self.subsidy_by_year.items()}
         d["net_premium_by_year"] = {str(k): v for k, v in self.net_premium_by_year.items()}
+        d["earned_by_year"] = {str(k): v for k, v in self.earned_by_year.items()}
         d["risk"] = {
             "frequency": self.risk.frequency,
             "aggregate_limit": self.risk.aggregate_limit,
@@ -185,7 +201,8 @@ def quote(
             ``"yantai"``), None, or ``"auto"`` (Beijing for the pilot products, none otherwise).
         experience: the portfolio's own claims, blended by credibility.
         model: the loss model.
-        basis: the valuation figure the sum insured is tied to (``"value"``, ``"low"``, ``"high"``).
+        basis: the valuation figure the sum insured is tied to: ``"value"`` (P50), ``"low"``
+            (P10), ``"high"`` (P90) or ``"pNN"``, a percentile of the valuation's range.
         fx_rate: product-currency units per valuation-currency unit, required when they differ.
         as_of: date for the eligibility check on ``risk_profile.status_history``.
 
@@ -209,19 +226,20 @@ def quote(
         if not elig.eligible:
             raise PricingError(f"not eligible for {prod.name}: " + "; ".join(elig.reasons))
     si = sum_insured(val, prod, basis=basis)
-    risk, factors = model.rate(si.value_at_risk, prod, prof, si.sub_limits)
+    risk, factors = model.rate(si.value_at_risk, prod, prof, si.sub_limits, si.total)
     al = annual_loss(risk)
     load = loadings or Loadings()
 
     pure, z = al.expected, 0.0
     if experience is not None:
-        if experience.exposure_years < 0 or experience.claims_paid < 0:
+        if experience.exposure_years < 0 or experience.claims_paid < 0 or experience.losses < 0:
             raise PricingError("claims experience must be >= 0")
-        observed = experience.claims_paid / experience.exposure_years if experience.exposure_years else 0.0
+        observed = experience.losses / experience.exposure_years if experience.exposure_years else 0.0
         vhm = (experience.vhm_cv * al.expected) ** 2
         pure, z = experience_rate(al.expected, observed, experience.exposure_years, al.variance, vhm)
+    risk_load = pure * load.risk_load_ratio
     gross = gross_premium(
-        pure,
+        pure + risk_load,
         fixed_expense=load.fixed_expense,
         variable_expense_ratio=load.variable_expense_ratio,
         profit_ratio=load.profit_ratio,
@@ -233,9 +251,17 @@ def quote(
         Factor("fixed expense", load.fixed_expense, "loading (amount per policy)", "premium"),
         Factor("variable expense ratio", load.variable_expense_ratio, "loading (share of gross)", "premium"),
         Factor("profit ratio", load.profit_ratio, "loading (share of gross)", "premium"),
+        Factor(
+            "risk load (cost of capital)",
+            load.risk_load_ratio,
+            f"{load.cost_of_capital:.0%} cost of capital x capital {load.capital_ratio:g} x expected loss"
+            " (TVaR 99% - mean of the reference book's simulated claims)",
+            "premium",
+        ),
     ]
     if experience is not None:
-        premium_factors.append(Factor("credibility Z", z, "Buhlmann: n / (n + EPV/VHM)", "premium"))
+        basis = "developed incurred" if experience.incurred_ultimate is not None else "paid (undeveloped)"
+        premium_factors.append(Factor("credibility Z", z, f"Buhlmann on {basis} losses: n / (n + EPV/VHM)", "premium"))
 
     scheme: SubsidyScheme | None
     if subsidy == "auto":
@@ -262,6 +288,17 @@ def quote(
         sum_insured=si.total,
         sub_limits=si.sub_limits,
         sum_insured_explanation=si.explanation,
+        sum_insured_basis={
+            "valuation_report_hash": val.report_hash,
+            "value": val.value,
+            "low": val.low,
+            "high": val.high,
+            "percentile": si.percentile,
+            "basis_value": si.value_at_risk,
+            "rule": si.rule,
+            "target": si.target,
+            "departure": si.departure,
+        },
         term_years=prod.term_years,
         deductible=prod.deductible,
         coinsurance=prod.coinsurance,
@@ -276,11 +313,18 @@ def quote(
         loadings={
             "fixed_expense": load.fixed_expense,
             "variable_expense": gross * load.variable_expense_ratio,
+            "risk_load": risk_load,
             # Any minimum-premium top-up lands in the margin.
-            "profit": gross - pure - load.fixed_expense - gross * load.variable_expense_ratio,
+            "profit": gross - pure - risk_load - load.fixed_expense - gross * load.variable_expense_ratio,
         },
         minimum_premium=minimum,
         gross_premium=gross,
+        written_premium=gross * prod.term_years,
+        earned_by_year={
+            y: earned_premium(gross * prod.term_years, prod.term_years, y - year + 1)
+            - earned_premium(gross * prod.term_years, prod.term_years, y - year)
+            for y in range(year, year + prod.term_years)
+        },
         minimum_premium_applied=min_applied,
         flat_premium=prod.flat_premium,
         subsidy_scheme=None if scheme is None else scheme.name,
@@ -297,16 +341,23 @@ def quote(
             "basis": basis,
             "loadings": {
                 k: repr(float(getattr(load, k)))
-                for k in ("fixed_expense", "variable_expense_ratio", "profit_ratio", "minimum_premium")
+                for k in (
+                    "fixed_expense",
+                    "variable_expense_ratio",
+                    "profit_ratio",
+                    "minimum_premium",
+                    "cost_of_capital",
+                    "capital_ratio",
+                )
             },
             "subsidy": subsidy if isinstance(subsidy, str) or subsidy is None else getattr(subsidy, "name", "custom"),
             "model": "default" if model is DEFAULT_MODEL else "custom",
             "experience": None
             if experience is None
             else {
-                "exposure_years": repr(float(experience.exposure_years)),
-                "claims_paid": repr(float(experience.claims_paid)),
-                "vhm_cv": repr(float(experience.vhm_cv)),
+                k: repr(float(getattr(experience, k)))
+                for k in ("exposure_years", "claims_paid", "vhm_cv", "incurred_ultimate")
+                if getattr(experience, k) is not None
             },
         },
     )

@@ -12,7 +12,9 @@ from ipledger.insurance import calibration as cal
 
 def test_base_frequencies_from_the_court_table() -> None:
     f, src = cal.base_frequency("patent")
-    assert f == pytest.approx(28_528 / 3_639_200) and "table 3-1" in src
+    # Cases over right-years of the in-force stock, not over the year's grants (a flow).
+    assert f == pytest.approx(28_528 / (2_820_694 + 5_948_263 + 1_993_243)) and "table 3-1" in src
+    assert f < 28_528 / 3_639_200 / 2.5
     assert cal.base_frequency("trademark")[0] == pytest.approx(78_157 / 30_173_000)
     assert cal.base_frequency("copyright")[1].startswith("assumption")
 
@@ -45,3 +47,14 @@ def test_damages_sigma_matches_the_benchmarks_csv() -> None:
 def test_every_head_default_has_a_source() -> None:
     for d in cal.HEAD_DEFAULTS.values():
         assert d.source and d.sigma > 0 and 0 < d.probability <= 1
+
+
+def test_stages_do_not_overlap_and_keep_the_stock_average() -> None:
+    stock = sum(cal.STAGE_STOCK_MIX[s] * cal.STAGE_FREQUENCY[s] for s in cal.STAGE_STOCK_MIX)
+    assert stock == pytest.approx(1.0)  # the base frequency stays a per-in-force-right-year rate
+    assert cal.stage_of(granted=False) == "application"
+    assert cal.stage_of(granted=True, years_in_force=1.0, years_to_expiry=15.0) == "early_life"
+    assert cal.stage_of(granted=True, years_in_force=8.0, years_to_expiry=9.0) == "mature"
+    assert cal.stage_of(granted=True, years_in_force=8.0, years_to_expiry=2.0) == "near_expiry"
+    # A utility model granted 1 year ago with 2 years left is near expiry, not early life.
+    assert cal.stage_of(granted=True, years_in_force=1.0, years_to_expiry=2.0) == "near_expiry"

@@ -10,7 +10,7 @@ from scipy import stats
 from ipledger.insurance import PRODUCTS, RiskProfile, expected_payment, quote
 from ipledger.insurance import calibration as cal
 
-STAGES = ["application", "granted", "in_force"]
+STAGES = ["application", "early_life", "mature", "near_expiry"]
 FIELDS = sorted(cal.FIELD_FREQUENCY, key=cal.FIELD_FREQUENCY.__getitem__)
 MARKETS = sorted(cal.EXPORT_FREQUENCY, key=cal.EXPORT_FREQUENCY.__getitem__)
 values = st.floats(min_value=5e4, max_value=5e7)

@@ -38,15 +38,43 @@ def test_sum_insured_ties_direct_loss_to_the_value() -> None:
     assert low.sub_limits["direct_loss"] == 500_000
 
 
+def test_value_linked_sum_insured_follows_the_valuation_within_the_limits() -> None:
+    # Enforcement cover: the sum insured is the valuation's basis value rounded to 10k CNY.
+    small = quote(FakeValuation(195_645, 120_000, 300_000), "enforcement", RiskProfile(export_markets=("US",)))
+    assert small.sum_insured == 200_000
+    assert small.sum_insured_basis["departure"] is None
+    assert small.sum_insured_basis["valuation_report_hash"] == "ab" * 32
+    assert small.sum_insured_basis["percentile"] == 50 and small.sum_insured_basis["basis_value"] == 195_645
+    assert max(small.sub_limits.values()) <= 200_000 and small.risk.aggregate_limit == 200_000
+    big = quote(FakeValuation(12.2e6, 8e6, 20e6), "enforcement")
+    assert big.sum_insured == 1_000_000 and big.sum_insured_basis["departure"] == "product cap"
+    assert any("exceeds the product's aggregate" in line for line in big.sum_insured_explanation)
+    tiny = quote(FakeValuation(20_000, 10_000, 30_000), "enforcement")
+    assert tiny.sum_insured == 50_000 and tiny.sum_insured_basis["departure"] == "floor"
+    # Percentiles of the range: P10 and P90 are the ends, in between a split lognormal.
+    val = FakeValuation(400_000, 200_000, 900_000)
+    assert quote(val, "enforcement", basis="p10").sum_insured == quote(val, "enforcement", basis="low").sum_insured
+    assert quote(val, "enforcement", basis="p90").sum_insured == 900_000
+    p75 = quote(val, "enforcement", basis="p75")
+    assert 400_000 < p75.sum_insured_basis["basis_value"] < 900_000 and p75.sum_insured % 10_000 == 0
+    assert p75.gross_premium > quote(val, "enforcement").gross_premium  # more cover costs more
+    # The pilot's schedule is published: the quote says why it departs from the value.
+    pilot = quote(FakeValuation(5e6, 3e6, 8e6), "champion_patent_guard")
+    assert pilot.sum_insured_basis["rule"] == "schedule" and pilot.sum_insured_basis["departure"] == "schedule"
+    with pytest.raises(PricingError, match="basis"):
+        quote(val, "enforcement", basis="p100")
+
+
 def test_quote_breakdown_adds_up() -> None:
     q = quote(3e6, "small_micro_patent_guard", RiskProfile(field="telecom_electronics"))
     assert sum(q.expected_loss_by_head.values()) + q.aggregate_adjustment == pytest.approx(q.expected_loss)
     assert q.expected_loss <= q.expected_ground_up_loss
     assert set(q.expected_loss_by_head) == set(q.sub_limits)
     loads = q.loadings
-    assert q.pure_premium + loads["fixed_expense"] + loads["variable_expense"] + loads["profit"] == pytest.approx(
-        q.gross_premium
-    )
+    assert loads["risk_load"] == pytest.approx(q.pure_premium * Loadings().risk_load_ratio)
+    assert q.pure_premium + loads["fixed_expense"] + loads["variable_expense"] + loads["risk_load"] + loads[
+        "profit"
+    ] == pytest.approx(q.gross_premium)
     names = [f.name for f in q.factors]
     for needed in ("base frequency", "stage", "technical field", "export market", "portfolio size", "firm type"):
         assert needed in names
@@ -55,6 +83,12 @@ def test_quote_breakdown_adds_up() -> None:
 
 def test_small_micro_subsidy_by_year_and_net_premium() -> None:
     q = quote(2e6, "small_micro_patent_guard", RiskProfile(firm_type="sme"))
+    # Three-year term: written at inception, earned a third a year.
+    assert q.written_premium == pytest.approx(3 * q.gross_premium)
+    assert list(q.earned_by_year.values()) == pytest.approx([q.gross_premium] * 3)
+    from ipledger.insurance.premium import earned_premium
+
+    assert earned_premium(300.0, 3, 1.5) == pytest.approx(150.0) and earned_premium(300.0, 3, 9) == 300.0
     assert list(q.subsidy_by_year) == [1, 2, 3]
     assert q.net_premium == pytest.approx(0.0)
     assert q.net_premium_by_year[2] == pytest.approx(0.1 * q.gross_premium)
@@ -72,7 +106,8 @@ def test_tiers_asked_by_the_thesis() -> None:
         return quote(2e6, product, RiskProfile(**kw)).gross_premium  # type: ignore[arg-type]
 
     assert gross("infringement_liability") > gross("enforcement")  # liability pays damages too
-    assert gross(stage="application") < gross(stage="granted") < gross(stage="in_force")
+    assert gross(stage="application") < gross(stage="early_life") < gross(stage="mature")
+    assert gross(stage="near_expiry") < gross(stage="mature")  # less term left to enforce
     assert gross(export_markets=("US",)) > gross(export_markets=("EU",)) > gross()
     assert gross(export_markets=("UK",)) > gross()
     assert gross(ip_type="patent") > gross(ip_type="trademark")

@@ -1,0 +1,410 @@
+"""Validation the pricing cannot pass by construction: books whose true risk differs from the
+pricing assumptions, priced by the tool, then years of claims through development, credibility
+and GLM refits.
+
+The true claim frequencies come from :func:`true_frequency`, written apart from
+:meth:`ipledger.insurance.loss.LossModel.rate` with each scenario's own tables (relativities off,
+firm-type effects reversed, adverse selection, stronger frailty, a claims campaign). Severities
+are as priced: the scenarios test the frequency side, which is what the thesis's tiers move.
+
+Each simulated year: the book is priced three ways (flat pilot premium, tiered manual premium,
+tiered with experience rating); one realisation of claims is drawn (Poisson counts per policy,
+lognormal heads with the products' limits), each claim notified with a delay
+(:data:`~ipledger.insurance.development.REPORTING_PATTERN`), reserved with an error and paid
+over two years. At each year end the experience-rated price is refitted: reported counts and
+incurred losses are developed to ultimate with ``chainladder`` (Bornhuetter-Ferguson against the
+current price's expectation), a Poisson GLM (offset: the expected reported claims) estimates
+corrections by rating factor, each shrunk by Buhlmann credibility on its claim count, and a
+book-level factor weighs developed incurred losses against expected by credibility.
+
+Loss ratios are measured against the *true expected* losses of the premium in force (the
+realised ones are reported too), by field and by decile of true and of rated risk; the target
+is the tiered loading's loss ratio ``1 - expenses - profit``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from ipledger.insurance import calibration as cal
+from ipledger.insurance.development import REPORTING_PATTERN, develop
+from ipledger.insurance.loss import DEFAULT_MODEL, LossModel, RiskProfile
+from ipledger.insurance.payment import lognormal_expected_payment
+from ipledger.insurance.portfolio import Book, flat_premium
+from ipledger.insurance.premium import Loadings
+from ipledger.insurance.products import COST_HEADS, get_product
+from ipledger.insurance.sum_insured import ValuationInput, sum_insured
+
+F = NDArray[np.float64]
+_H = len(COST_HEADS)
+FACTORS = ("field", "firm", "stage", "export")
+#: Paid share of a notified claim by years since notice; the case reserve carries the rest.
+PAYMENT_PATTERN = (0.3, 0.7, 1.0)
+#: Case reserves: lognormal error around the ultimate, median 0.9 (assumption: slight
+#: under-reserving at notice, common in long-tailed lines).
+RESERVE_BIAS, RESERVE_SD = 0.9, 0.4
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A true risk that differs from the pricing assumptions.
+
+    Attributes:
+        name: key.
+        field_sd: log-sd of true field relativities around the priced ones (fixed per seed).
+        firm_reversed: true firm-type frequency relativities are the priced ones reversed.
+        frailty_cv: CV of the unobserved gamma frailty per policy (pricing sees none).
+        selection: adverse selection strength: a population three times the book is drawn and
+            policies buy with probability proportional to ``frailty ** selection``.
+        campaign_prob / campaign_rate: each year, with this probability, an infringer's
+            campaign hits one field: every policy in it gets extra claims at this rate.
+        description: one line.
+    """
+
+    name: str
+    field_sd: float = 0.0
+    firm_reversed: bool = False
+    frailty_cv: float = 0.3
+    selection: float = 0.0
+    campaign_prob: float = 0.0
+    campaign_rate: float = 0.0
+    description: str = ""
+
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario("fields_off", field_sd=0.5, description="field relativities off (lognormal sd 0.5)"),
+    Scenario("firm_reversed", firm_reversed=True, description="firm-type frequency effects reversed"),
+    Scenario(
+        "adverse_selection",
+        frailty_cv=0.8,
+        selection=1.5,
+        description="high-risk holders buy more (take-up ~ frailty^1.5, frailty CV 0.8)",
+    ),
+    Scenario("strong_frailty", frailty_cv=1.5, description="unobserved frailty CV 1.5 instead of 0.3"),
+    Scenario(
+        "campaign",
+        campaign_prob=0.5,
+        campaign_rate=0.02,
+        description="an infringer's campaign hits one field in half the years (+0.02 claims/policy)",
+    ),
+)
+
+
+@dataclass
+class Population:
+    """A priced book with its rating attributes and its true risk."""
+
+    book: Book
+    attrs: pd.DataFrame
+    per_claim: F  # expected payment per claim (rated = true severity)
+    true_frequency: F  # steady-state true frequency, campaign expectation included
+    manual_premium: F
+    target: float
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def _draw_attrs(n: int, rng: np.random.Generator) -> pd.DataFrame:
+    firm = rng.choice(["champion", "sme", "micro"], size=n, p=[0.1, 0.6, 0.3])
+    return pd.DataFrame(
+        {
+            "field": rng.choice(list(cal.FIELD_FREQUENCY), size=n),
+            "firm": firm,
+            "stage": rng.choice(["early_life", "mature", "near_expiry"], size=n, p=[0.4, 0.45, 0.15]),
+            "export": rng.choice(["", "US", "UK", "EU", "JP", "other"], size=n, p=[0.6, 0.1, 0.05, 0.15, 0.05, 0.05]),
+            "portfolio": 1 + rng.geometric(0.08, size=n),
+            "value": np.exp(rng.normal(math.log(2e6), 1.0, size=n)),
+            "product": np.where(firm == "champion", "champion_patent_guard", "small_micro_patent_guard"),
+        }
+    )
+
+
+def true_frequency(attrs: pd.DataFrame, scenario: Scenario, rng: np.random.Generator) -> tuple[F, F]:
+    """Scenario truth, computed without the pricing model's rate function.
+
+    Returns:
+        ``(frequency without frailty, frailty)`` per policy.
+    """
+    base = cal.PATENT_CASES_2020 / cal.PATENT_RIGHT_YEARS_2020
+    fields = sorted(cal.FIELD_FREQUENCY)
+    off = dict(zip(fields, np.exp(rng.normal(0.0, scenario.field_sd, size=len(fields))), strict=True))
+    field_rel = np.array([cal.FIELD_FREQUENCY[f] * off[f] for f in attrs["field"]])
+    firm_tab = dict(cal.FIRM_FREQUENCY)
+    if scenario.firm_reversed:
+        firm_tab = {
+            "champion": firm_tab["sme"],
+            "sme": firm_tab["champion"],
+            "micro": firm_tab["champion"],
+            "other": firm_tab["other"],
+        }
+    firm_rel = attrs["firm"].map(firm_tab).to_numpy(float)
+    stage_rel = attrs["stage"].map(cal.STAGE_FREQUENCY).to_numpy(float)
+    export_rel = np.array(
+        [cal.EXPORT_FREQUENCY.get(m, cal.EXPORT_FREQUENCY["other"]) if m else 1.0 for m in attrs["export"]]
+    )
+    port_rel = np.array([next(f for upper, f in cal.PORTFOLIO_BANDS if k <= upper) for k in attrs["portfolio"]])
+    cv = scenario.frailty_cv
+    frailty = rng.gamma(1 / cv**2, cv**2, size=len(attrs)) if cv > 0 else np.ones(len(attrs))
+    return base * field_rel * firm_rel * stage_rel * export_rel * port_rel, frailty
+
+
+def build(
+    n: int, scenario: Scenario, *, seed: int = 0, model: LossModel = DEFAULT_MODEL, loadings: Loadings | None = None
+) -> Population:
+    """A book of ``n`` pilot policies priced by the tool, with the scenario's true risk."""
+    rng = np.random.default_rng(seed)
+    load = loadings or Loadings(fixed_expense=0.0, minimum_premium=0.0)
+    m = 3 * n if scenario.selection > 0 else n
+    attrs = _draw_attrs(m, rng)
+    freq0, frailty = true_frequency(attrs, scenario, rng)
+    if scenario.selection > 0:
+        w = frailty**scenario.selection
+        keep = rng.choice(m, size=n, replace=False, p=w / w.sum())
+        attrs, freq0, frailty = attrs.iloc[keep].reset_index(drop=True), freq0[keep], frailty[keep]
+    probability, mu, sigma, limit, deductible = (np.zeros((n, _H)) for _ in range(5))
+    sigma[:] = 1.0
+    freq, coins, agg = np.zeros(n), np.zeros(n), np.zeros(n)
+    products = {p: get_product(p) for p in attrs["product"].unique()}
+    for i, row in enumerate(attrs.itertuples(index=False)):
+        prod = products[row.product]
+        prof = RiskProfile(
+            field=row.field,
+            stage=row.stage,
+            export_markets=(row.export,) if row.export else (),
+            portfolio_size=int(row.portfolio),
+            firm_type=row.firm,
+        )
+        v = float(row.value)
+        si = sum_insured(ValuationInput(v, v, v, None, None, None), prod)
+        risk, _ = model.rate(v, prod, prof, si.sub_limits, si.total)
+        freq[i], agg[i] = risk.frequency, risk.aggregate_limit
+        for h in risk.heads:
+            j = COST_HEADS.index(h.head)  # type: ignore[arg-type]
+            probability[i, j], mu[i, j], sigma[i, j], limit[i, j], deductible[i, j] = (
+                h.probability,
+                h.p1,
+                h.p2,
+                h.limit,
+                h.deductible,
+            )
+            coins[i] = h.coinsurance
+    book = Book(
+        freq,
+        freq0 * frailty,
+        probability,
+        mu,
+        sigma,
+        limit,
+        deductible,
+        coins,
+        agg,
+        np.zeros(n),
+        np.zeros((n, 1)),
+        attrs["product"].to_numpy(dtype=str),
+    )
+    e = lognormal_expected_payment(mu, sigma, deductible=deductible, coinsurance=coins[:, None], limit=limit)
+    per_claim = np.asarray((probability * e).sum(axis=1), dtype=float)
+    ratio = load.target_loss_ratio
+    manual = freq * per_claim / ratio
+    true_f = freq0 * frailty + scenario.campaign_prob * scenario.campaign_rate / len(cal.FIELD_FREQUENCY)
+    return Population(book.with_premium(manual), attrs, per_claim, true_f, manual, ratio)
+
+
+def _draw_year(pop: Population, lam: F, rng: np.random.Generator) -> tuple[NDArray[np.int64], F]:
+    """One year's claims: policy index and payment (after terms) of each claim."""
+    b = pop.book
+    counts = rng.poisson(lam)
+    pol = np.repeat(np.arange(b.n), counts)
+    m = len(pol)
+    occ = rng.random((m, _H)) < b.probability[pol]
+    x = np.exp(b.mu[pol] + b.sigma[pol] * rng.standard_normal((m, _H)))
+    pay = np.minimum((1 - b.coinsurance[pol, None]) * np.maximum(x - b.deductible[pol], 0.0), b.limit[pol])
+    return pol, np.minimum(np.where(occ, pay, 0.0).sum(axis=1), b.aggregate[pol])
+
+
+def _dev(values: F, groups: NDArray[Any], n_groups: int) -> F:
+    return np.asarray(np.bincount(groups, weights=values, minlength=n_groups), dtype=np.float64)
+
+
+def _deviation(lr: F, target: float) -> float:
+    ok = np.isfinite(lr)
+    return float(np.max(np.abs(lr[ok] / target - 1.0))) if ok.any() else float("nan")
+
+
+def _deciles(score: F) -> NDArray[np.int64]:
+    order = np.argsort(score, kind="stable")
+    d = np.empty(len(score), dtype=np.int64)
+    d[order] = np.arange(len(score)) * 10 // len(score)
+    return d
+
+
+def _refit(pop: Population, claims: pd.DataFrame, year: int, premium: F) -> F:
+    """Experience-rated premium for next year from the claims notified by the end of ``year``."""
+    from sklearn.linear_model import PoissonRegressor
+
+    reported = claims[claims["acc"] + claims["lag"] <= year]
+    rows = []
+    for a in range(1, year + 1):
+        for v in range(a, year + 1):
+            c = reported[(reported["acc"] == a) & (reported["acc"] + reported["lag"] <= v)]
+            w = np.asarray(PAYMENT_PATTERN)[np.minimum(v - (c["acc"] + c["lag"]).to_numpy(), 2)]
+            incurred = float((w * c["ult"] + (1 - w) * c["reserve"]).sum())
+            rows.append(
+                {
+                    "origin": str(2000 + a),
+                    "valuation": pd.Timestamp(f"{2000 + v}-12-31"),
+                    "reported": float(len(c)),
+                    "incurred": incurred,
+                }
+            )
+    frame = pd.DataFrame(rows)
+    rel_now = premium / pop.manual_premium
+    exp_counts = float((pop.book.frequency * rel_now).sum())
+    exp_loss = float((pop.book.frequency * rel_now * pop.per_claim).sum())
+    origins = [str(2000 + a) for a in range(1, year + 1)]
+    cnt = develop(frame, "reported", expected=pd.Series(dict.fromkeys(origins, exp_counts)))
+    inc = develop(frame, "incurred", expected=pd.Series(dict.fromkeys(origins, exp_loss)))
+    # Expected reported claims per policy: manual frequency x share reported by now, summed.
+    reported_share = float((1.0 / np.maximum(cnt.cdf, 1.0)).sum())
+    expo = pop.book.frequency * reported_share
+    # Claims of one infringer's campaign are one event, not independent evidence on the rating
+    # factors: they stay out of the relativities and reach the price through the book level.
+    single = reported[~reported["event"].astype(bool)]
+    n_claims = np.bincount(single["pol"].to_numpy(int), minlength=pop.book.n).astype(float)
+    # Poisson GLM on rating cells (sums of claims and expected claims per cell: the same fit,
+    # far fewer rows), offset by the expected reported claims.
+    cells = pop.attrs[list(FACTORS)].astype(str).assign(n=n_claims, e=expo)
+    grouped = cells.groupby(list(FACTORS), as_index=False)[["n", "e"]].sum()
+    xg = pd.get_dummies(grouped[list(FACTORS)], prefix=list(FACTORS))
+    glm = PoissonRegressor(alpha=1e-4, max_iter=300)
+    glm.fit(xg.to_numpy(float), grouped["n"] / grouped["e"], sample_weight=grouped["e"])
+    # Buhlmann-Straub credibility per level, VHM estimated per factor from the data (zero when
+    # the levels differ no more than Poisson noise says they would: then no correction).
+    ratio = float(n_claims.sum() / expo.sum()) if expo.sum() > 0 else 1.0
+    cols = list(xg.columns)
+    x = pd.get_dummies(pop.attrs[list(FACTORS)].astype(str), prefix=list(FACTORS)).reindex(columns=cols, fill_value=0)
+    xm = x.to_numpy(bool)
+    rel = np.ones(pop.book.n)
+    for f in FACTORS:
+        idx = [i for i, c in enumerate(cols) if c.startswith(f + "_")]
+        w = np.array([ratio * float(grouped["e"][xg[cols[i]].to_numpy(bool)].sum()) for i in idx])
+        o = np.array([float(grouped["n"][xg[cols[i]].to_numpy(bool)].sum()) for i in idx])
+        r = o / np.maximum(w, 1e-12)
+        big_w = w.sum()
+        denom = big_w - (w**2).sum() / big_w if big_w > 0 else 0.0
+        vhm = max(((w * (r - 1.0) ** 2).sum() - (len(idx) - 1)) / denom, 0.0) if denom > 0 else 0.0
+        z = w / (w + 1.0 / vhm) if vhm > 0 else np.zeros(len(idx))
+        g = np.exp(glm.coef_[idx])
+        g /= float((w * g).sum() / big_w) if big_w > 0 else 1.0
+        blended = z * g + (1.0 - z)  # credibility: Z x the GLM's relativity + (1 - Z) x the manual's
+        for j, i in enumerate(idx):
+            rel[xm[:, i]] *= blended[j]
+    rel *= float((pop.book.frequency * pop.per_claim).sum() / (pop.book.frequency * rel * pop.per_claim).sum())
+    # Book level: developed incurred (BF) against what the new relativities expect, by credibility.
+    expected_total = float((pop.book.frequency * rel * pop.per_claim).sum()) * year
+    observed_total = float(np.nansum(inc.ultimate_bf if inc.ultimate_bf is not None else inc.ultimate_cl))
+    lam = pop.book.frequency * rel
+    # Assumption: per-claim payments have CV about 1.7, so E[X^2] ~ 4 E[X]^2; VHM from a 0.5 CV
+    # of true book-level loss costs around the manual (as ClaimsExperience.vhm_cv).
+    epv = float((lam * pop.per_claim**2 * 4.0).mean())
+    vhm = (0.5 * float((lam * pop.per_claim).mean())) ** 2
+    z_book = pop.book.n * year / (pop.book.n * year + epv / vhm)
+    book_factor = 1.0 + z_book * (observed_total / expected_total - 1.0)
+    return np.asarray(pop.manual_premium * rel * max(book_factor, 0.05), dtype=np.float64)
+
+
+def run(scenario: Scenario, *, n: int = 10_000, years: int = 8, seed: int = 0) -> dict[str, Any]:
+    """Simulate ``years`` of one scenario; loss ratios per year for the three pricings."""
+    pop = build(n, scenario, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    fields = sorted(cal.FIELD_FREQUENCY)
+    fidx = pop.attrs["field"].map({f: i for i, f in enumerate(fields)}).to_numpy(int)
+    true_el = pop.true_frequency * pop.per_claim
+    dec_true = _deciles(true_el)
+    prices = {"experience": pop.manual_premium.copy(), "tiered": pop.manual_premium, "flat": flat_premium(pop.book)}
+    claims = pd.DataFrame(columns=["pol", "acc", "lag", "ult", "reserve", "event"])
+    firms = sorted(pop.attrs["firm"].unique())
+    firm_idx = pop.attrs["firm"].map({f: i for i, f in enumerate(firms)}).to_numpy(int)
+    out: dict[str, Any] = {
+        k: {
+            "max_firm_dev": [],
+            "book_lr": [],
+            "field_lr": [],
+            "true_decile_lr": [],
+            "rated_decile_lr": [],
+            "max_field_dev": [],
+            "max_decile_dev": [],
+            "realised_book_lr": [],
+        }
+        for k in prices
+    }
+    pattern = np.asarray(REPORTING_PATTERN)
+    for year in range(1, years + 1):
+        pol, pay = _draw_year(pop, pop.book.true_frequency, rng)
+        event = np.zeros(len(pol), dtype=bool)
+        if scenario.campaign_prob and rng.random() < scenario.campaign_prob:
+            # One infringer's campaign: extra claims on the policies of one field, one event.
+            extra = np.where(fidx == rng.integers(len(fields)), scenario.campaign_rate, 0.0)
+            cpol, cpay = _draw_year(pop, extra, rng)
+            pol, pay = np.concatenate([pol, cpol]), np.concatenate([pay, cpay])
+            event = np.concatenate([event, np.ones(len(cpol), dtype=bool)])
+        keep = pay > 0
+        pol, pay, event = pol[keep], pay[keep], event[keep]
+        new = pd.DataFrame(
+            {
+                "pol": pol,
+                "acc": year,
+                "lag": rng.choice(len(pattern), size=len(pol), p=pattern),
+                "ult": pay,
+                "reserve": pay * RESERVE_BIAS * np.exp(rng.normal(0, RESERVE_SD, len(pol))),
+                "event": event,
+            }
+        )
+        claims = new if claims.empty else pd.concat([claims, new], ignore_index=True)
+        for name, prem in prices.items():
+            o = out[name]
+            o["book_lr"].append(float(true_el.sum() / prem.sum()))
+            o["realised_book_lr"].append(float(pay.sum() / prem.sum()))
+            field_lr = _dev(true_el, fidx, len(fields)) / _dev(prem, fidx, len(fields))
+            tdl = _dev(true_el, dec_true, 10) / _dev(prem, dec_true, 10)
+            dec_rated = _deciles(prem * pop.target)
+            rdl = _dev(true_el, dec_rated, 10) / _dev(prem, dec_rated, 10)
+            o["field_lr"].append(dict(zip(fields, np.round(field_lr, 4).tolist(), strict=True)))
+            o["true_decile_lr"].append(np.round(tdl, 4).tolist())
+            o["rated_decile_lr"].append(np.round(rdl, 4).tolist())
+            o["max_field_dev"].append(_deviation(field_lr, pop.target))
+            firm_lr = _dev(true_el, firm_idx, len(firms)) / _dev(prem, firm_idx, len(firms))
+            o["max_firm_dev"].append(_deviation(firm_lr, pop.target))
+            o["max_decile_dev"].append(max(_deviation(tdl, pop.target), _deviation(rdl, pop.target)))
+        if year < years:
+            prices["experience"] = _refit(pop, claims, year, prices["experience"])
+    result: dict[str, Any] = {
+        "scenario": scenario.name,
+        "description": scenario.description,
+        "n_policies": n,
+        "years": years,
+        "target_loss_ratio": pop.target,
+        "claims": len(claims),
+    }
+    for name, o in out.items():
+        within = [i + 1 for i, d in enumerate(o["max_field_dev"]) if d <= 0.15]
+        # From which year on every later year stays within 15% (None: not by the horizon).
+        stays = next((y for y in range(1, years + 1) if all(d <= 0.15 for d in o["max_field_dev"][y - 1 :])), None)
+        result[name] = {
+            "years_to_within_15pct": within[0] if within else None,
+            "stays_within_15pct_from": stays,
+            "max_field_dev_year5": o["max_field_dev"][min(5, years) - 1],
+            "max_field_dev": o["max_field_dev"][-1],
+            "max_decile_dev": o["max_decile_dev"][-1],
+            "max_firm_dev": o["max_firm_dev"][-1],
+            "per_year": o,
+        }
+    return result
+
+
+__all__ = ["SCENARIOS", "Population", "Scenario", "build", "run", "true_frequency"]
