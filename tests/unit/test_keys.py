@@ -73,8 +73,17 @@ def test_signer_unlocks_lazily_and_checks_the_file_address(tmp_path: Path) -> No
     signer = KeystoreSigner(store, "bob", password)
     assert signer.address == address and not asked  # no password to know the address
     assert "pw-b" not in repr(signer) and KEY[2:10] not in repr(signer)
-    tx = {"type": 2, "chainId": 1, "nonce": 0, "maxFeePerGas": 1, "maxPriorityFeePerGas": 0, "gas": 21000,
-          "to": address, "value": 0, "data": b""}
+    tx = {
+        "type": 2,
+        "chainId": 1,
+        "nonce": 0,
+        "maxFeePerGas": 1,
+        "maxPriorityFeePerGas": 0,
+        "gas": 21000,
+        "to": address,
+        "value": 0,
+        "data": b"",
+    }
     signer.sign_transaction(tx)
     signer.sign_transaction(tx)
     assert asked == [1]
