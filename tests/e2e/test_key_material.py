@@ -56,7 +56,7 @@ def test_no_key_material_anywhere(tmp_path: Path) -> None:
         ("--debug", "sync"),
         ("--debug", "chain", "status"),
         ("--debug", "audit", "--json", "--html", "audit.html"),
-        # WITNESS
+        ("--debug", "witness", "save", "witness.json"),
     ):
         outputs.append(cli(*args))
     address = outputs[0].stdout.split()[2]
@@ -90,7 +90,7 @@ def test_no_key_material_anywhere(tmp_path: Path) -> None:
                 assert needle.lower() not in stream.lower(), f"key material in the output of {proc.args[3:]}"
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert any(p.name == "debug.log" for p in written) and any(p.suffix == ".sqlite" for p in written)
-    assert (tmp_path / "audit.html").is_file()
+    assert (tmp_path / "audit.html").is_file() and (tmp_path / "witness.json").is_file()
     for path in written:
         data = path.read_bytes()
         for needle in needles_bytes:
