@@ -143,12 +143,21 @@ def _nonce(backend: ChainBackend, account: bytes) -> int:
     raise ProvenanceError(f"cannot read nonces from a {backend.kind} backend")
 
 
-def witness_from(anchor_backend: ChainBackend, folder: Path, chain_id: int) -> tuple[Witness | None, Check]:
+def witness_from(
+    anchor_backend: ChainBackend, folder: Path, chain_id: int, account: bytes | None = None
+) -> tuple[Witness | None, Check]:
     """The newest witness of chain ``chain_id`` whose hash is anchored on ``anchor_backend``.
 
     Every kept record is re-checked on the anchor chain: its transaction exists there, was sent
     by the anchor account to itself, and carries exactly the witness hash. Then the anchor
     account's transaction count must equal the anchors known, or a newer one is missing.
+
+    Args:
+        anchor_backend: the anchor chain.
+        folder: the anchoring profile's data folder.
+        chain_id: the audited chain's id.
+        account: the anchor account (the anchoring profile's), checked even when no record of it
+            is left; the accounts named by the kept records are always checked.
 
     Returns:
         The witness to audit against (None when there is none that verifies) and the ``anchor``
@@ -157,7 +166,7 @@ def witness_from(anchor_backend: ChainBackend, folder: Path, chain_id: int) -> t
     check = Check("anchor", "The witness is the newest one anchored on the anchor chain")
     records = anchored_witnesses(folder)
     verified: list[AnchorRecord] = []
-    accounts: dict[str, int] = {}
+    accounts: dict[str, int] = {_h(account): 0} if account is not None else {}
     for r in records:
         accounts[r.account] = accounts.get(r.account, 0) + 1
         where = {"file": r.path.name if r.path else None, "tx_hash": r.tx_hash}

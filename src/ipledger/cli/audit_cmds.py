@@ -84,7 +84,10 @@ def _audit_witnessed(  # type: ignore[no-untyped-def]
         if anchor_profile is not None:
             anchor_prof = load(anchor_profile)
             with open_backend(anchor_prof) as anchor_backend:
-                anchored, anchor_check = witness_from(anchor_backend, anchor_prof.data_dir, backend.chain_id)
+                accounts = anchor_backend.accounts()
+                anchored, anchor_check = witness_from(
+                    anchor_backend, anchor_prof.data_dir, backend.chain_id, accounts[0] if accounts else None
+                )
             if witnessed is not None and anchored is not None and anchored.digest != witnessed.digest:
                 anchor_check.fail(
                     f"the witness file {witness_path} is not the newest anchored witness (0x{anchored.digest.hex()})",
