@@ -10,10 +10,15 @@ A profile names a chain backend and where the ledger store lives::
     backend = "rpc"
     rpc_url = "http://127.0.0.1:8545"
 
+A profile signs with an encrypted keystore account (``account = "NAME"``, see
+:mod:`ipledger.keys`); its password comes from ``password_file``, the environment variable named by
+``password_env``, or a prompt. A raw ``private_key`` in ``ipledger.toml`` is refused: the file is
+easily shared or committed. ``IPLEDGER_PRIVATE_KEY`` stays for CI.
+
 Overrides: ``IPLEDGER_PROFILE`` picks the profile; ``IPLEDGER_BACKEND``, ``IPLEDGER_DATA_DIR``,
-``IPLEDGER_RPC_URL``, ``IPLEDGER_DB_URL``, ``IPLEDGER_PRIVATE_KEY``, ``IPLEDGER_CONFIRMATIONS``,
-``IPLEDGER_MAX_LOG_RANGE`` and ``IPLEDGER_LOG_CONCURRENCY`` override the matching field of the
-chosen profile.
+``IPLEDGER_RPC_URL``, ``IPLEDGER_DB_URL``, ``IPLEDGER_PRIVATE_KEY``, ``IPLEDGER_ACCOUNT``,
+``IPLEDGER_CONFIRMATIONS``, ``IPLEDGER_MAX_LOG_RANGE`` and ``IPLEDGER_LOG_CONCURRENCY`` override the
+matching field of the chosen profile.
 """
 
 from __future__ import annotations
@@ -33,7 +38,8 @@ Backend = Literal["embedded", "rpc"]
 DEFAULT_TOML = """\
 # ipledger chain profiles. Environment variables override any field:
 # IPLEDGER_PROFILE, IPLEDGER_BACKEND, IPLEDGER_DATA_DIR, IPLEDGER_RPC_URL, IPLEDGER_DB_URL,
-# IPLEDGER_PRIVATE_KEY, IPLEDGER_CONFIRMATIONS, IPLEDGER_MAX_LOG_RANGE, IPLEDGER_LOG_CONCURRENCY.
+# IPLEDGER_PRIVATE_KEY, IPLEDGER_ACCOUNT, IPLEDGER_CONFIRMATIONS, IPLEDGER_MAX_LOG_RANGE,
+# IPLEDGER_LOG_CONCURRENCY. Sign with a keystore account: account = "NAME" (`ipledger keys new NAME`).
 default_profile = "local"
 
 [profile.local]
@@ -57,7 +63,11 @@ class Profile:
         data_dir: folder for the embedded chain, the SQLite store, documents and reports.
         rpc_url: JSON-RPC endpoint (rpc backend).
         db_url: SQLAlchemy URL of the ledger store; default SQLite in ``data_dir``.
-        private_key: hex key to sign with on RPC nodes that hold no unlocked account.
+        private_key: hex key to sign with (only from ``IPLEDGER_PRIVATE_KEY``, for CI).
+        account: keystore account to sign with (``ipledger keys``), under ``keystore_dir``.
+        password_file: file whose first line is the keystore password.
+        password_env: environment variable that holds the keystore password.
+        allow_dev_keys: allow the public development keys on chains that are not development chains.
         confirmations: blocks behind the head that the indexer treats as final.
         max_log_range: cap on the block range of one eth_getLogs call (providers often limit it).
         log_concurrency: eth_getLogs calls the indexer keeps in flight.
@@ -69,7 +79,11 @@ class Profile:
     data_dir: Path = Path(".ipledger")
     rpc_url: str = "http://127.0.0.1:8545"
     db_url: str | None = None
-    private_key: str | None = None
+    private_key: str | None = field(default=None, repr=False)
+    account: str | None = None
+    password_file: Path | None = None
+    password_env: str | None = None
+    allow_dev_keys: bool = False
     confirmations: int = 0
     max_log_range: int = 1_000_000
     log_concurrency: int = 4
@@ -78,6 +92,10 @@ class Profile:
     @property
     def store_url(self) -> str:
         return self.db_url or f"sqlite:///{self.data_dir / 'ledger.sqlite'}"
+
+    @property
+    def keystore_dir(self) -> Path:
+        return self.data_dir / "keystore"
 
     @property
     def deployment_file(self) -> Path:
@@ -113,12 +131,19 @@ def load_profile(name: str | None = None, config_path: Path | None = None) -> Pr
         known = ", ".join(sorted(profiles)) if isinstance(profiles, dict) else ""
         raise ConfigError(f"unknown profile {chosen!r} (known: {known or 'none'})")
     section = dict(profiles[chosen])
+    if "private_key" in section:
+        # Never echo the value: it is a key.
+        raise ConfigError(
+            f"profile {chosen!r}: a raw private_key in {path.name if path else CONFIG_FILE} is refused; "
+            'encrypt it with `ipledger keys import NAME` and set account = "NAME" (IPLEDGER_PRIVATE_KEY stays for CI)'
+        )
     env = {
         "backend": "IPLEDGER_BACKEND",
         "data_dir": "IPLEDGER_DATA_DIR",
         "rpc_url": "IPLEDGER_RPC_URL",
         "db_url": "IPLEDGER_DB_URL",
         "private_key": "IPLEDGER_PRIVATE_KEY",
+        "account": "IPLEDGER_ACCOUNT",
         "confirmations": "IPLEDGER_CONFIRMATIONS",
         "max_log_range": "IPLEDGER_MAX_LOG_RANGE",
         "log_concurrency": "IPLEDGER_LOG_CONCURRENCY",
@@ -150,11 +175,22 @@ def load_profile(name: str | None = None, config_path: Path | None = None) -> Pr
         rpc_url=str(section.get("rpc_url", Profile.rpc_url)),
         db_url=str(section["db_url"]) if section.get("db_url") else None,
         private_key=str(section["private_key"]) if section.get("private_key") else None,
+        account=str(section["account"]) if section.get("account") else None,
+        password_file=_path(base, section.get("password_file")),
+        password_env=str(section["password_env"]) if section.get("password_env") else None,
+        allow_dev_keys=section.get("allow_dev_keys") is True,
         confirmations=numbers["confirmations"],
         max_log_range=numbers["max_log_range"],
         log_concurrency=numbers["log_concurrency"],
     )
     return with_deployment(profile)
+
+
+def _path(base: Path, value: object) -> Path | None:
+    if not value:
+        return None
+    path = Path(str(value))
+    return path if path.is_absolute() else base / path
 
 
 def with_deployment(profile: Profile) -> Profile:

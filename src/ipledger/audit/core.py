@@ -14,12 +14,14 @@ from typing import Any
 
 from ipledger.audit._accumulators import AccumulatorsCheck
 from ipledger.audit._base import ASSET_TABLES, ROW_TABLES, _hex
+from ipledger.audit._complete import CompletenessCheck, promote_warnings
 from ipledger.audit._files import FilesCheck, _kind_name
 from ipledger.audit._links import LinksCheck
 from ipledger.audit._roles import RolesCheck
 from ipledger.audit._rows import RowsCheck
 from ipledger.audit.recompute import Recompute, default_recompute
 from ipledger.audit.report import AuditReport, Check
+from ipledger.audit.witness import Witness
 from ipledger.chain.backend import ChainBackend, RawLog
 from ipledger.chain.client import LedgerClient
 from ipledger.chain.codes import TxKind
@@ -31,7 +33,7 @@ from ipledger.ledger.store import Store
 __all__ = ["audit", "audit_ledger"]
 
 
-class Auditor(RowsCheck, AccumulatorsCheck, RolesCheck, LinksCheck, FilesCheck):
+class Auditor(RowsCheck, AccumulatorsCheck, RolesCheck, LinksCheck, FilesCheck, CompletenessCheck):
     """Runs the checks; see :func:`audit` for the arguments."""
 
     def __init__(
@@ -48,8 +50,12 @@ class Auditor(RowsCheck, AccumulatorsCheck, RolesCheck, LinksCheck, FilesCheck):
         reports: bool = True,
         recompute: Mapping[int, Recompute | None] | None = None,
         ledger: Any = None,
+        witness: Witness | None = None,
+        strict: bool = False,
     ) -> None:
         self.backend = backend
+        self.witness = witness
+        self.strict = strict
         self.store = store
         self.client = client
         self.documents = documents
@@ -116,10 +122,15 @@ class Auditor(RowsCheck, AccumulatorsCheck, RolesCheck, LinksCheck, FilesCheck):
             checks.append(self.check_docs)
         if self.reports:
             checks.append(self.check_reports)
+        checks.append(self.check_completeness)
+        if self.witness is not None:
+            checks.append(self.check_witness)
         for fn in checks:
             t = time.perf_counter()
             check = fn()
             check.seconds = time.perf_counter() - t
+            if self.strict:
+                promote_warnings(check)
             report.checks.append(check)
         if self.asset_id:
             report.timeline = self.timeline()
@@ -177,6 +188,8 @@ def audit(
     reports: bool = True,
     recompute: Mapping[int, Recompute | None] | None = None,
     ledger: Any = None,
+    witness: Witness | None = None,
+    strict: bool = False,
 ) -> AuditReport:
     """Audit a ledger store against the chain, from the parts (see :func:`audit_ledger`).
 
@@ -194,6 +207,8 @@ def audit(
         recompute: recompute functions by anchor kind, ``callable(report, ledger, state_block)``
             returning the recomputed report hash; ``None`` for a kind disables recomputation.
         ledger: passed to recompute functions (default: a store-backed view).
+        witness: also check that the chain still holds this witnessed state (``witness`` check).
+        strict: turn every warning into a failure.
     """
     return Auditor(
         backend,
@@ -207,6 +222,8 @@ def audit(
         reports=reports,
         recompute=recompute,
         ledger=ledger,
+        witness=witness,
+        strict=strict,
     ).run()
 
 
@@ -218,6 +235,7 @@ def audit_ledger(
     documents: bool = True,
     reports: bool = True,
     recompute: Mapping[int, Callable[[dict[str, Any], Any, int], str | bytes] | None] | None = None,
+    strict: bool = False,
 ) -> AuditReport:
     """Prove an indexed ledger against its chain: every row, document, role, value and quote.
 
@@ -233,6 +251,12 @@ def audit_ledger(
       cycle; each sale's seller was the owner; derived owners and statuses equal the contract's.
     - ``documents``: stored documents hash to their on-chain hashes (missing ones are warnings).
     - ``reports``: anchored reports in the document store hash to their anchor and recompute to it.
+    - ``completeness``: the store holds every record the contracts count at the chain head (a
+      warning when it does not: the index may be behind, or its newest rows deleted together with
+      the checkpoint).
+
+    To audit against a witness (contract addresses taken from the witness, not from the data
+    folder) use :func:`audit` with ``witness=``, as ``ipledger audit --witness`` does.
 
     Args:
         ledger: an :class:`ipledger.ledger.Ledger` (its backend, store, client, documents and
@@ -243,6 +267,7 @@ def audit_ledger(
         reports: check anchored reports.
         recompute: recompute functions by anchor kind (defaults: valuations through
             ``ipledger.valuation.value_asset`` when it can be imported).
+        strict: turn every warning into a failure (missing documents, an incomplete store, ...).
 
     Returns:
         The :class:`~ipledger.audit.report.AuditReport`; ``report.passed`` is False when any check
@@ -267,4 +292,5 @@ def audit_ledger(
         reports=reports,
         recompute=recompute,
         ledger=ledger,
+        strict=strict,
     )

@@ -35,14 +35,17 @@ def free_port() -> int:
 class AnvilNode:
     """A running anvil process; ``url`` is its JSON-RPC endpoint. Stop it with ``stop()``."""
 
-    def __init__(self, gas_limit: int = 30_000_000, timeout: float = 20.0) -> None:
+    def __init__(self, gas_limit: int = 30_000_000, timeout: float = 20.0, chain_id: int | None = None) -> None:
         exe = anvil_executable()
         if exe is None:
             raise ChainError("anvil is not installed: run `npm ci` (package @foundry-rs/anvil-linux-amd64)")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        args = [exe, "--host", "127.0.0.1", "--port", str(self.port), "--silent", "--gas-limit", str(gas_limit)]
+        if chain_id is not None:
+            args += ["--chain-id", str(chain_id)]
         self.proc = subprocess.Popen(
-            [exe, "--host", "127.0.0.1", "--port", str(self.port), "--silent", "--gas-limit", str(gas_limit)],
+            args,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

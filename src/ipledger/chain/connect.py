@@ -5,19 +5,64 @@ from __future__ import annotations
 from ipledger.chain.backend import ChainBackend
 from ipledger.chain.client import LedgerClient
 from ipledger.chain.deploy import Deployment, deploy, is_deployed
+from ipledger.chain.devkeys import check_signer
 from ipledger.config import Profile
 from ipledger.errors import ConfigError
+from ipledger.keys import Signer
+
+
+def profile_signer(profile: Profile) -> Signer | None:
+    """The account ``profile`` signs with: its keystore account, else ``IPLEDGER_PRIVATE_KEY``.
+
+    A keystore account is unlocked on its first signature, with the password from the profile's
+    ``password_file``, its ``password_env`` variable, or a prompt.
+    """
+    from ipledger.keys import KeyStore, KeystoreSigner, resolve_password
+
+    if profile.account:
+        store = KeyStore(profile.keystore_dir)
+
+        def password() -> str:
+            return resolve_password(file=profile.password_file, env=profile.password_env)
+
+        return KeystoreSigner(store, profile.account, password)
+    if profile.private_key:
+        from eth_account import Account
+
+        try:
+            return Account.from_key(profile.private_key)  # type: ignore[no-any-return]
+        except (ValueError, TypeError):
+            raise ConfigError("IPLEDGER_PRIVATE_KEY is not a valid private key") from None
+    return None
 
 
 def open_backend(profile: Profile) -> ChainBackend:
-    """The chain backend of ``profile`` (creating the embedded chain's folder if needed)."""
+    """The chain backend of ``profile`` (creating the embedded chain's folder if needed).
+
+    Raises:
+        ConfigError: the profile signs with a public development key on a chain that is not a
+            development chain (see :func:`ipledger.chain.devkeys.check_signer`).
+    """
+    signer = profile_signer(profile)
+    backend: ChainBackend
     if profile.backend == "embedded":
         from ipledger.chain.embedded import EmbeddedBackend
 
-        return EmbeddedBackend(profile.data_dir)
-    from ipledger.chain.rpc import RPCBackend
+        embedded = EmbeddedBackend(profile.data_dir)
+        if signer is not None:
+            embedded.use_signer(signer)
+        backend = embedded
+    else:
+        from ipledger.chain.rpc import RPCBackend
 
-    return RPCBackend(profile.rpc_url, profile.private_key)
+        backend = RPCBackend(profile.rpc_url, signer=signer, allow_dev_keys=profile.allow_dev_keys)
+    if signer is not None:
+        try:
+            check_signer(backend.chain_id, bytes.fromhex(signer.address[2:]), allow_dev_keys=profile.allow_dev_keys)
+        except ConfigError:
+            backend.close()
+            raise
+    return backend
 
 
 def ensure_deployed(profile: Profile, backend: ChainBackend) -> tuple[Deployment, bool]:

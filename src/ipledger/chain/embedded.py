@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from eth.abc import BlockHeaderAPI, SignedTransactionAPI
 from eth.chains.base import MiningChain
@@ -28,7 +28,7 @@ from eth_tester.backends.pyevm.main import (
     get_default_genesis_params,
 )
 from eth_typing import Address, BlockNumber, Hash32
-from eth_utils import keccak, to_canonical_address
+from eth_utils import keccak, to_canonical_address, to_checksum_address
 from eth_utils.toolz import assoc
 
 from ipledger.chain._rawlogs import block_raw, receipt_logs
@@ -36,8 +36,15 @@ from ipledger.chain._sqlitedb import SQLiteDB
 from ipledger.chain.backend import BlockInfo, CallReverted, ChainBackend, RawLog, Receipt
 from ipledger.errors import ChainError
 
+if TYPE_CHECKING:
+    from ipledger.keys import Signer
+
 CHAIN_ID = 131277322940537  # eth-tester's chain id
 NUM_ACCOUNTS = 10
+#: What a keystore account is funded with from the first development account, in wei, when its
+#: balance falls below FUND_BELOW (the embedded chain's ether has no value; gas still costs it).
+FUND_AMOUNT = 10**22
+FUND_BELOW = 10**21
 
 
 class TesterChain(MiningChain):  # type: ignore[misc]
@@ -94,7 +101,16 @@ class EmbeddedBackend(ChainBackend):
         self._kv = SQLiteDB(self.path) if self.path else SQLiteDB(Path(":memory:"))
         self.evm = PersistentPyEVMBackend(self._kv)
         self._keys: dict[bytes, PrivateKey] = {k.public_key.to_canonical_address(): k for k in self.evm.account_keys}
+        self._signers: dict[bytes, Signer] = {}
         self._lock = threading.RLock()
+
+    def use_signer(self, signer: Signer) -> None:
+        """Send from ``signer`` (a keystore account) by default: it becomes ``accounts()[0]``.
+
+        Its transactions are signed by the signer and imported raw; the first one funds the
+        account from the first development account, which only this chain allows.
+        """
+        self._signers[bytes(to_canonical_address(signer.address))] = signer
 
     # ------------------------------------------------------------ identity
 
@@ -107,33 +123,82 @@ class EmbeddedBackend(ChainBackend):
         return self.evm.chain  # type: ignore[no-any-return]
 
     def accounts(self) -> list[bytes]:
-        return [k.public_key.to_canonical_address() for k in self.evm.account_keys]
+        return [*self._signers, *(k.public_key.to_canonical_address() for k in self.evm.account_keys)]
 
     # ------------------------------------------------------------ writes
 
     def transact(self, sender: bytes, to: bytes | None, data: bytes, gas: int | None = None) -> Receipt:
         with self._lock:
-            key = self._keys.get(sender)
-            if key is None:
-                raise ChainError(f"the embedded chain holds no key for 0x{sender.hex()}")
+            signer = self._signers.get(sender)
+            if signer is not None:
+                self._fund(sender)
+                signed = self._sign(signer, sender, to, data, gas)
+            else:
+                signed = self._sign_dev(sender, to, data, gas)
+            return self._mine(signed, to)
+
+    def _fields(self, sender: bytes, gas: int | None) -> tuple[int, int, int]:
+        """(nonce, max fee per gas, gas limit) of the next transaction from ``sender``."""
+        pending = self.chain.header
+        nonce = self.chain.get_vm().state.get_nonce(Address(sender))
+        return nonce, 2 * (pending.base_fee_per_gas or 0) + 1, gas or pending.gas_limit
+
+    def _sign_dev(
+        self, sender: bytes, to: bytes | None, data: bytes, gas: int | None, value: int = 0
+    ) -> SignedTransactionAPI:
+        key = self._keys.get(sender)
+        if key is None:
+            raise ChainError(f"the embedded chain holds no key for 0x{sender.hex()}")
+        nonce, max_fee, limit = self._fields(sender, gas)
+        builder: Any = self.chain.get_vm().get_transaction_builder()
+        unsigned = builder.new_unsigned_dynamic_fee_transaction(
+            chain_id=CHAIN_ID,
+            nonce=nonce,
+            max_priority_fee_per_gas=0,
+            max_fee_per_gas=max_fee,
+            gas=limit,
+            to=to or b"",
+            value=value,
+            data=data,
+            access_list=(),
+        )
+        return unsigned.as_signed_transaction(key)  # type: ignore[no-any-return]
+
+    def _sign(
+        self, signer: Signer, sender: bytes, to: bytes | None, data: bytes, gas: int | None
+    ) -> SignedTransactionAPI:
+        """A transaction signed outside the chain (by a keystore account), decoded from its raw bytes."""
+        nonce, max_fee, limit = self._fields(sender, gas)
+        tx: dict[str, Any] = {
+            "type": 2,
+            "chainId": CHAIN_ID,
+            "nonce": nonce,
+            "maxPriorityFeePerGas": 0,
+            "maxFeePerGas": max_fee,
+            "gas": limit,
+            "value": 0,
+            "data": data,
+        }
+        if to is not None:
+            tx["to"] = to_checksum_address(to)
+        raw = bytes(signer.sign_transaction(tx).raw_transaction)
+        builder: Any = self.chain.get_vm().get_transaction_builder()
+        return builder.decode(raw)  # type: ignore[no-any-return]
+
+    def _fund(self, account: bytes) -> None:
+        """Top up a keystore account's gas money from the first development account."""
+        state = self.chain.get_vm().state
+        if state.get_balance(Address(account)) >= FUND_BELOW:
+            return
+        funder = self.evm.account_keys[0].public_key.to_canonical_address()
+        receipt = self._mine(self._sign_dev(funder, account, b"", 21_000, value=FUND_AMOUNT), account)
+        if receipt.status != 1:
+            raise ChainError("could not fund the keystore account on the embedded chain")
+
+    def _mine(self, signed: SignedTransactionAPI, to: bytes | None) -> Receipt:
+        with self._lock:
             chain = self.chain
             pending = chain.header
-            limit = gas or pending.gas_limit
-            vm = chain.get_vm()
-            nonce = vm.state.get_nonce(Address(sender))
-            builder: Any = vm.get_transaction_builder()
-            unsigned = builder.new_unsigned_dynamic_fee_transaction(
-                chain_id=CHAIN_ID,
-                nonce=nonce,
-                max_priority_fee_per_gas=0,
-                max_fee_per_gas=2 * (pending.base_fee_per_gas or 0) + 1,
-                gas=limit,
-                to=to or b"",
-                value=0,
-                data=data,
-                access_list=(),
-            )
-            signed: SignedTransactionAPI = unsigned.as_signed_transaction(key)
             try:
                 result, receipts, computations = chain.mine_all([signed], mix_hash=keccak(pending.parent_hash))
             except Exception as exc:  # a transaction py-evm will not even include

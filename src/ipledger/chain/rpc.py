@@ -5,13 +5,18 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 from eth_account import Account
+from eth_utils import to_checksum_address
 
 from ipledger.chain.backend import BlockInfo, CallReverted, ChainBackend, RawLog, Receipt
+from ipledger.chain.devkeys import check_signer
 from ipledger.errors import ChainError
+
+if TYPE_CHECKING:
+    from ipledger.keys import Signer
 
 
 def _hex(b: bytes) -> str:
@@ -110,15 +115,29 @@ def _log(entry: dict[str, Any]) -> RawLog:
 
 
 class RPCBackend(ChainBackend):
-    """A JSON-RPC node. Writes are signed by the node (unlocked accounts, as on anvil) or
-    locally with ``private_key``."""
+    """A JSON-RPC node. Writes are signed by the node (unlocked accounts, as on anvil) or locally
+    with ``signer`` (a keystore account) or ``private_key`` (CI), and sent raw.
+
+    A public development key never signs on a chain other than anvil's default (31337) unless
+    ``allow_dev_keys``.
+    """
 
     kind = "rpc"
 
-    def __init__(self, url: str, private_key: str | None = None, poll: float = 0.05, timeout: float = 120.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        private_key: str | None = None,
+        poll: float = 0.05,
+        timeout: float = 120.0,
+        *,
+        signer: Signer | None = None,
+        allow_dev_keys: bool = False,
+    ) -> None:
         self.url = url
         self.rpc = JsonRpc(url)
-        self._account = Account.from_key(private_key) if private_key else None
+        self._account: Signer | None = signer or (Account.from_key(private_key) if private_key else None)
+        self.allow_dev_keys = allow_dev_keys
         self._poll = poll
         self._timeout = timeout
         try:
@@ -136,6 +155,7 @@ class RPCBackend(ChainBackend):
         return [_bytes(a) for a in self.rpc.request("eth_accounts", [])]
 
     def transact(self, sender: bytes, to: bytes | None, data: bytes, gas: int | None = None) -> Receipt:
+        check_signer(self._chain_id, sender, allow_dev_keys=self.allow_dev_keys)
         tx: dict[str, Any] = {"from": _hex(sender), "data": _hex(data)}
         if to is not None:
             tx["to"] = _hex(to)
@@ -150,6 +170,8 @@ class RPCBackend(ChainBackend):
                 return Receipt(b"", -1, 0, 0, (), None, revert or b"")
         tx["gas"] = hex(gas)
         if self._account is not None:
+            if _bytes(self._account.address) != sender:
+                raise ChainError(f"this backend signs only for {self._account.address}, not {_hex(sender)}")
             tx_hash = self._send_signed(tx)
         else:
             tx_hash = _bytes(self.rpc.request("eth_sendTransaction", [tx]))
@@ -178,18 +200,20 @@ class RPCBackend(ChainBackend):
         assert self._account is not None
         nonce = int(self.rpc.request("eth_getTransactionCount", [tx["from"], "pending"]), 16)
         base = int(self.rpc.request("eth_getBlockByNumber", ["latest", False])["baseFeePerGas"], 16)
-        signed = self._account.sign_transaction(
-            {
-                "chainId": self._chain_id,
-                "nonce": nonce,
-                "to": tx.get("to", ""),
-                "data": tx["data"],
-                "gas": int(tx["gas"], 16),
-                "maxFeePerGas": 2 * base + 10**9,
-                "maxPriorityFeePerGas": 10**9,
-                "value": 0,
-            }
-        )
+        fields: dict[str, Any] = {
+            "type": 2,
+            "chainId": self._chain_id,
+            "nonce": nonce,
+            "data": tx["data"],
+            "gas": int(tx["gas"], 16),
+            "maxFeePerGas": 2 * base + 10**9,
+            "maxPriorityFeePerGas": 10**9,
+            "value": 0,
+        }
+        if "to" in tx:
+            # eth-account accepts only checksummed addresses in a transaction to sign.
+            fields["to"] = to_checksum_address(tx["to"])
+        signed = self._account.sign_transaction(fields)
         return _bytes(self.rpc.request("eth_sendRawTransaction", [_hex(signed.raw_transaction)]))
 
     def _wait(self, tx_hash: bytes) -> dict[str, Any]:

@@ -34,7 +34,14 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     raise typer.Exit(code)
 
 
+#: Profile fields set by the root options (--allow-dev-keys, --password-file, --password-env).
+OVERRIDES: dict[str, Any] = {}
+
+
 def load(profile: str | None) -> Any:
+    from dataclasses import replace
+
     from ipledger.config import load_profile
 
-    return load_profile(profile)
+    prof = load_profile(profile)
+    return replace(prof, **OVERRIDES) if OVERRIDES else prof

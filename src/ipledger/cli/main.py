@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import typer
 
@@ -25,16 +26,43 @@ _debug = False
 @app.callback()
 def _root(
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
+    allow_dev_keys: bool = typer.Option(
+        False, "--allow-dev-keys", help="Allow the public development keys on chains other than development chains."
+    ),
+    password_file: Path | None = typer.Option(
+        None, "--password-file", help="File whose first line is the password of the profile's keystore account."
+    ),
+    password_env: str | None = typer.Option(
+        None, "--password-env", help="Environment variable holding the password of the profile's keystore account."
+    ),
 ) -> None:
     global _debug
+    from ipledger.cli._common import OVERRIDES
+
     _debug = debug or bool(os.environ.get("IPLEDGER_DEBUG"))
+    OVERRIDES.clear()
+    if allow_dev_keys:
+        OVERRIDES["allow_dev_keys"] = True
+    if password_file is not None:
+        OVERRIDES["password_file"] = password_file
+    if password_env is not None:
+        OVERRIDES["password_env"] = password_env
 
 
 def _register() -> None:
     from ipledger.cli import chain_cmds
 
     chain_cmds.register(app)
-    for name in ("ledger_cmds", "value_cmds", "insurance_cmds", "audit_cmds", "import_cmds", "demo_cmds"):
+    for name in (
+        "ledger_cmds",
+        "value_cmds",
+        "insurance_cmds",
+        "audit_cmds",
+        "import_cmds",
+        "demo_cmds",
+        "keys_cmds",
+        "witness_cmds",
+    ):
         try:
             module = __import__(f"ipledger.cli.{name}", fromlist=["register"])
         except ModuleNotFoundError as exc:
