@@ -7,6 +7,8 @@ runner, the middleware and both routers (pages and ``/api/v1``).
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -193,7 +195,19 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         limiter=RateLimiter({"login": (settings.login_limit, 60.0), "write": (settings.write_limit, 60.0)}),
         templates=templates,
     )
+    closed: list[bool] = []
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if not closed:  # once, however many servers or test clients ran the app
+            closed.append(True)
+            plat.audits.wait(timeout=60)
+            accounts.close()
+            ledger.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="ipledger platform",
         version="1",
         description="REST mirror of the ipledger Python API: assets, history, valuations, quotes, audit.",
@@ -243,11 +257,5 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         if _is_api(request) or exc.status_code == 405:
             return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)
         return render(request, "error.html", status=exc.status_code, code=code, message=str(exc.detail))
-
-    @app.on_event("shutdown")
-    def _close() -> None:
-        plat.audits.wait(timeout=60)
-        accounts.close()
-        ledger.close()
 
     return app

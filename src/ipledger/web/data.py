@@ -9,6 +9,7 @@ organisations directory from ``Ledger.organisations()`` where this version has i
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import threading
 from collections import OrderedDict
@@ -41,6 +42,13 @@ def _jsonable(v: Any) -> Any:
     if isinstance(v, np.bool_):
         return bool(v)
     return v
+
+
+def _day(seconds: Any) -> str | None:
+    """A chain timestamp (seconds since 1970, UTC) as an ISO date."""
+    if seconds is None:
+        return None
+    return dt.datetime.fromtimestamp(int(seconds), dt.UTC).date().isoformat()
 
 
 def record(row: dict[str, Any]) -> dict[str, Any]:
@@ -97,10 +105,12 @@ class LedgerView:
             for k in ("value", "low", "high"):
                 r[k] = to_major(int(r[k]), cur)
             r["kind_name"] = AnchorKind(int(r["kind"])).name.lower()
+            r["as_of"] = _day(r["as_of"])
         claims = [record(r) for r in self.ledger.claims().to_dict("records")]
         for r in claims:
             r["amount"] = to_major(int(r["amount"]), str(r["currency"]))
             r["kind_name"] = ClaimKind(int(r["kind"])).name.lower()
+            r["date"] = _day(r["date"])
         return _Index(
             state=state,
             assets=a,

@@ -99,10 +99,12 @@ class Writer:
             # The embedded chain signs with keys it holds; hold this one for one write only.
             from eth_keys import keys
 
+            held = sender in backend._keys
             backend._keys[sender] = keys.PrivateKey(bytes(account.key))
 
             def forget() -> None:
-                backend._keys.pop(sender, None)
+                if not held:
+                    backend._keys.pop(sender, None)
 
         else:
             raise ChainError("this chain backend cannot sign with keystore accounts (no add_signer)")
