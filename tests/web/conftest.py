@@ -106,9 +106,7 @@ def platform_app(demo_ledger: DemoLedger, tmp_path_factory: pytest.TempPathFacto
     from ipledger.web import WebSettings, create_app
 
     db = tmp_path_factory.mktemp("platform-db") / "platform.sqlite"
-    app = create_app(
-        WebSettings(profile=demo_ledger.profile, db_url=f"sqlite:///{db}", keystore=demo_ledger.keystore)
-    )
+    app = create_app(WebSettings(profile=demo_ledger.profile, db_url=f"sqlite:///{db}", keystore=demo_ledger.keystore))
     add_accounts(app.state.platform.accounts, demo_ledger.keystore)
     yield app
     app.state.platform.audits.wait(60)
