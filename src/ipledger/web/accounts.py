@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,9 @@ ROLES: tuple[str, ...] = ("read-only", "registrar", "recorder", "valuer", "insur
 ORG_KINDS: tuple[str, ...] = ("registry", "exchange", "valuer", "insurer", "auditor", "holder")
 
 SESSION_HOURS = 8
+#: Seconds a looked-up session or token is remembered. Changes made through this process (log-out,
+#: revocation, disabling) take effect at once; made by another process (the CLI), within this.
+CREDENTIAL_TTL = 5.0
 TOKEN_PREFIX = "ipl_"
 
 meta = sa.MetaData()
@@ -118,6 +122,23 @@ class Accounts:
         # A real hash to verify against when the user does not exist, so that a log-in with an
         # unknown name takes as long as one with a wrong password (no user enumeration by timing).
         self._dummy = self.hasher.hash(secrets.token_hex(16))
+        self._seen: dict[str, tuple[float, Principal | None]] = {}
+
+    def _remembered(self, key: str) -> tuple[bool, Principal | None]:
+        hit = self._seen.get(key)
+        if hit is not None and time.monotonic() - hit[0] < CREDENTIAL_TTL:
+            return True, hit[1]
+        return False, None
+
+    def _remember(self, key: str, who: Principal | None) -> Principal | None:
+        if len(self._seen) > 10_000:
+            self._seen.clear()
+        self._seen[key] = (time.monotonic(), who)
+        return who
+
+    def forget_credentials(self) -> None:
+        """Drop remembered sessions and tokens (after a log-out, revocation or disabling)."""
+        self._seen.clear()
 
     # ------------------------------------------------------------ organisations and users
 
@@ -179,6 +200,7 @@ class Accounts:
                 raise ValidationError(f"unknown user {username!r}")
             if not active:
                 c.execute(sessions.delete().where(sessions.c.username == username))
+        self.forget_credentials()
 
     def _principal(self, row: Any, scopes: frozenset[str], csrf: str | None = None) -> Principal:
         return Principal(row["username"], row["org_id"], row["role"], scopes, csrf)
@@ -214,20 +236,25 @@ class Accounts:
 
     def session(self, sid: str) -> Principal | None:
         """The principal of a live session id, or None."""
+        digest = _digest(sid)
+        known, who = self._remembered("s" + digest)
+        if known:
+            return who
         q = (
             sa.select(users, sessions.c.csrf, sessions.c.expires)
             .join(sessions, sessions.c.username == users.c.username)
-            .where(sessions.c.digest == _digest(sid))
+            .where(sessions.c.digest == digest)
         )
         with self.engine.connect() as c:
             row = c.execute(q).mappings().first()
         if row is None or row["expires"] < _now() or not row["active"]:
-            return None
-        return self._principal(row, frozenset(SCOPES), row["csrf"])
+            return self._remember("s" + digest, None)
+        return self._remember("s" + digest, self._principal(row, frozenset(SCOPES), row["csrf"]))
 
     def end_session(self, sid: str) -> None:
         with self.engine.begin() as c:
             c.execute(sessions.delete().where(sessions.c.digest == _digest(sid)))
+        self.forget_credentials()
 
     # ------------------------------------------------------------ API tokens
 
@@ -257,16 +284,20 @@ class Accounts:
 
     def token(self, secret: str) -> Principal | None:
         """The principal of a live (not revoked) token of an active account, or None."""
+        digest = _digest(secret)
+        known, who = self._remembered("t" + digest)
+        if known:
+            return who
         q = (
             sa.select(users, tokens.c.scopes, tokens.c.revoked)
             .join(tokens, tokens.c.username == users.c.username)
-            .where(tokens.c.digest == _digest(secret))
+            .where(tokens.c.digest == digest)
         )
         with self.engine.connect() as c:
             row = c.execute(q).mappings().first()
         if row is None or row["revoked"] or not row["active"]:
-            return None
-        return self._principal(row, frozenset(row["scopes"].split()))
+            return self._remember("t" + digest, None)
+        return self._remember("t" + digest, self._principal(row, frozenset(row["scopes"].split())))
 
     def revoke_token(self, token_id: str, username: str | None = None) -> None:
         """Revoke a token (only ``username``'s own when given)."""
@@ -276,6 +307,7 @@ class Accounts:
         with self.engine.begin() as c:
             if not c.execute(tokens.update().where(where).values(revoked=True)).rowcount:
                 raise ValidationError(f"unknown token {token_id!r}")
+        self.forget_credentials()
 
     def list_tokens(self, username: str | None = None) -> list[dict[str, Any]]:
         q = sa.select(

@@ -83,9 +83,7 @@ async def list_assets(
 async def get_asset(request: Request, asset: str) -> Response:
     require(request, "read")
     view = platform(request).view
-    a = view.asset(asset)
-    a["owner_organisation"] = view.organisation_of(a["owner"])
-    return _json(request, a)
+    return _json(request, view.asset(asset))
 
 
 @router.get("/assets/{asset}/history", summary="Every record of an asset in chain order")

@@ -125,12 +125,42 @@ def require(request: Request, permission: str, form_csrf: str | None = None) -> 
     return who
 
 
+class _MemoTranslator(Translator):
+    """A Translator that remembers the dates and amounts it formatted: a provenance table
+    formats hundreds of them per page and babel's formatting dominated the page's cost."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__(lang)
+        self._dates: dict[Any, str] = {}
+        self._money: dict[Any, str] = {}
+
+    def date(self, value: Any) -> str:
+        hit = self._dates.get(value)
+        if hit is None:
+            hit = super().date(value)
+            if len(self._dates) < 100_000:
+                self._dates[value] = hit
+        return hit
+
+    def money(self, amount: Any, currency: str, *, digits: int | None = None) -> str:
+        key = (amount, currency, digits)
+        hit = self._money.get(key)
+        if hit is None:
+            hit = super().money(amount, currency, digits=digits)
+            if len(self._money) < 100_000:
+                self._money[key] = hit
+        return hit
+
+
+_TRANSLATORS = {lang: _MemoTranslator(lang) for lang in LANGS}
+
+
 def translator(request: Request) -> Translator:
     lang = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
     if lang not in LANGS:
         accept = request.headers.get("accept-language", "").lower()
         lang = "zh-CN" if accept.startswith("zh") else "en"
-    return Translator(lang)
+    return _TRANSLATORS[lang]
 
 
 def _is_api(request: Request) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,7 +67,8 @@ class _Index:
     tx_by_asset: dict[str, np.ndarray]
     anchors: list[dict[str, Any]]
     claims: list[dict[str, Any]]
-    history: OrderedDict[str, list[dict[str, Any]]] = field(default_factory=OrderedDict)
+    anchors_by_asset: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    bundles: OrderedDict[str, dict[str, Any]] = field(default_factory=OrderedDict)
 
 
 class LedgerView:
@@ -75,10 +77,12 @@ class LedgerView:
     Thread-safe: index building and ledger calls hold a lock; built indexes are read-only.
     """
 
-    def __init__(self, ledger: Any) -> None:
+    def __init__(self, ledger: Any, state_ttl: float = 1.0) -> None:
         self.ledger = ledger
+        self.state_ttl = state_ttl
         self._lock = threading.RLock()
         self._index: _Index | None = None
+        self._checked = 0.0
 
     # ------------------------------------------------------------ state and indexes
 
@@ -87,12 +91,25 @@ class LedgerView:
             return tuple(self.ledger.state())  # type: ignore[return-value]
 
     def index(self) -> _Index:
-        """The look-ups for the current ledger state (rebuilt after a sync)."""
+        """The look-ups for the current ledger state, rebuilt when the indexed state changed.
+
+        The state (one store query) is checked at most every ``state_ttl`` seconds, so blocks
+        another process indexes show within that time; this process's own syncs show at once
+        (:meth:`invalidate`).
+        """
+        ix = self._index
+        if ix is not None and time.monotonic() - self._checked < self.state_ttl:
+            return ix
         with self._lock:
             state = tuple(self.ledger.state())
+            self._checked = time.monotonic()
             if self._index is None or self._index.state != state:
                 self._index = self._build(state)  # type: ignore[arg-type]
             return self._index
+
+    def invalidate(self) -> None:
+        """Check the ledger state on the next read (after this process synced)."""
+        self._checked = 0.0
 
     def _build(self, state: tuple[int, str]) -> _Index:
         a = self.ledger.assets().reset_index(drop=True)
@@ -111,8 +128,12 @@ class LedgerView:
             r["amount"] = to_major(int(r["amount"]), str(r["currency"]))
             r["kind_name"] = ClaimKind(int(r["kind"])).name.lower()
             r["date"] = _day(r["date"])
+        by_asset: dict[str, list[dict[str, Any]]] = {}
+        for r in sorted(anchors, key=lambda r: (r["block_number"], r["log_index"]), reverse=True):
+            by_asset.setdefault(str(r["asset_id"]), []).append(r)
         return _Index(
             state=state,
+            anchors_by_asset=by_asset,
             assets=a,
             position={aid: i for i, aid in enumerate(a["asset_id"])},
             search=text,
@@ -167,68 +188,81 @@ class LedgerView:
         a = self.index().assets
         return {k: sorted(a[k].dropna().astype(str).unique().tolist()) for k in ("kind", "jurisdiction", "status")}
 
-    def asset(self, asset_id: str) -> dict[str, Any]:
-        """One asset's identity and current state."""
+    def _bundle(self, asset_id: str) -> dict[str, Any]:
+        """Everything the asset page shows of one asset, built on its first visit per state."""
         ix = self.index()
         aid = self.resolve(asset_id)
-        return record(ix.assets.iloc[ix.position[aid]].to_dict())
-
-    def transactions(self, asset_id: str) -> list[dict[str, Any]]:
-        """An asset's transaction records (void ones flagged) in chain order."""
-        ix = self.index()
-        aid = self.resolve(asset_id)
-        pos = ix.tx_by_asset.get(aid)
-        if pos is None:
-            return []
-        return [record(r) for r in ix.tx.iloc[pos].to_dict("records")]
-
-    def history(self, asset_id: str) -> list[dict[str, Any]]:
-        """``Ledger.history`` of an asset as records, with each record's recording account,
-        organisation and consent level where the ledger has them."""
-        ix = self.index()
-        aid = self.resolve(asset_id)
+        hit = ix.bundles.get(aid)
+        if hit is not None:
+            return hit
         with self._lock:
-            hit = ix.history.get(aid)
-            if hit is not None:
-                ix.history.move_to_end(aid)
-                return hit
+            asset = record(ix.assets.iloc[ix.position[aid]].to_dict())
+            pos = ix.tx_by_asset.get(aid)
+            tx = [] if pos is None else [record(r) for r in ix.tx.iloc[pos].to_dict("records")]
             rows = [record(r) for r in self.ledger.history(aid).to_dict("records")]
-        tx = {r["record_id"]: r for r in self.transactions(aid)}
+        by_id = {t["record_id"]: t for t in tx}
         orgs = self.organisation_names()
         for r in rows:
-            t = tx.get(r["record_id"])
+            t = by_id.get(r["record_id"])
             r["consent"] = t.get("consent") if t else None  # a column the trust work adds
             by = t.get("recorder") if t else None
             r["by"] = by
             r["organisation"] = orgs.get(str(by).lower()) if by else None
-        with self._lock:
-            ix.history[aid] = rows
-            if len(ix.history) > HISTORY_CACHE:
-                ix.history.popitem(last=False)
-        return rows
-
-    def documents(self, asset_id: str) -> list[dict[str, Any]]:
-        """Every document hash an asset's records name, with whether the store holds it."""
-        a = self.asset(asset_id)
-        docs: list[dict[str, Any]] = [{"what": "metadata", "record_id": a["record_id"], "hash": a["metadata_hash"]}]
-        for t in self.transactions(asset_id):
+        docs: list[dict[str, Any]] = [
+            {"what": "metadata", "record_id": asset["record_id"], "hash": asset["metadata_hash"]}
+        ]
+        for t in tx:
             if t["doc_hash"] and int(t["doc_hash"], 16):
                 docs.append({"what": t["kind"], "record_id": t["record_id"], "hash": t["doc_hash"]})
-        for an in self.anchors(asset_id):
+        for an in ix.anchors_by_asset.get(aid, []):
             docs.append({"what": an["kind_name"], "record_id": an["record_id"], "hash": an["report_hash"]})
         store = self.ledger.documents
         for d in docs:
             d["stored"] = bool(store.has(d["hash"]))
-        return docs
+        bundle = {
+            "asset": asset,
+            "transactions": tx,
+            "history": rows,
+            "documents": docs,
+            "prices": [
+                {"date": t["date"], "kind": t["kind"], "amount": t["amount"], "currency": t["currency"]}
+                for t in tx
+                if not t["void"] and t["amount"]
+            ],
+            "owner_organisation": self.organisation_of(asset["owner"]),
+        }
+        with self._lock:
+            ix.bundles[aid] = bundle
+            if len(ix.bundles) > HISTORY_CACHE:
+                ix.bundles.popitem(last=False)
+        return bundle
+
+    def asset(self, asset_id: str) -> dict[str, Any]:
+        """One asset's identity and current state (a copy the caller may change)."""
+        b = self._bundle(asset_id)
+        return {**b["asset"], "owner_organisation": b["owner_organisation"]}
+
+    def transactions(self, asset_id: str) -> list[dict[str, Any]]:
+        """An asset's transaction records (void ones flagged) in chain order."""
+        return list(self._bundle(asset_id)["transactions"])
+
+    def history(self, asset_id: str) -> list[dict[str, Any]]:
+        """``Ledger.history`` of an asset as records, with each record's recording account,
+        organisation and consent level where the ledger has them."""
+        return list(self._bundle(asset_id)["history"])
+
+    def documents(self, asset_id: str) -> list[dict[str, Any]]:
+        """Every document hash an asset's records name, with whether the store holds it."""
+        return list(self._bundle(asset_id)["documents"])
 
     def anchors(self, asset_id: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
         """Anchored valuations, quotes and policies (amounts in major units), newest first."""
         ix = self.index()
-        aid = self.resolve(asset_id) if asset_id else None
-        out = [
-            r for r in ix.anchors if (aid is None or r["asset_id"] == aid) and (kind is None or r["kind_name"] == kind)
-        ]
-        return sorted(out, key=lambda r: (r["block_number"], r["log_index"]), reverse=True)
+        if asset_id:
+            rows = ix.anchors_by_asset.get(self.resolve(asset_id), [])
+        else:
+            rows = sorted(ix.anchors, key=lambda r: (r["block_number"], r["log_index"]), reverse=True)
+        return [dict(r) for r in rows if kind is None or r["kind_name"] == kind]
 
     def report(self, report_hash: str) -> tuple[dict[str, Any], bytes | None]:
         """An anchor by its report hash, and the stored report's bytes (None when not stored)."""
@@ -241,11 +275,7 @@ class LedgerView:
 
     def price_history(self, asset_id: str) -> list[dict[str, Any]]:
         """An asset's live priced transactions: date, kind, amount (major units), currency."""
-        return [
-            {"date": t["date"], "kind": t["kind"], "amount": t["amount"], "currency": t["currency"]}
-            for t in self.transactions(asset_id)
-            if not t["void"] and t["amount"]
-        ]
+        return list(self._bundle(asset_id)["prices"])
 
     # ------------------------------------------------------------ organisations
 

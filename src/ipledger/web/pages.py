@@ -146,7 +146,7 @@ async def asset_page(request: Request, asset: str) -> HTMLResponse:
         quotes=[q for q in view.anchors(aid) if q["kind_name"] != "valuation"] if members else [],
         chart=chart,
         members=members,
-        owner_org=view.organisation_of(a["owner"]),
+        owner_org=a["owner_organisation"],
     )
 
 

@@ -119,6 +119,7 @@ class Writer:
                 forget()
             with self.view._lock:
                 self.view.ledger.sync(progress=False)
+            self.view.invalidate()
             return result
 
     # ------------------------------------------------------------ valuations
