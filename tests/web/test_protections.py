@@ -142,3 +142,21 @@ def test_public_read_policy_hides_prices(platform_app: Any, demo_ledger: DemoLed
         assert client.get(f"/api/v1/assets/{demo_ledger.asset_id}/valuations").status_code == 401
     finally:
         settings.read_policy = "members"
+
+
+def test_api_prices_a_quote_and_refuses_a_wrong_keystore_password(platform_app: Any, demo_ledger: DemoLedger) -> None:
+    client = TestClient(platform_app)
+    _, token = platform_app.state.platform.accounts.issue_token("insurer", ("read", "write"))
+    auth = {"authorization": f"Bearer {token}"}
+    url = f"/api/v1/assets/{demo_ledger.asset_id}/quotes"
+    r = client.post(url, json={"product": "enforcement"}, headers=auth)
+    assert r.status_code == 200, r.text
+    q = r.json()["quote"]
+    assert q["sum_insured"] > 0 and q["gross_premium"] > 0 and len(q["factors"]) >= 4
+    assert r.json()["anchored"] is None
+    r = client.post(url, json={"product": "enforcement", "anchor": True, "keystore_password": "nope"}, headers=auth)
+    assert r.status_code == 422 and "did not unlock" in r.json()["error"]["message"]
+    r = client.post(url, json={"product": "no-such-product"}, headers=auth)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "PricingError"
+    r = client.post(url, json={"product": "enforcement", "extra": 1}, headers=auth)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request"

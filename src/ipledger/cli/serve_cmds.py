@@ -52,6 +52,9 @@ def serve(
     db_url: DbOpt = None,
     max_body: Annotated[int, typer.Option(help="Largest request body in bytes.")] = 64 * 1024,
     secure_cookies: Annotated[bool, typer.Option(help="Secure cookies and HSTS (behind HTTPS).")] = False,
+    tx_url: Annotated[
+        str | None, typer.Option(help="Block explorer transaction URL with {} for the hash; hashes link there.")
+    ] = None,
 ) -> None:
     """Serve the platform on HOST:PORT until interrupted."""
     if ctx.invoked_subcommand is not None:
@@ -69,6 +72,7 @@ def serve(
         read_policy=read_policy,  # type: ignore[arg-type]
         max_body=max_body,
         secure_cookies=secure_cookies,
+        tx_url=tx_url,
     )
     app = create_app(settings)
     console.print(f"ipledger platform on http://{host}:{port}/ (read policy: {read_policy}); Ctrl-C stops it")

@@ -47,6 +47,8 @@ class WebSettings:
         write_limit: writes per account per minute.
         secure_cookies: mark cookies Secure and send HSTS (behind HTTPS).
         keystore: the keystore (default: ``ipledger.keys.KeyStore`` at ``<data_dir>/keystore``).
+        tx_url: a block explorer's transaction URL with ``{}`` for the hash (e.g.
+            ``https://explorer.example/tx/{}``); transaction hashes link there when set.
     """
 
     profile: Any = None
@@ -57,6 +59,7 @@ class WebSettings:
     write_limit: int = 30
     secure_cookies: bool = False
     keystore: KeyStoreLike | None = None
+    tx_url: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -178,6 +181,7 @@ def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HT
         who=who,
         csrf=who.csrf if who else "",
         policy=p.settings.read_policy,
+        tx_url=p.settings.tx_url,
         can=lambda perm: allowed(perm, who.role if who else ANONYMOUS, p.settings.read_policy),
     )
     resp = p.templates.TemplateResponse(request, template, ctx, status_code=status)
