@@ -62,6 +62,7 @@ def _register() -> None:
         "demo_cmds",
         "keys_cmds",
         "witness_cmds",
+        "serve_cmds",
     ):
         try:
             module = __import__(f"ipledger.cli.{name}", fromlist=["register"])
