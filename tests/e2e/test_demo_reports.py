@@ -106,7 +106,7 @@ def test_read_commands_on_the_demo_ledger(demo: tuple[Path, dict[str, object]]) 
     assert v["inputs"]["caller_inputs"] == {"revenue": 20000000.0, "revenue_growth": 0.02}
     q = json.loads(cli("quote", aid, "--product", "enforcement", "--json").stdout)
     assert q["gross_premium"] >= q["net_premium"] > 0
-    history = json.loads(cli("history", aid, "--json").stdout)
+    history = json.loads(cli("history", aid, "--json").stdout)["records"]
     assert history[0]["event"] == "registered" and all(h["tx_hash"].startswith("0x") for h in history)
     book = json.loads(cli("portfolio", "simulate", "--policies", "500", "--sims", "200", "--json").stdout)
     assert book["tiered"]["max_decile_dev"] < book["flat"]["max_decile_dev"]

@@ -14,7 +14,7 @@ def open_backend(profile: Profile) -> ChainBackend:
     if profile.backend == "embedded":
         from ipledger.chain.embedded import EmbeddedBackend
 
-        return EmbeddedBackend(profile.data_dir)
+        return EmbeddedBackend(profile.data_dir, lock_timeout=profile.lock_timeout)
     from ipledger.chain.rpc import RPCBackend
 
     return RPCBackend(profile.rpc_url, profile.private_key)

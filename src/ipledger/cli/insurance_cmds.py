@@ -10,7 +10,9 @@ from rich.table import Table
 
 from ipledger.cli._common import JsonOpt, ProfileOpt, console, load, print_json
 
-portfolio_app = typer.Typer(help="Insurance books: Monte Carlo of loss ratios and subsidies.", no_args_is_help=True)
+portfolio_app = typer.Typer(
+    rich_markup_mode="markdown", help="Insurance books: Monte Carlo of loss ratios and subsidies.", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:
