@@ -22,13 +22,14 @@ def progress_bar(label: str, total: int | None, enabled: bool) -> Iterator[Calla
 
         done = [0]
         t0 = time.monotonic()
-        err_line(f"{label}: {total if total is not None else '?'} to do")
+        err_line(f"{label}: {total} to do" if total is not None else f"{label} ...")
 
         def step(n: int) -> None:
             done[0] += n
 
         yield step
-        err_line(f"{label}: {done[0]} done in {time.monotonic() - t0:.1f} s")
+        count = f"{done[0]} done" if total is not None else "done"
+        err_line(f"{label}: {count} in {time.monotonic() - t0:.1f} s")
         return
     with Progress(
         TextColumn(f"{label:<20}"),
@@ -40,3 +41,10 @@ def progress_bar(label: str, total: int | None, enabled: bool) -> Iterator[Calla
     ) as bar:
         task = bar.add_task(label, total=total)
         yield lambda n: bar.advance(task, n)
+
+
+@contextmanager
+def spinner(label: str, enabled: bool) -> Iterator[None]:
+    """A spinner with elapsed time on stderr while a step of unknown length runs."""
+    with progress_bar(label, None, enabled):
+        yield
