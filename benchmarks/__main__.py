@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-NAMES = ("contracts", "indexer", "valuation", "insurance", "audit")
+NAMES = ("contracts", "indexer", "valuation", "insurance", "audit", "imports")
 RESULTS = Path(__file__).resolve().parent / "results"
 
 

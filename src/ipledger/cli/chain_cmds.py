@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from ipledger.cli._common import JsonOpt, ProfileOpt, console, load, load_existing, print_json
 
@@ -112,6 +111,8 @@ def status(profile: ProfileOpt = None, json_out: JsonOpt = False) -> None:
     if json_out:
         print_json(info)
         return
+    from rich.table import Table
+
     table = Table(title=f"chain status: {prof.name}", show_header=False)
     for k, v in info.items():
         table.add_row(k, str(v))

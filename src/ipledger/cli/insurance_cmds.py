@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from ipledger.cli._common import JsonOpt, LangOpt, ProfileOpt, console, load_existing, print_json
 
@@ -61,6 +60,8 @@ def quote_cmd(
         print_json(q.to_dict() | {"asset": ident.to_dict()})
         return
     d = q.to_dict()
+    from rich.table import Table
+
     table = Table(title=f"quote: {product} on {ident.headline()} (amounts in {q.currency})", show_header=False)
     si, gross, net = q.anchor_figures()
     table.add_row("valuation", f"{valuation.value:,.0f} ({valuation.low:,.0f} to {valuation.high:,.0f})")
@@ -105,6 +106,8 @@ def simulate(
     if json_out:
         print_json(out)
         return
+    from rich.table import Table
+
     table = Table(title=f"book of {policies:,} policies, {sims:,} simulations, {years} year(s)")
     table.add_column("figure")
     table.add_column("risk-tiered", justify="right")

@@ -16,9 +16,10 @@ def register(app: typer.Typer) -> None:
 
 
 def _ledger(profile: str | None) -> Any:
+    prof = load_existing(profile)  # before the chain modules load: a wrong folder fails fast
     from ipledger.ledger import Ledger
 
-    return Ledger(load_existing(profile))
+    return Ledger(prof)
 
 
 def open_indexed(profile: str | None) -> Any:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from ipledger.cli._common import JsonOpt, LangOpt, ProfileOpt, console, load_existing, print_json
 
@@ -86,6 +85,8 @@ def value(
     if json_out:
         print_json(v.to_dict() | {"asset": ident.to_dict()})
         return
+    from rich.table import Table
+
     table = Table(title=f"valuation of {ident.headline()} as of {v.as_of} ({v.currency})")
     cur = v.currency
     for c in ("method", f"value ({cur})", f"low ({cur})", f"high ({cur})", "weight", "data"):
