@@ -117,8 +117,12 @@ def run_demo(
     # The ledger holds prices, not the owner's sales: the income approach needs a revenue
     # forecast from the valuer. The demo states one (shown in the report's inputs).
     valuation = value_asset(market_view, asset_id, as_of=state["as_of"], inputs=dict(DEMO_INCOME_INPUTS))
+    from ipledger.identity import identify
+    from ipledger.reports import write_html
+
+    ident = identify(ledger, asset_id)
     result.reports["valuation"] = out_dir / "valuation.html"
-    valuation.to_html(result.reports["valuation"])
+    write_html(valuation, result.reports["valuation"], profile.lang, ident)
     (out_dir / "valuation.json").write_text(valuation.to_json())
     anchored = _anchored(ledger)
     if valuation.report_hash not in anchored:
@@ -126,6 +130,7 @@ def run_demo(
     tick("value", 1, 1)
     result.timings["value_s"] = time.perf_counter() - t
     result.figures.update(
+        asset=ident.to_dict(),
         asset_id=asset_id,
         value=valuation.value,
         low=valuation.low,
@@ -139,7 +144,7 @@ def run_demo(
     profile_ = risk_profile_for(ledger, asset_id, firm_type="sme")
     q = make_quote(valuation, "enforcement", profile_)
     result.reports["quote"] = out_dir / "quote.html"
-    q.to_html(result.reports["quote"])
+    write_html(q, result.reports["quote"], profile.lang, ident)
     (out_dir / "quote.json").write_text(q.to_json())
     if q.report_hash not in anchored:
         anchor_quote(ledger, q, asset_id, valuation.state_block)
@@ -159,7 +164,7 @@ def run_demo(
     ledger.sync(progress=False)
     report = audit_ledger(ledger)  # reproduces the anchored valuation from its state block
     result.reports["audit"] = out_dir / "audit.html"
-    report.to_html(result.reports["audit"])
+    write_html(report, result.reports["audit"], profile.lang)
     result.audit_passed = bool(report.passed)
     tick("audit", 1, 1)
     result.timings["audit_s"] = time.perf_counter() - t

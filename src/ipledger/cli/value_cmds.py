@@ -62,6 +62,7 @@ def value(
     value with a range; deterministic report hash for the same chain state and inputs."""
     from ipledger.identity import identify
     from ipledger.ledger import Ledger
+    from ipledger.reports import write_html
     from ipledger.valuation import value_asset
     from ipledger.workflows import anchor_valuation
 
@@ -80,7 +81,7 @@ def value(
             inputs=given or None,
         )
         if html:
-            _write_valuation_html(v, html, lang or prof.lang, ident)
+            write_html(v, html, lang or prof.lang, ident)
         anchored = anchor_valuation(ledger, v) if anchor else None
     if json_out:
         print_json(v.to_dict() | {"asset": ident.to_dict()})
@@ -109,18 +110,3 @@ def value(
         console.print(f"report written to {html}")
     if anchored:
         console.print(f"anchored in block {anchored.block_number} (record {anchored.first_record_id})")
-
-
-def _write_valuation_html(v: object, path: Path, lang: str, identity: object) -> None:
-    """The valuation report in ``lang`` where the report renderer takes a language (and the
-    asset's identity where it takes one); English otherwise."""
-    import inspect
-
-    to_html = v.to_html  # type: ignore[attr-defined]
-    params = inspect.signature(to_html).parameters
-    kwargs: dict[str, object] = {}
-    if "lang" in params:
-        kwargs["lang"] = lang
-    if "identity" in params:
-        kwargs["identity"] = identity
-    to_html(path, **kwargs)
