@@ -49,7 +49,7 @@ def _run(
     status_path: Path | None = None,
 ) -> None:
     from ipledger import importer
-    from ipledger.cli._progress import progress_bar
+    from ipledger.cli._progress import progress_bar, spinner
     from ipledger.ledger import Ledger
     from ipledger.parties import PartyBook
 
@@ -57,11 +57,12 @@ def _run(
     assert shown is not None
     with Ledger(load(profile)) as ledger:
         ledger.sync(progress=show_progress(json_out))
-        if kind == "assets":
-            assert path is not None
-            plan = importer.plan_assets(path, set(ledger.assets()["asset_id"].astype(str)))
-        else:
-            plan = importer.plan_transactions(path, importer.ledger_view(ledger), status_path=status_path)
+        with spinner(f"checking {shown.name}", enabled=show_progress(json_out)):
+            if kind == "assets":
+                assert path is not None
+                plan = importer.plan_assets(path, set(ledger.assets()["asset_id"].astype(str)))
+            else:
+                plan = importer.plan_transactions(path, importer.ledger_view(ledger), status_path=status_path)
         written = 0
         blocked = bool(plan.errors) and not skip_invalid
         if not dry_run and not blocked and plan.rows:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ipledger.cli._common import JsonOpt, LangOpt, ProfileOpt, console, load_existing, print_json
+from ipledger.cli._common import JsonOpt, LangOpt, ProfileOpt, console, load_existing, print_json, show_progress
 
 HtmlOpt = Annotated[Path | None, typer.Option("--html", help="Write the self-contained HTML report here.")]
 AnchorOpt = Annotated[bool, typer.Option("--anchor", help="Anchor the report hash and figures on chain (valuer role).")]
@@ -60,6 +60,7 @@ def value(
 ) -> None:
     """Value an asset from its comparables, licences and costs on the ledger, reconciled into one
     value with a range; deterministic report hash for the same chain state and inputs."""
+    from ipledger.cli._progress import spinner
     from ipledger.identity import identify
     from ipledger.ledger import Ledger
     from ipledger.reports import write_html
@@ -73,13 +74,14 @@ def value(
         given = parse_inputs(inputs or [])
         if revenue is not None:
             given.update(revenue=revenue, revenue_growth=growth)
-        v = value_asset(
-            ledger,
-            ledger.resolve_asset(asset),
-            as_of=as_of,
-            methods=tuple(m.strip() for m in methods.split(",")),
-            inputs=given or None,
-        )
+        with spinner("valuing", enabled=show_progress(json_out)):
+            v = value_asset(
+                ledger,
+                ledger.resolve_asset(asset),
+                as_of=as_of,
+                methods=tuple(m.strip() for m in methods.split(",")),
+                inputs=given or None,
+            )
         if html:
             write_html(v, html, lang or prof.lang, ident)
         anchored = anchor_valuation(ledger, v) if anchor else None

@@ -61,9 +61,12 @@ class Store:
         )
 
     def _check_ours(self) -> None:
-        """Refuse a database that holds other tables and no ipledger ``meta`` row: a foreign one."""
+        """Refuse a SQLite file that holds other tables and no ipledger ``meta``: a foreign one.
+
+        A server database (PostgreSQL) may well hold other applications' tables beside ours.
+        """
         tables = set(sa.inspect(self.engine).get_table_names())
-        if tables and "meta" not in tables and not tables <= set(s.metadata.tables):
+        if self.path is not None and tables and "meta" not in tables and not tables <= set(s.metadata.tables):
             raise self._damaged(f"it holds other tables: {', '.join(sorted(tables)[:3])}")
         if self.path is not None:
             # Read a page of every table we own: a damaged file fails here, not in a later query.
