@@ -17,8 +17,9 @@ easily shared or committed. ``IPLEDGER_PRIVATE_KEY`` stays for CI.
 
 Overrides: ``IPLEDGER_PROFILE`` picks the profile; ``IPLEDGER_BACKEND``, ``IPLEDGER_DATA_DIR``,
 ``IPLEDGER_RPC_URL``, ``IPLEDGER_DB_URL``, ``IPLEDGER_PRIVATE_KEY``, ``IPLEDGER_ACCOUNT``,
-``IPLEDGER_CONFIRMATIONS``, ``IPLEDGER_MAX_LOG_RANGE`` and ``IPLEDGER_LOG_CONCURRENCY`` override the
-matching field of the chosen profile.
+``IPLEDGER_CONFIRMATIONS``, ``IPLEDGER_MAX_LOG_RANGE``, ``IPLEDGER_LOG_CONCURRENCY``, ``IPLEDGER_LANG``
+(report language: en or zh-CN) and ``IPLEDGER_LOCK_TIMEOUT`` (seconds a writer waits for another
+ipledger process writing to the embedded chain) override the matching field of the chosen profile.
 """
 
 from __future__ import annotations
@@ -39,12 +40,14 @@ DEFAULT_TOML = """\
 # ipledger chain profiles. Environment variables override any field:
 # IPLEDGER_PROFILE, IPLEDGER_BACKEND, IPLEDGER_DATA_DIR, IPLEDGER_RPC_URL, IPLEDGER_DB_URL,
 # IPLEDGER_PRIVATE_KEY, IPLEDGER_ACCOUNT, IPLEDGER_CONFIRMATIONS, IPLEDGER_MAX_LOG_RANGE,
-# IPLEDGER_LOG_CONCURRENCY. Sign with a keystore account: account = "NAME" (`ipledger keys new NAME`).
+# IPLEDGER_LOG_CONCURRENCY, IPLEDGER_LANG, IPLEDGER_LOCK_TIMEOUT.
+# Sign with a keystore account: account = "NAME" (`ipledger keys new NAME`).
 default_profile = "local"
 
 [profile.local]
 backend = "embedded"          # in-process py-evm chain persisted under data_dir
 data_dir = ".ipledger"
+lang = "en"                   # language of the HTML and terminal reports: en or zh-CN
 
 [profile.anvil]
 backend = "rpc"               # any JSON-RPC node; anvil for local tests
@@ -71,6 +74,8 @@ class Profile:
         confirmations: blocks behind the head that the indexer treats as final.
         max_log_range: cap on the block range of one eth_getLogs call (providers often limit it).
         log_concurrency: eth_getLogs calls the indexer keeps in flight.
+        lang: language of the reports people read, ``"en"`` or ``"zh-CN"``.
+        lock_timeout: seconds a writer waits while another process writes to the embedded chain.
         addresses: deployed contract addresses, filled in by ``deploy``.
     """
 
@@ -87,6 +92,8 @@ class Profile:
     confirmations: int = 0
     max_log_range: int = 1_000_000
     log_concurrency: int = 4
+    lang: str = "en"
+    lock_timeout: float = 30.0
     addresses: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -147,6 +154,8 @@ def load_profile(name: str | None = None, config_path: Path | None = None) -> Pr
         "confirmations": "IPLEDGER_CONFIRMATIONS",
         "max_log_range": "IPLEDGER_MAX_LOG_RANGE",
         "log_concurrency": "IPLEDGER_LOG_CONCURRENCY",
+        "lang": "IPLEDGER_LANG",
+        "lock_timeout": "IPLEDGER_LOCK_TIMEOUT",
     }
     for key, var in env.items():
         if os.environ.get(var):
@@ -168,6 +177,14 @@ def load_profile(name: str | None = None, config_path: Path | None = None) -> Pr
             raise ConfigError(f"profile {chosen!r}: {key} must be an integer") from exc
         if numbers[key] < (0 if key == "confirmations" else 1):
             raise ConfigError(f"profile {chosen!r}: {key} is out of range ({numbers[key]})")
+    from ipledger.i18n import check_lang
+
+    try:
+        lock_timeout = float(section.get("lock_timeout", 30.0))  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ConfigError(f"profile {chosen!r}: lock_timeout must be a number of seconds") from exc
+    if not 0 <= lock_timeout <= 3600:
+        raise ConfigError(f"profile {chosen!r}: lock_timeout must be 0 to 3600 seconds, not {lock_timeout}")
     profile = Profile(
         name=chosen,
         backend=backend,  # type: ignore[arg-type]
@@ -182,6 +199,8 @@ def load_profile(name: str | None = None, config_path: Path | None = None) -> Pr
         confirmations=numbers["confirmations"],
         max_log_range=numbers["max_log_range"],
         log_concurrency=numbers["log_concurrency"],
+        lang=check_lang(str(section.get("lang", "en"))),
+        lock_timeout=lock_timeout,
     )
     return with_deployment(profile)
 
@@ -200,4 +219,25 @@ def with_deployment(profile: Profile) -> Profile:
     if profile.deployment_file.is_file():
         data = json.loads(profile.deployment_file.read_text())
         return replace(profile, addresses=dict(data.get("addresses", {})))
+    return profile
+
+
+def require_ledger(profile: Profile) -> Profile:
+    """``profile`` when a ledger exists for it; a ConfigError saying how to make one otherwise.
+
+    Read commands call this first so that they never create an empty chain in a folder that is
+    not a ledger's.
+    """
+    config = find_config()
+    where = f"{config}" if config else f"no {CONFIG_FILE} in {Path.cwd()} or above"
+    if profile.backend == "embedded" and not (profile.data_dir / "chain.sqlite").is_file():
+        raise ConfigError(
+            f"no ledger found here (profile {profile.name!r}, {where}, no chain in {profile.data_dir}): "
+            "run `ipledger init` to create one, or run from the folder of an existing ledger"
+        )
+    if not profile.deployment_file.is_file():
+        raise ConfigError(
+            f"no ledger found here: no contracts recorded in {profile.deployment_file} for profile "
+            f"{profile.name!r}: run `ipledger init` (or `ipledger deploy`)"
+        )
     return profile

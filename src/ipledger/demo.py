@@ -1,8 +1,15 @@
 """The main job, end to end on the embedded chain: deploy, record a generated market through
-the contracts, index it, value an asset, quote and anchor insurance, audit everything."""
+the contracts, index it, value an asset, quote and anchor insurance, audit everything.
+
+A demo folder remembers its market (``demo.json`` in the data folder: sizes, seed, valuation
+date). A rerun with the same sizes resumes a killed run to the full market and anchors nothing
+twice (the valuation is made at the market's last block and date, so its report hash is the
+same); other sizes are refused with what to do, and so is a folder holding another ledger.
+"""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,6 +19,9 @@ from typing import Any
 import pandas as pd
 
 from ipledger.config import Profile
+from ipledger.errors import ValidationError
+
+STATE_FILE = "demo.json"
 
 Step = Callable[[str, int, int], None]  # (label, done, total)
 
@@ -73,10 +83,18 @@ def run_demo(
     result.timings["deploy_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    if ledger.client.record_count() == 0:
+    state = _market_state(profile, ledger, n_assets, n_transactions, seed)
+    expected = state.get("records")
+    have = ledger.client.record_count()
+    if expected is None or have < int(expected):
         market = generate_market(seed=seed, n_assets=n_assets, n_transactions=n_transactions)
-        written = write_market(ledger.client, market, ledger.documents, batch_size=500, progress=tick)
-        result.figures["written"] = {k: v for k, v in written.items() if isinstance(v, int)}
+        total = len(market.assets) + len(market.transactions) + _status_changes(market)
+        state["records"] = total
+        _save_state(profile, state)
+        if have < total:
+            written = write_market(ledger.client, market, ledger.documents, batch_size=500, progress=tick, skip=have)
+            result.figures["written"] = {k: v for k, v in written.items() if isinstance(v, int)}
+            result.figures["resumed_after"] = have
     result.timings["record_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -89,17 +107,30 @@ def run_demo(
 
     t = time.perf_counter()
     tick("value", 0, 1)
-    asset_id = pick_asset(ledger)
+    if "market_block" not in state:
+        # The market's last block and today's date, fixed at the first run that completes it:
+        # reruns value the same state on the same date, so the report hash (and anchor) repeat.
+        state.update(market_block=ledger.state()[0], as_of=str(pd.Timestamp.now(tz="UTC").date()))
+        _save_state(profile, state)
+    market_view = ledger.at_block(int(state["market_block"]))
+    asset_id = pick_asset(market_view)
     # The ledger holds prices, not the owner's sales: the income approach needs a revenue
     # forecast from the valuer. The demo states one (shown in the report's inputs).
-    valuation = value_asset(ledger, asset_id, inputs=dict(DEMO_INCOME_INPUTS))
+    valuation = value_asset(market_view, asset_id, as_of=state["as_of"], inputs=dict(DEMO_INCOME_INPUTS))
+    from ipledger.identity import identify
+    from ipledger.reports import write_html
+
+    ident = identify(ledger, asset_id)
     result.reports["valuation"] = out_dir / "valuation.html"
-    valuation.to_html(result.reports["valuation"])
+    write_html(valuation, result.reports["valuation"], profile.lang, ident)
     (out_dir / "valuation.json").write_text(valuation.to_json())
-    anchor_valuation(ledger, valuation)
+    anchored = _anchored(ledger)
+    if valuation.report_hash not in anchored:
+        anchor_valuation(ledger, valuation)
     tick("value", 1, 1)
     result.timings["value_s"] = time.perf_counter() - t
     result.figures.update(
+        asset=ident.to_dict(),
         asset_id=asset_id,
         value=valuation.value,
         low=valuation.low,
@@ -113,9 +144,10 @@ def run_demo(
     profile_ = risk_profile_for(ledger, asset_id, firm_type="sme")
     q = make_quote(valuation, "enforcement", profile_)
     result.reports["quote"] = out_dir / "quote.html"
-    q.to_html(result.reports["quote"])
+    write_html(q, result.reports["quote"], profile.lang, ident)
     (out_dir / "quote.json").write_text(q.to_json())
-    anchor_quote(ledger, q, asset_id, valuation.state_block)
+    if q.report_hash not in anchored:
+        anchor_quote(ledger, q, asset_id, valuation.state_block)
     tick("quote", 1, 1)
     result.timings["quote_s"] = time.perf_counter() - t
     result.figures.update(
@@ -132,10 +164,52 @@ def run_demo(
     ledger.sync(progress=False)
     report = audit_ledger(ledger)  # reproduces the anchored valuation from its state block
     result.reports["audit"] = out_dir / "audit.html"
-    report.to_html(result.reports["audit"])
+    write_html(report, result.reports["audit"], profile.lang)
     result.audit_passed = bool(report.passed)
     tick("audit", 1, 1)
     result.timings["audit_s"] = time.perf_counter() - t
     result.figures["valued_at"] = str(pd.Timestamp.now(tz="UTC").date())
     ledger.close()
     return result
+
+
+def _status_changes(market: Any) -> int:
+    from ipledger.valuation.market_writer import _CHAIN_BLOCKED
+
+    return int(market.assets["status"].isin(sorted(_CHAIN_BLOCKED)).sum())
+
+
+def _anchored(ledger: Any) -> set[str]:
+    ledger.sync(progress=False)
+    anchors = ledger.anchors()
+    return set(anchors["report_hash"].astype(str)) if len(anchors) else set()
+
+
+def _market_state(profile: Profile, ledger: Any, n_assets: int, n_transactions: int, seed: int) -> dict[str, Any]:
+    """The folder's demo state; a ValidationError when it holds another market or ledger."""
+    path = profile.data_dir / STATE_FILE
+    wanted = {"assets": n_assets, "transactions": n_transactions, "seed": seed}
+    if path.is_file():
+        state: dict[str, Any] = json.loads(path.read_text())
+        had = {k: state.get(k) for k in wanted}
+        if had != wanted:
+            raise ValidationError(
+                f"this folder already holds a demo market of {had['assets']} assets and {had['transactions']} "
+                f"transactions (seed {had['seed']}): run `ipledger demo` in a new folder for other sizes, "
+                "or rerun with the same ones"
+            )
+        return state
+    if ledger.client.record_count() > 0:
+        raise ValidationError(
+            f"the ledger in {profile.data_dir} holds records that are not a demo market: "
+            "run `ipledger demo` in a new, empty folder"
+        )
+    _save_state(profile, wanted)
+    return dict(wanted)
+
+
+def _save_state(profile: Profile, state: dict[str, Any]) -> None:
+    path = profile.data_dir / STATE_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state, indent=2))
+    tmp.replace(path)

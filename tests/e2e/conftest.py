@@ -22,8 +22,11 @@ class CLI:
     def cmd(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "ipledger.cli.main", *args]
 
-    def __call__(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run(self.cmd(*args), cwd=self.cwd, env=self.env, capture_output=True, text=True, timeout=600)
+    def __call__(
+        self, *args: str, check: bool = True, env_extra: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        env = {**self.env, **(env_extra or {})}
+        proc = subprocess.run(self.cmd(*args), cwd=self.cwd, env=env, capture_output=True, text=True, timeout=600)
         if check and proc.returncode != 0:
             raise AssertionError(f"ipledger {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
         return proc

@@ -112,7 +112,7 @@ def test_read_commands_on_the_demo_ledger(demo: tuple[Path, dict[str, object]]) 
     q2 = json.loads(cli("quote", aid, "--product", "enforcement", "--json", *same).stdout)
     assert q2["valuation_report_hash"] == v2["report_hash"] == q2["sum_insured_basis"]["valuation_report_hash"]
     assert q2["sum_insured_basis"]["value"] == pytest.approx(v2["value"], abs=0.01)
-    history = json.loads(cli("history", aid, "--json").stdout)
+    history = json.loads(cli("history", aid, "--json").stdout)["records"]
     assert history[0]["event"] == "registered" and all(h["tx_hash"].startswith("0x") for h in history)
     book = json.loads(cli("portfolio", "simulate", "--policies", "500", "--sims", "200", "--json").stdout)
     assert book["tiered"]["max_decile_dev"] < book["flat"]["max_decile_dev"]

@@ -101,7 +101,7 @@ def test_kill9_during_import_then_rerun_leaves_no_duplicate_and_no_gap(cli: CLI,
     summary = json.loads(cli("import", "transactions", "big.csv", "--json").stdout)
     assert summary["written"] + summary["already_recorded"] == n
     assert _records(cli) == 2 + n
-    history = json.loads(cli("history", "ZL201810012345.6", "--json").stdout)
+    history = json.loads(cli("history", "ZL201810012345.6", "--json").stdout)["records"]
     ids = sorted(r["record_id"] for r in history if r["event"] == "licence")
     assert ids == list(range(3, 3 + n))  # no gap, no duplicate
 

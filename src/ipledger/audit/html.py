@@ -1,4 +1,5 @@
 """The audit report as one self-contained HTML page (styles inline, chart as base64 PNG)."""
+# ruff: noqa: E501  (an HTML template and catalogue texts read best unbroken)
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ if TYPE_CHECKING:
 __all__ = ["render_html", "timeline_chart"]
 
 _TEMPLATE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>ipledger audit{% if r.asset_id %} of {{ r.asset_id }}{% endif %}</title>
+<html lang="{{ t.lang }}"><head><meta charset="utf-8">
+<title>{{ t("audit.title") }}{% if ident %} {{ t("audit.of") }} {{ ident.registry_number }}{% elif r.asset_id %} {{ r.asset_id }}{% endif %}</title>
 <style>
-body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1200px}
+body{font-family:"Noto Sans CJK SC","Noto Sans SC","Microsoft YaHei",system-ui,sans-serif;margin:2em;color:#222;max-width:1200px}
 table{border-collapse:collapse;margin:1em 0}
 th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top;font-size:14px}
 th{background:#f3f3f3}
@@ -27,39 +28,47 @@ code{font-size:12px;word-break:break-all}
 .verdict{font-size:1.3em;padding:.5em 1em;display:inline-block;border-radius:4px}
 .ok{background:#dcfce7}.bad{background:#fee2e2}
 </style></head><body>
-<h1>ipledger provenance audit</h1>
-<p class="verdict {{ 'ok' if r.passed else 'bad' }}">{{ 'PASSED' if r.passed else 'FAILED' }}</p>
+<h1>{{ t("audit.title") }}</h1>
+<p class="verdict {{ 'ok' if r.passed else 'bad' }}">{{ t("audit.passed") if r.passed else t("audit.failed") }}</p>
+{% if ident %}<table class="identity">
+<tr><th>{{ t("audit.registry_number") }}</th><td><strong>{{ ident.registry_number }}</strong></td></tr>
+<tr><th>{{ t("audit.asset_title") }}</th><td>{{ ident.title or "" }}</td></tr>
+<tr><th>{{ t("audit.kind") }}</th><td>{{ ident.kind }}</td></tr>
+<tr><th>{{ t("audit.jurisdiction") }}</th><td>{{ ident.jurisdiction }}</td></tr>
+<tr><th>{{ t("audit.owner") }}</th><td>{{ ident.owner_label }}</td></tr>
+<tr><th>{{ t("audit.asset_id") }}</th><td><code>{{ ident.asset_id }}</code></td></tr>
+</table>{% endif %}
 <table>
-<tr><th>chain id</th><td>{{ r.chain_id }}</td></tr>
+<tr><th>{{ t("audit.chain_id") }}</th><td>{{ r.chain_id }}</td></tr>
 {% for name, addr in r.contracts.items() %}<tr><th>{{ name }}</th><td><code>{{ addr }}</code></td></tr>{% endfor %}
-<tr><th>rows audited</th><td>blocks {{ r.from_block }} to {{ r.to_block }} (chain head {{ r.head }})</td></tr>
-{% if r.at_block is not none %}<tr><th>at block</th><td>{{ r.at_block }}</td></tr>{% endif %}
-{% if r.asset_id %}<tr><th>asset</th><td><code>{{ r.asset_id }}</code></td></tr>{% endif %}
-<tr><th>run</th><td>{{ r.created }} ({{ '%.2f' % r.seconds }} s)</td></tr>
+<tr><th>{{ t("audit.rows_audited") }}</th><td>{{ t("audit.blocks", start=r.from_block, end=r.to_block, head=r.head) }}</td></tr>
+{% if r.at_block is not none %}<tr><th>{{ t("audit.at_block") }}</th><td>{{ r.at_block }}</td></tr>{% endif %}
+{% if r.asset_id and not ident %}<tr><th>{{ t("audit.asset") }}</th><td><code>{{ r.asset_id }}</code></td></tr>{% endif %}
+<tr><th>{{ t("audit.run") }}</th><td>{{ created }} ({{ t("audit.seconds", seconds=num(r.seconds, 2)) }})</td></tr>
 </table>
-<h2>Summary</h2>
-<table><tr><th>check</th><th>what it proves</th><th>result</th><th>failures</th><th>warnings</th><th>examined</th></tr>
-{% for c in r.checks %}<tr><td>{{ c.name }}</td><td>{{ c.title }}</td>
-{% set res = 'skipped' if c.skipped else ('pass' if c.passed else 'FAIL') %}
+<h2>{{ t("audit.summary") }}</h2>
+<table><tr><th>{{ t("audit.check") }}</th><th>{{ t("audit.proves") }}</th><th>{{ t("audit.result") }}</th><th>{{ t("audit.failures") }}</th><th>{{ t("audit.warnings") }}</th><th>{{ t("audit.examined") }}</th></tr>
+{% for c in r.checks %}<tr><td>{{ c.name }}</td><td>{{ title(c) }}</td>
+{% set res = t("audit.skipped") if c.skipped else (t("audit.pass") if c.passed else t("audit.fail")) %}
 <td class="{{ 'skip' if c.skipped else ('pass' if c.passed else 'fail') }}">{{ res }}</td>
-<td>{{ c.failures }}</td><td>{{ c.warnings }}</td>
-<td>{% for k, v in c.counts.items() %}{{ k.replace('_', ' ') }}: {{ '{:,}'.format(v) }}<br>{% endfor %}</td></tr>
+<td>{{ num(c.failures, 0) }}</td><td>{{ num(c.warnings, 0) }}</td>
+<td>{% for k, v in c.counts.items() %}{{ k.replace('_', ' ') }}: {{ num(v, 0) }}<br>{% endfor %}</td></tr>
 {% endfor %}</table>
-{% if chart %}<h2>Provenance timeline</h2>
-<p>Every record of the asset, by the date it states and by block; records with a failure are red.</p>
+{% if chart %}<h2>{{ t("audit.timeline") }}</h2>
+<p>{{ t("audit.timeline_note") }}</p>
 <img alt="provenance timeline" src="data:image/png;base64,{{ chart }}">
-<table><tr><th>block</th><th>log</th><th>record</th><th>event</th><th>transaction</th></tr>
+<table><tr><th>{{ t("audit.block") }}</th><th>{{ t("audit.log") }}</th><th>{{ t("audit.record") }}</th><th>{{ t("audit.event") }}</th><th>{{ t("audit.transaction") }}</th></tr>
 {% for e in r.timeline %}<tr><td>{{ e.block }}</td><td>{{ e.log_index }}</td><td>{{ e.table }} #{{ e.record_id }}</td>
 <td>{{ e.event }}</td><td><code>{{ e.tx_hash }}</code></td></tr>{% endfor %}</table>{% endif %}
-<h2>Findings</h2>
+<h2>{{ t("audit.findings") }}</h2>
 {% for c in r.checks %}{% if c.findings %}<h3>{{ c.name }}</h3>
-<table><tr><th>severity</th><th>message</th><th>location</th></tr>
-{% for f in c.findings %}<tr><td class="{{ f.severity.value }}">{{ f.severity.value }}</td><td>{{ f.message }}</td>
+<table><tr><th>{{ t("audit.severity") }}</th><th>{{ t("audit.message") }}</th><th>{{ t("audit.location") }}</th></tr>
+{% for f in c.findings %}<tr><td class="{{ f.severity.value }}">{{ t("audit.severity." ~ f.severity.value) }}</td><td>{{ f.message }}</td>
 <td>{% for k, v in f.location.items() %}{{ k }}: <code>{{ v }}</code><br>{% endfor %}</td></tr>{% endfor %}
-{% for sev, n in c.omitted.items() %}<tr><td class="{{ sev }}">{{ sev }}</td>
-<td>... and {{ '{:,}'.format(n) }} more not listed</td><td></td></tr>{% endfor %}
+{% for sev, n in c.omitted.items() %}<tr><td class="{{ sev }}">{{ t("audit.severity." ~ sev) }}</td>
+<td>{{ t("audit.more", n=num(n, 0)) }}</td><td></td></tr>{% endfor %}
 </table>{% endif %}{% else %}{% endfor %}
-{% if not r.findings() %}<p>No findings.</p>{% endif %}
+{% if not r.findings() %}<p>{{ t("audit.no_findings") }}</p>{% endif %}
 </body></html>
 """
 
@@ -118,6 +127,36 @@ def timeline_chart(report: AuditReport) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def render_html(report: AuditReport) -> str:
+def check_title(t: Any, check: Any) -> str:
+    """A check's one-line description in the translator's language (its own text if unknown)."""
+    try:
+        return str(t(f"audit.check.{check.name}")) if t.lang != "en" else str(check.title)
+    except KeyError:
+        return str(check.title)
+
+
+def render_html(report: AuditReport, lang: str | None = None, identity: Any = None) -> str:
+    """The report as one HTML page in ``lang`` ("en" or "zh-CN"), with the asset's identity block
+    (an :class:`~ipledger.identity.AssetIdentity`) when the audit is of one asset. Findings keep
+    the wording of the check that made them."""
+    from ipledger.i18n import Translator
+
+    t = Translator(lang)
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    return env.from_string(_TEMPLATE).render(r=report, chart=timeline_chart(report))
+    created = str(report.created)
+    try:
+        import datetime as dt
+
+        stamp = dt.datetime.fromisoformat(created)
+        created = f"{t.date(stamp)} {stamp:%H:%M:%S} UTC"
+    except ValueError:
+        pass
+    return env.from_string(_TEMPLATE).render(
+        r=report,
+        t=t,
+        ident=identity,
+        created=created,
+        num=lambda x, d: t.number(x, digits=d),
+        title=lambda c: check_title(t, c),
+        chart=timeline_chart(report),
+    )

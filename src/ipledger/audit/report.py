@@ -182,12 +182,18 @@ class AuditReport:
     def to_json(self, *, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, default=str)
 
-    def to_html(self, path: str | Path | None = None) -> str:
+    def to_html(self, path: str | Path | None = None, *, lang: str | None = None, identity: Any = None) -> str:
         """A self-contained HTML page (summary per check, findings, and for an asset audit a
-        provenance timeline chart embedded as PNG); also written to ``path`` when given."""
+        provenance timeline chart embedded as PNG); also written to ``path`` when given.
+
+        Args:
+            path: file to write, or None.
+            lang: "en" or "zh-CN" (None: English).
+            identity: the audited asset's :class:`~ipledger.identity.AssetIdentity`.
+        """
         from ipledger.audit.html import render_html
 
-        text = render_html(self)
+        text = render_html(self, lang=lang, identity=identity)
         if path is not None:
             Path(path).write_text(text, encoding="utf-8")
         return text

@@ -48,7 +48,7 @@ def open_backend(profile: Profile) -> ChainBackend:
     if profile.backend == "embedded":
         from ipledger.chain.embedded import EmbeddedBackend
 
-        embedded = EmbeddedBackend(profile.data_dir)
+        embedded = EmbeddedBackend(profile.data_dir, lock_timeout=profile.lock_timeout)
         if signer is not None:
             embedded.use_signer(signer)
         backend = embedded

@@ -96,13 +96,38 @@ class EmbeddedBackend(ChainBackend):
 
     kind = "embedded"
 
-    def __init__(self, data_dir: Path | None = None) -> None:
+    def __init__(self, data_dir: Path | None = None, lock_timeout: float = 30.0) -> None:
         self.path = data_dir / "chain.sqlite" if data_dir else None
-        self._kv = SQLiteDB(self.path) if self.path else SQLiteDB(Path(":memory:"))
+        self._kv = SQLiteDB(self.path, busy_timeout=lock_timeout) if self.path else SQLiteDB(Path(":memory:"))
         self.evm = PersistentPyEVMBackend(self._kv)
         self._keys: dict[bytes, PrivateKey] = {k.public_key.to_canonical_address(): k for k in self.evm.account_keys}
         self._signers: dict[bytes, Signer] = {}
         self._lock = threading.RLock()
+        self._lock_timeout = lock_timeout
+        self._writer: Any = None  # the inter-process write lock, held from the first write to close()
+
+    def _write_lock(self) -> None:
+        """Become the only ipledger process writing to this chain file, waiting a bounded time.
+
+        SQLite alone would refuse the second writer at once (its read snapshot is stale), and its
+        message reads as if the data were refused. After taking the lock, the chain is read again:
+        another process may have mined blocks since this one opened it.
+        """
+        if self._writer is not None or self.path is None:
+            return
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(str(self.path) + ".lock")
+        try:
+            lock.acquire(timeout=self._lock_timeout)
+        except Timeout:
+            raise ChainError(
+                f"another ipledger process is writing to the chain {self.path} (waited {self._lock_timeout:g} s): "
+                "try again when it has finished"
+            ) from None
+        self._writer = lock
+        self._kv.rollback()
+        self.evm.reopen()
 
     def use_signer(self, signer: Signer) -> None:
         """Send from ``signer`` (a keystore account) by default: it becomes ``accounts()[0]``.
@@ -129,6 +154,7 @@ class EmbeddedBackend(ChainBackend):
 
     def transact(self, sender: bytes, to: bytes | None, data: bytes, gas: int | None = None) -> Receipt:
         with self._lock:
+            self._write_lock()
             signer = self._signers.get(sender)
             if signer is not None:
                 self._fund(sender)
@@ -321,6 +347,7 @@ class EmbeddedBackend(ChainBackend):
     def revert(self, snapshot: Any) -> None:
         """Make the block ``snapshot`` the head again (a reorg to an ancestor)."""
         with self._lock:
+            self._write_lock()
             self.evm.revert_to_snapshot(snapshot)
             self._kv.commit()
             self.evm.reopen()
@@ -328,12 +355,16 @@ class EmbeddedBackend(ChainBackend):
     def mine_empty(self, count: int = 1) -> None:
         """Mine empty blocks (tests of confirmation depth and reorgs)."""
         with self._lock:
+            self._write_lock()
             for _ in range(count):
                 self.chain.mine_all([], mix_hash=keccak(self.chain.header.parent_hash))
             self._kv.commit()
 
     def close(self) -> None:
         self._kv.close()
+        if self._writer is not None:
+            self._writer.release()
+            self._writer = None
 
 
 def address(text: str) -> bytes:

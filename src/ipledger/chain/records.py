@@ -17,9 +17,9 @@ from eth_utils import keccak, to_canonical_address
 
 from ipledger.chain.codes import AnchorKind, AssetKind, ClaimKind, Exclusivity, Status, TxKind
 from ipledger.errors import ValidationError
+from ipledger.money import check_currency
 
 ZERO32 = b"\0" * 32
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 _TERRITORY = re.compile(r"^[A-Z]{2}$")
 MAX_UINT128 = 2**128 - 1
 
@@ -142,8 +142,7 @@ class TxInput:
             raise ValidationError("asset id must be 32 bytes")
         if not 0 < self.date <= now:
             raise ValidationError("date is missing or in the future")
-        if not _CURRENCY.match(self.currency):
-            raise ValidationError(f"currency must be an ISO 4217 code, not {self.currency!r}")
+        check_currency(self.currency)
         if not 0 <= self.amount <= MAX_UINT128:
             raise ValidationError(f"amount must be a non-negative integer of minor units, not {self.amount}")
         if not 0 <= self.royalty_bps <= 10_000:
@@ -158,6 +157,7 @@ class TxInput:
         _addr(self.buyer)
 
     def as_tuple(self) -> tuple[Any, ...]:
+        check_currency(self.currency)
         return (
             self.asset_id,
             int(self.kind),
@@ -190,6 +190,7 @@ class AnchorInput:
     high: int = 0
 
     def as_tuple(self) -> tuple[Any, ...]:
+        check_currency(self.currency)
         return (
             self.asset_id,
             int(self.kind),
@@ -216,6 +217,7 @@ class ClaimInput:
     doc_hash: bytes = ZERO32
 
     def as_tuple(self) -> tuple[Any, ...]:
+        check_currency(self.currency)
         return (
             self.asset_id,
             int(self.kind),

@@ -7,7 +7,18 @@ from typing import Annotated
 
 import typer
 
-from ipledger.cli._common import EXIT_FINDINGS, JsonOpt, ProfileOpt, console, err_console, load, print_json
+from ipledger.cli._common import (
+    EXIT_FINDINGS,
+    JsonOpt,
+    LangOpt,
+    ProfileOpt,
+    console,
+    err_line,
+    load,
+    load_existing,
+    print_json,
+    show_progress,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -37,31 +48,42 @@ def audit(
     strict: Annotated[
         bool, typer.Option("--strict", help="Warnings are failures (missing documents, an incomplete store, ...).")
     ] = False,
+    lang: LangOpt = None,
 ) -> None:
     """Re-check every indexed row, accumulator, role, link, document and anchored report against
     the chain. Exit code 0 when every check passes, 3 when any fails, 1 when it cannot run."""
     from ipledger.audit import audit_ledger
+    from ipledger.audit.terminal import render_rich
+    from ipledger.cli._progress import spinner
+    from ipledger.identity import identify
     from ipledger.ledger import Ledger
 
-    prof = load(profile)
+    prof = load_existing(profile)
+    lang = lang or prof.lang
+    ident = None
     if witness is not None or witness_from is not None:
-        report = _audit_witnessed(prof, witness, witness_from, at_block, asset, documents, reports, strict)
+        with spinner("auditing against the witnessed chain", enabled=show_progress(json_out)):
+            report = _audit_witnessed(prof, witness, witness_from, at_block, asset, documents, reports, strict)
     else:
         with Ledger(prof) as ledger:
-            report = audit_ledger(
-                ledger, at_block=at_block, asset_id=asset, documents=documents, reports=reports, strict=strict
-            )
+            if asset is not None:
+                ledger.sync(progress=show_progress(json_out))
+                ident = identify(ledger, asset)
+            with spinner("auditing against the chain", enabled=show_progress(json_out)):
+                report = audit_ledger(
+                    ledger, at_block=at_block, asset_id=asset, documents=documents, reports=reports, strict=strict
+                )
     if html is not None:
-        report.to_html(html)
+        report.to_html(html, lang=lang, identity=ident)
     if json_out:
-        print_json(report.to_dict())
+        print_json(report.to_dict() | ({"asset": ident.to_dict()} if ident else {}))
     else:
-        console.print(report)
+        console.print(render_rich(report, lang=lang, identity=ident))
         if html is not None:
             console.print(f"HTML report written to {html}", highlight=False)
     if not report.passed:
         if json_out:
-            err_console.print("[bold red]audit failed[/]")
+            err_line("audit failed")
         raise typer.Exit(EXIT_FINDINGS)
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
-from ipledger.cli._common import JsonOpt, ProfileOpt, console, load, print_json
+from ipledger.cli._common import JsonOpt, ProfileOpt, console, load, load_existing, print_json
 
-chain_app = typer.Typer(help="Inspect the chain behind a profile.", no_args_is_help=True)
+chain_app = typer.Typer(rich_markup_mode="markdown", help="Inspect the chain behind a profile.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -85,7 +84,7 @@ def status(profile: ProfileOpt = None, json_out: JsonOpt = False) -> None:
     """Head block, contract addresses, record counts and accumulators."""
     from ipledger.chain.connect import connect, open_backend
 
-    prof = load(profile)
+    prof = load_existing(profile)
     with open_backend(prof) as backend:
         head = backend.head()
         block = backend.block(head)
@@ -112,6 +111,8 @@ def status(profile: ProfileOpt = None, json_out: JsonOpt = False) -> None:
     if json_out:
         print_json(info)
         return
+    from rich.table import Table
+
     table = Table(title=f"chain status: {prof.name}", show_header=False)
     for k, v in info.items():
         table.add_row(k, str(v))

@@ -64,12 +64,13 @@ def demo(
             f"{f['events_indexed']:,} events indexed"
         )
         console.print(
-            f"[bold]valuation[/] of {f['asset_id'][:18]}…: {f['value']:,.0f} {f['currency']} "
+            f"[bold]valuation[/] of {f['asset']['registry_number']} ({f['asset']['title'] or f['asset']['kind']}): "
+            f"{f['value']:,.0f} {f['currency']} "
             f"(range {f['low']:,.0f} to {f['high']:,.0f}), anchored as {f['valuation_hash'][:18]}…"
         )
         console.print(
-            f"[bold]quote[/] (enforcement): sum insured {f['sum_insured']:,.0f}, gross premium "
-            f"{f['gross_premium']:,.0f}, net premium {f['net_premium']:,.0f}"
+            f"[bold]quote[/] (enforcement): sum insured {f['sum_insured']:,.0f} {f['currency']}, gross premium "
+            f"{f['gross_premium']:,.2f} {f['currency']}, net premium {f['net_premium']:,.2f} {f['currency']}"
         )
         verdict = "[green]passed[/]" if result.audit_passed else "[red]FAILED[/]"
         console.print(f"[bold]audit[/]: {verdict}")

@@ -7,15 +7,30 @@ from typing import Annotated
 
 import typer
 
-from ipledger.cli._common import EXIT_FINDINGS, JsonOpt, ProfileOpt, console, err_console, load, print_json
+from ipledger.cli._common import (
+    EXIT_FINDINGS,
+    JsonOpt,
+    ProfileOpt,
+    console,
+    err_line,
+    load,
+    print_json,
+    show_progress,
+)
 
 import_app = typer.Typer(
-    help="Import assets and transactions (CSV or JSON lines), validated before writing.", no_args_is_help=True
+    rich_markup_mode="markdown",
+    help="Import assets and transactions (CSV or JSON lines), validated before writing.",
+    no_args_is_help=True,
 )
 
 FileArg = Annotated[Path, typer.Argument(help="CSV (header row) or JSON-lines file.")]
 SkipOpt = Annotated[bool, typer.Option("--skip-invalid", help="Write the valid rows even when some rows are bad.")]
 BatchOpt = Annotated[int, typer.Option("--batch-size", min=1, max=1000, help="Records per chain transaction.")]
+StatusOpt = Annotated[
+    Path | None,
+    typer.Option("--status", help="File of dated status changes (asset, status, date) to replay with the trades."),
+]
 DryOpt = Annotated[bool, typer.Option("--dry-run", help="Validate and report; write nothing.")]
 
 
@@ -24,51 +39,61 @@ def register(app: typer.Typer) -> None:
 
 
 def _run(
-    kind: str, path: Path, profile: str | None, skip_invalid: bool, batch_size: int, dry_run: bool, json_out: bool
+    kind: str,
+    path: Path | None,
+    profile: str | None,
+    skip_invalid: bool,
+    batch_size: int,
+    dry_run: bool,
+    json_out: bool,
+    status_path: Path | None = None,
 ) -> None:
-    from rich.progress import Progress
-
     from ipledger import importer
+    from ipledger.cli._progress import progress_bar, spinner
     from ipledger.ledger import Ledger
+    from ipledger.parties import PartyBook
 
+    shown = path or status_path
+    assert shown is not None
     with Ledger(load(profile)) as ledger:
-        ledger.sync(progress=False)
-        if kind == "assets":
-            plan = importer.plan_assets(path, set(ledger.assets()["asset_id"].astype(str)))
-        else:
-            plan = importer.plan_transactions(path, importer.ledger_view(ledger))
+        ledger.sync(progress=show_progress(json_out))
+        with spinner(f"checking {shown.name}", enabled=show_progress(json_out)):
+            if kind == "assets":
+                assert path is not None
+                plan = importer.plan_assets(path, set(ledger.assets()["asset_id"].astype(str)))
+            else:
+                plan = importer.plan_transactions(path, importer.ledger_view(ledger), status_path=status_path)
         written = 0
         blocked = bool(plan.errors) and not skip_invalid
         if not dry_run and not blocked and plan.rows:
-            with Progress(transient=True, disable=json_out) as bar:
-                task = bar.add_task(f"writing {kind}", total=len(plan.rows))
+            with progress_bar(f"writing {kind}", len(plan.rows), enabled=show_progress(json_out)) as advance:
                 written = importer.execute(
-                    plan, ledger.client, ledger.documents, batch_size, lambda n: bar.advance(task, n)
+                    plan, ledger.client, ledger.documents, batch_size, advance, PartyBook(ledger.profile.data_dir)
                 )
-            ledger.sync(progress=False)
+            ledger.sync(progress=show_progress(json_out))
     summary = {
-        "file": str(path),
+        "file": str(path) if path else None,
+        "status_file": str(status_path) if status_path else None,
         "kind": kind,
         "rows": plan.total,
         "valid": len(plan.rows),
         "already_recorded": plan.already,
         "invalid": len(plan.errors),
         "written": written,
-        "errors": [{"line": e.line, "reason": e.reason} for e in plan.errors],
+        "errors": [{"file": e.file or shown.name, "line": e.line, "reason": e.reason} for e in plan.errors],
     }
     if json_out:
         print_json(summary)
     else:
         for e in plan.errors:
-            err_console.print(f"{path.name}: {e}", highlight=False)
+            err_line(f"{e.file or shown.name}: {e}")
         if blocked:
-            err_console.print(
-                f"[red]{len(plan.errors)} bad row(s): nothing written[/] (fix them, or pass --skip-invalid)"
-            )
+            err_line(f"{len(plan.errors)} bad row(s): nothing written (fix them, or pass --skip-invalid)")
         else:
             console.print(
                 f"{kind}: {written} written, {plan.already} already recorded, {len(plan.errors)} invalid"
-                + (" (dry run)" if dry_run else "")
+                + (" (dry run)" if dry_run else ""),
+                highlight=False,
             )
     if plan.errors:
         raise typer.Exit(EXIT_FINDINGS)
@@ -97,10 +122,26 @@ def import_transactions(
     batch_size: BatchOpt = 500,
     dry_run: DryOpt = False,
     json_out: JsonOpt = False,
+    status: StatusOpt = None,
 ) -> None:
-    """Record transactions: asset (registry number or id), kind, seller, buyer, date, currency,
-    amount (major units), royalty_rate (fraction), exclusivity, territory, term_end, ref, document."""
-    _run("transactions", path, profile, skip_invalid, batch_size, dry_run, json_out)
+    """Record transactions: asset (registry number or id), kind, seller, buyer, date, currency (ISO
+    4217), amount (major units), royalty_rate (fraction 0.035 or 3.5%), exclusivity, territory,
+    term_end, ref, document. With --status, dated status changes are replayed with the trades in
+    date order."""
+    _run("transactions", path, profile, skip_invalid, batch_size, dry_run, json_out, status)
+
+
+@import_app.command("status")
+def import_status(
+    path: FileArg,
+    profile: ProfileOpt = None,
+    skip_invalid: SkipOpt = False,
+    dry_run: DryOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record dated status changes: asset (registry number or id), status (active, lapsed, expired,
+    invalidated, ...), date, document; written in date order."""
+    _run("status", None, profile, skip_invalid, 1, dry_run, json_out, path)
 
 
 @import_app.command("cuad")

@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from ipledger.cli._common import JsonOpt, ProfileOpt, console, load, print_json
+from ipledger.cli._common import JsonOpt, LangOpt, ProfileOpt, console, load_existing, print_json
 
-portfolio_app = typer.Typer(help="Insurance books: Monte Carlo of loss ratios and subsidies.", no_args_is_help=True)
+portfolio_app = typer.Typer(
+    rich_markup_mode="markdown", help="Insurance books: Monte Carlo of loss ratios and subsidies.", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -42,18 +43,22 @@ def quote_cmd(
     ] = "value",
     html: Annotated[Path | None, typer.Option("--html", help="Write the HTML quote here.")] = None,
     anchor: Annotated[bool, typer.Option("--anchor", help="Anchor the quote on chain (insurer role).")] = False,
+    lang: LangOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Price insurance on one asset: sum insured from its valuation, sub-limits, expected loss by
     cost head, every rating factor, loadings, subsidy and the net premium. The asset is valued
     exactly as `ipledger value` values it with the same options (same function, same inputs)."""
+    from ipledger.identity import identify
     from ipledger.insurance import quote
     from ipledger.ledger import Ledger
     from ipledger.workflows import anchor_quote, risk_profile_for, value_for_quote
 
-    with Ledger(load(profile)) as ledger:
+    prof = load_existing(profile)
+    with Ledger(prof) as ledger:
         ledger.sync(progress=False)
         aid = ledger.resolve_asset(asset)
+        ident = identify(ledger, aid)
         valuation = value_for_quote(
             ledger, aid, as_of=as_of, methods=methods, revenue=revenue, growth=growth, inputs=inputs
         )
@@ -61,13 +66,15 @@ def quote_cmd(
         risk = risk_profile_for(ledger, aid, firm_type=firm_type, export_markets=markets)
         q = quote(valuation, product, risk, year=year, basis=basis)
         if html:
-            q.to_html(html)
+            q.to_html(html, lang=lang or prof.lang, identity=ident)
         anchored = anchor_quote(ledger, q, aid, valuation.state_block) if anchor else None
     if json_out:
-        print_json(q.to_dict())
+        print_json(q.to_dict() | {"asset": ident.to_dict()})
         return
     d = q.to_dict()
-    table = Table(title=f"quote: {product} on {aid[:18]}… ({q.currency})", show_header=False)
+    from rich.table import Table
+
+    table = Table(title=f"quote: {product} on {ident.headline()} (amounts in {q.currency})", show_header=False)
     si, gross, net = q.anchor_figures()
     b = q.sum_insured_basis
     table.add_row("valuation", f"{valuation.value:,.0f} ({valuation.low:,.0f} to {valuation.high:,.0f})")
@@ -169,6 +176,8 @@ def simulate(
     if json_out:
         print_json(out)
         return
+    from rich.table import Table
+
     table = Table(title=f"book of {book.n:,} policies, {sims:,} simulations, {years} year(s), independent claims")
     table.add_column("figure")
     table.add_column("risk-tiered", justify="right")

@@ -18,6 +18,7 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # joins a docstring's lines into one paragraph, as written
 )
 
 _debug = False
@@ -84,9 +85,9 @@ def main() -> None:
     except IPLedgerError as exc:
         if _debug:
             raise
-        from ipledger.cli._common import err_console
+        from ipledger.cli._common import err_line
 
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err_line(f"error: {exc}")
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -103,11 +104,9 @@ def main() -> None:
             sys.exit(exit_code)
         if _debug:
             raise
-        from ipledger.cli._common import err_console
+        from ipledger.cli._common import err_line
 
-        err_console.print(
-            f"[bold red]internal error:[/] {exc.__class__.__name__}: {exc} (rerun with --debug)", highlight=False
-        )
+        err_line(f"internal error: {exc.__class__.__name__}: {exc} (rerun with --debug)")
         sys.exit(1)
 
 

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from ipledger.cli._common import JsonOpt, ProfileOpt, console, load, print_json
+from ipledger.cli._common import JsonOpt, LangOpt, ProfileOpt, console, load_existing, print_json, show_progress
 
 HtmlOpt = Annotated[Path | None, typer.Option("--html", help="Write the self-contained HTML report here.")]
 AnchorOpt = Annotated[bool, typer.Option("--anchor", help="Anchor the report hash and figures on chain (valuer role).")]
@@ -56,34 +55,44 @@ def value(
     ] = None,
     html: HtmlOpt = None,
     anchor: AnchorOpt = False,
+    lang: LangOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Value an asset from its comparables, licences and costs on the ledger, reconciled into one
     value with a range; deterministic report hash for the same chain state and inputs."""
+    from ipledger.cli._progress import spinner
+    from ipledger.identity import identify
     from ipledger.ledger import Ledger
+    from ipledger.reports import write_html
     from ipledger.valuation import value_asset
     from ipledger.workflows import anchor_valuation
 
-    with Ledger(load(profile)) as ledger:
+    prof = load_existing(profile)
+    with Ledger(prof) as ledger:
         ledger.sync(progress=False)
+        ident = identify(ledger, asset)
         given = parse_inputs(inputs or [])
         if revenue is not None:
             given.update(revenue=revenue, revenue_growth=growth)
-        v = value_asset(
-            ledger,
-            ledger.resolve_asset(asset),
-            as_of=as_of,
-            methods=tuple(m.strip() for m in methods.split(",")),
-            inputs=given or None,
-        )
+        with spinner("valuing", enabled=show_progress(json_out)):
+            v = value_asset(
+                ledger,
+                ledger.resolve_asset(asset),
+                as_of=as_of,
+                methods=tuple(m.strip() for m in methods.split(",")),
+                inputs=given or None,
+            )
         if html:
-            v.to_html(html)
+            write_html(v, html, lang or prof.lang, ident)
         anchored = anchor_valuation(ledger, v) if anchor else None
     if json_out:
-        print_json(v.to_dict())
+        print_json(v.to_dict() | {"asset": ident.to_dict()})
         return
-    table = Table(title=f"valuation of {v.asset_id[:18]}… as of {v.as_of} ({v.currency})")
-    for c in ("method", "value", "low", "high", "weight", "data"):
+    from rich.table import Table
+
+    table = Table(title=f"valuation of {ident.headline()} as of {v.as_of} ({v.currency})")
+    cur = v.currency
+    for c in ("method", f"value ({cur})", f"low ({cur})", f"high ({cur})", "weight", "data"):
         table.add_column(c, justify="right" if c != "method" else "left")
     for m in v.methods:
         table.add_row(

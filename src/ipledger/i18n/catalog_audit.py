@@ -1,3 +1,90 @@
 """Report words of the audit domain: key -> {"en": ..., "zh-CN": ...}."""
 
-MESSAGES: dict[str, dict[str, str]] = {}
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "audit.title": {"en": "ipledger provenance audit", "zh-CN": "ipledger 溯源审计报告"},
+    "audit.of": {"en": "of", "zh-CN": "："},
+    "audit.passed": {"en": "PASSED", "zh-CN": "通过"},
+    "audit.failed": {"en": "FAILED", "zh-CN": "未通过"},
+    "audit.chain_id": {"en": "chain id", "zh-CN": "链标识"},
+    "audit.rows_audited": {"en": "rows audited", "zh-CN": "审计范围"},
+    "audit.blocks": {
+        "en": "blocks {start} to {end} (chain head {head})",
+        "zh-CN": "区块 {start} 至 {end}（链头 {head}）",
+    },
+    "audit.at_block": {"en": "at block", "zh-CN": "截至区块"},
+    "audit.asset": {"en": "asset", "zh-CN": "资产"},
+    "audit.registry_number": {"en": "registry number", "zh-CN": "登记号"},
+    "audit.asset_title": {"en": "title", "zh-CN": "名称"},
+    "audit.kind": {"en": "kind", "zh-CN": "类型"},
+    "audit.jurisdiction": {"en": "jurisdiction", "zh-CN": "法域"},
+    "audit.owner": {"en": "owner", "zh-CN": "权利人"},
+    "audit.asset_id": {"en": "asset id", "zh-CN": "资产编号"},
+    "audit.run": {"en": "run", "zh-CN": "运行时间"},
+    "audit.seconds": {"en": "{seconds} s", "zh-CN": "{seconds} 秒"},
+    "audit.summary": {"en": "Summary", "zh-CN": "概要"},
+    "audit.check": {"en": "check", "zh-CN": "检查项"},
+    "audit.proves": {"en": "what it proves", "zh-CN": "证明内容"},
+    "audit.result": {"en": "result", "zh-CN": "结果"},
+    "audit.failures": {"en": "failures", "zh-CN": "失败"},
+    "audit.warnings": {"en": "warnings", "zh-CN": "警告"},
+    "audit.examined": {"en": "examined", "zh-CN": "已检查"},
+    "audit.pass": {"en": "pass", "zh-CN": "通过"},
+    "audit.fail": {"en": "FAIL", "zh-CN": "失败"},
+    "audit.skipped": {"en": "skipped", "zh-CN": "跳过"},
+    "audit.timeline": {"en": "Provenance timeline", "zh-CN": "溯源时间线"},
+    "audit.timeline_note": {
+        "en": "Every record of the asset, by the date it states and by block; records with a failure are red.",
+        "zh-CN": "该资产的每条记录，按记录所载日期和区块排列；未通过检查的记录标为红色。",
+    },
+    "audit.block": {"en": "block", "zh-CN": "区块"},
+    "audit.log": {"en": "log", "zh-CN": "日志"},
+    "audit.record": {"en": "record", "zh-CN": "记录"},
+    "audit.event": {"en": "event", "zh-CN": "事件"},
+    "audit.transaction": {"en": "transaction", "zh-CN": "交易"},
+    "audit.findings": {"en": "Findings", "zh-CN": "发现的问题"},
+    "audit.severity": {"en": "severity", "zh-CN": "严重程度"},
+    "audit.message": {"en": "message", "zh-CN": "说明"},
+    "audit.location": {"en": "location", "zh-CN": "位置"},
+    "audit.more": {"en": "... and {n} more not listed", "zh-CN": "……另有 {n} 条未列出"},
+    "audit.more_terminal": {
+        "en": "... and {n} more (use --json or --html for all)",
+        "zh-CN": "……另有 {n} 条（使用 --json 或 --html 查看全部）",
+    },
+    "audit.no_findings": {"en": "No findings.", "zh-CN": "未发现问题。"},
+    "audit.verdict_passed": {
+        "en": "PASSED: every check passed ({seconds})",
+        "zh-CN": "通过：全部检查通过（{seconds}）",
+    },
+    "audit.verdict_failed": {
+        "en": "FAILED: {n} failures in {checks} ({seconds})",
+        "zh-CN": "未通过：{checks} 共 {n} 项失败（{seconds}）",
+    },
+    "audit.severity.failure": {"en": "failure", "zh-CN": "失败"},
+    "audit.severity.warning": {"en": "warning", "zh-CN": "警告"},
+    "audit.severity.note": {"en": "note", "zh-CN": "提示"},
+    "audit.check.rows": {
+        "en": "Every indexed row equals its log on chain (no row edited, deleted or inserted)",
+        "zh-CN": "每一行索引数据与链上日志一致（无修改、删除或插入）",
+    },
+    "audit.check.accumulators": {
+        "en": "The on-chain accumulators equal the hash chain recomputed from the events",
+        "zh-CN": "链上累加器等于由事件重新计算的哈希链",
+    },
+    "audit.check.roles": {
+        "en": "Each recorder held its role at the block of its record and sent the transaction",
+        "zh-CN": "每个记录者在其记录所在区块持有相应角色并发送了该交易",
+    },
+    "audit.check.links": {
+        "en": "Voids and amendments point to earlier records of the same asset; ownership has no gap",
+        "zh-CN": "撤销与更正指向同一资产的更早记录；权属链条无断点",
+    },
+    "audit.check.documents": {
+        "en": "Every stored document hashes to the hash recorded on chain",
+        "zh-CN": "每份存储文件的哈希与链上记录一致",
+    },
+    "audit.check.reports": {
+        "en": "Anchored valuation reports and quotes are stored and reproduce their hash",
+        "zh-CN": "已锚定的评估报告和报价均已存储且可复现其哈希",
+    },
+}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
@@ -57,14 +57,32 @@ def _chart_png(q: Quote) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def render_html(q: Quote) -> str:
-    """The quote as a self-contained HTML page."""
+def render_html(q: Quote, lang: str | None = None, identity: Any = None) -> str:
+    """The quote as a self-contained HTML page.
+
+    Args:
+        q: the quote.
+        lang: "en" or "zh-CN" (None: English); words from ``catalog_insurance``, money, numbers
+            and percentages formatted for the locale.
+        identity: the asset's :class:`~ipledger.identity.AssetIdentity`, shown at the top.
+    """
     from ipledger.i18n import Translator
+
+    t = Translator(lang)
+
+    def loading(key: str) -> str:
+        try:
+            return t(f"quote.loading.{key}")
+        except KeyError:  # a loading the catalogue does not know yet: its own name
+            return key.replace("_", " ")
 
     return _ENV.get_template("quote.html.j2").render(
         q=q,
-        t=Translator(),
+        t=t,
+        ident=identity,
         chart=_chart_png(q),
-        money=lambda x: f"{x:,.2f}",
-        pct=lambda x: f"{100 * x:.1f}%",
+        m=lambda x: t.money(x, q.currency),
+        num=lambda x, d: t.number(x, digits=d),
+        pct=lambda x: t.percent(x),
+        loading=loading,
     )

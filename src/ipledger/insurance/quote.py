@@ -131,11 +131,17 @@ class Quote:
         """``(sum_insured, gross_premium, net_premium)`` in major units, for anchoring on chain."""
         return (round(self.sum_insured, 2), round(self.gross_premium, 2), round(self.net_premium, 2))
 
-    def to_html(self, path: str | Path | None = None) -> str:
-        """Self-contained HTML report (breakdown table, embedded PNG chart); written if ``path``."""
+    def to_html(self, path: str | Path | None = None, *, lang: str | None = None, identity: Any = None) -> str:
+        """Self-contained HTML report (breakdown table, embedded PNG chart); written if ``path``.
+
+        Args:
+            path: file to write, or None.
+            lang: "en" or "zh-CN" (None: English).
+            identity: the asset's :class:`~ipledger.identity.AssetIdentity` for the heading.
+        """
         from ipledger.insurance._report import render_html
 
-        html = render_html(self)
+        html = render_html(self, lang=lang, identity=identity)
         if path is not None:
             Path(path).write_text(html, encoding="utf-8")
         return html

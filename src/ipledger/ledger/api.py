@@ -164,80 +164,122 @@ class Ledger(FrameReads):
             raise LedgerError(f"block {block} is not indexed yet (indexed up to {cp}); run `ipledger sync`")
         return LedgerAt(self.store, self.documents, block, "0x" + self.backend.block(block).hash.hex())
 
+    def party_names(self) -> dict[str, str]:
+        """{0x address: name} of the parties named at import (verified against their addresses)."""
+        from ipledger.parties import PartyBook
+
+        return PartyBook(self.profile.data_dir).names()
+
     def history(self, asset_id: str) -> pd.DataFrame:
         """Every record of one asset in chain order: registration, transactions (void ones
-        flagged), status changes, voids, anchors and claims."""
+        flagged), status changes, voids, anchors and claims.
+
+        Columns: record_id, event, date, detail (one readable line, party names where known),
+        fields (the same as a dict of structured values: parties with names, amounts as Decimal
+        in major units with their currency, dates), block_number, log_index, tx_hash.
+        """
+        from ipledger.money import to_decimal
+        from ipledger.parties import label
+
         aid = self.resolve_asset(asset_id)
+        names = self.party_names()
         parts = []
         a = self.assets()
         row = a[a["asset_id"] == aid].iloc[0]
-        parts.append(
-            {
-                "record_id": int(row["record_id"]),
-                "event": "registered",
-                "date": row["filing_date"],
-                "detail": f"{row['kind']} {row['registry_number']} owner {row['initial_owner']}",
-                "block_number": int(row["block_number"]),
-                "log_index": int(row["log_index"]),
-                "tx_hash": row["tx_hash"],
-            }
-        )
-        for r in self.transactions(aid, include_void=True).itertuples():
-            detail = f"{r.seller} -> {r.buyer} {r.amount:,.2f} {r.currency}"
-            if r.kind == "licence":
-                detail += f" royalty {r.royalty_rate:.2%} {r.exclusivity} {r.territory}"
-            if r.amends:
-                detail += f" (amends #{r.amends})"
-            if r.void:
-                detail += " [void]"
+
+        def party(address: Any) -> dict[str, Any]:
+            return {"address": str(address), "name": names.get(str(address).lower())}
+
+        def add(record_id: Any, event: str, date: Any, detail: str, fields: dict[str, Any], r: Any) -> None:
             parts.append(
                 {
-                    "record_id": r.record_id,
-                    "event": r.kind,
-                    "date": r.date,
+                    "record_id": int(record_id),
+                    "event": event,
+                    "date": date,
                     "detail": detail,
-                    "block_number": r.block_number,
-                    "log_index": r.log_index,
-                    "tx_hash": r.tx_hash,
+                    "fields": fields,
+                    "block_number": int(r["block_number"] if isinstance(r, dict) else r.block_number),
+                    "log_index": int(r["log_index"] if isinstance(r, dict) else r.log_index),
+                    "tx_hash": str(r["tx_hash"] if isinstance(r, dict) else r.tx_hash),
                 }
             )
+
+        add(
+            row["record_id"],
+            "registered",
+            row["filing_date"],
+            f"{row['kind']} {row['registry_number']} owner {label(row['initial_owner'], names)}",
+            {
+                "kind": str(row["kind"]),
+                "registry_number": str(row["registry_number"]),
+                "jurisdiction": str(row["jurisdiction"]),
+                "owner": party(row["initial_owner"]),
+            },
+            row.to_dict(),
+        )
+        for r in self.transactions(aid, include_void=True).itertuples():
+            amount = to_decimal(int(r.amount_minor), str(r.currency))
+            detail = f"{label(r.seller, names)} -> {label(r.buyer, names)} {amount:,} {r.currency}"
+            fields: dict[str, Any] = {
+                "seller": party(r.seller),
+                "buyer": party(r.buyer),
+                "amount": amount,
+                "currency": str(r.currency),
+            }
+            if r.kind == "licence":
+                detail += f" royalty {r.royalty_rate:.2%} {r.exclusivity} {r.territory}"
+                fields.update(
+                    royalty_rate=r.royalty_rate,
+                    exclusivity=str(r.exclusivity),
+                    territory=str(r.territory),
+                    term_end=None if pd.isna(r.term_end) else r.term_end,
+                )
+            if r.amends:
+                detail += f" (amends #{r.amends})"
+                fields["amends"] = int(r.amends)
+            if r.void:
+                detail += " [void]"
+            fields["void"] = bool(r.void)
+            fields["doc_hash"] = str(r.doc_hash)
+            add(r.record_id, str(r.kind), r.date, detail, fields, r)
         for r in self.status_history(aid).itertuples():
-            parts.append(
-                {
-                    "record_id": r.record_id,
-                    "event": "status",
-                    "date": r.date,
-                    "detail": f"{r.previous_status} -> {r.status}",
-                    "block_number": r.block_number,
-                    "log_index": r.log_index,
-                    "tx_hash": r.tx_hash,
-                }
+            add(
+                r.record_id,
+                "status",
+                r.date,
+                f"{r.previous_status} -> {r.status}",
+                {"previous_status": str(r.previous_status), "status": str(r.status)},
+                r,
             )
         for v in self._cache["voids"]:
             if v["asset_id"] == aid:
-                parts.append(
-                    {
-                        "record_id": v["record_id"],
-                        "event": "void",
-                        "date": pd.NaT,
-                        "detail": f"voids #{v['target']}",
-                        "block_number": v["block_number"],
-                        "log_index": v["log_index"],
-                        "tx_hash": v["tx_hash"],
-                    }
-                )
-        for table, label in (("anchors", "anchor"), ("claims", "claim")):
+                add(v["record_id"], "void", pd.NaT, f"voids #{v['target']}", {"voids": int(v["target"])}, v)
+        from ipledger.chain.codes import AnchorKind, ClaimKind
+
+        for table, label_, kinds, amounts in (
+            ("anchors", "anchor", AnchorKind, ("value", "low", "high")),
+            ("claims", "claim", ClaimKind, ("amount",)),
+        ):
             for r in self.store.read(table, lambda t: t.c.asset_id == aid):
-                parts.append(
-                    {
-                        "record_id": r["record_id"],
-                        "event": label,
-                        "date": pd.to_datetime(r.get("as_of", r.get("date", 0)), unit="s"),
-                        "detail": f"kind {r['kind']}",
-                        "block_number": r["block_number"],
-                        "log_index": r["log_index"],
-                        "tx_hash": r["tx_hash"],
-                    }
+                try:
+                    kind = kinds(int(r["kind"])).name.lower()
+                except ValueError:
+                    kind = str(r["kind"])
+                cur = str(r.get("currency", ""))
+                fields = {"kind": kind, "currency": cur}
+                for key in amounts:
+                    if r.get(key) is not None:
+                        fields[key] = to_decimal(int(r[key]), cur)
+                if "report_hash" in r:
+                    fields["report_hash"] = r["report_hash"]
+                shown = " ".join(f"{k} {fields[k]:,}" for k in amounts if k in fields)
+                add(
+                    r["record_id"],
+                    label_,
+                    pd.to_datetime(r.get("as_of", r.get("date", 0)), unit="s"),
+                    f"{kind} {shown} {cur}".strip(),
+                    fields,
+                    r,
                 )
         df = pd.DataFrame(parts).sort_values(["block_number", "log_index"]).reset_index(drop=True)
         return df
@@ -255,6 +297,7 @@ class Ledger(FrameReads):
         """A 0x asset id from an id or a registry number; LedgerError when unknown."""
         a: pd.DataFrame = self._frames()["assets"]
         t = text.strip().lower()
+        _check_id_shape(text)
         if len(a):
             if t.startswith("0x") and len(t) == 66 and (a["asset_id"] == t).any():
                 return t
@@ -275,6 +318,19 @@ class Ledger(FrameReads):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _check_id_shape(text: str) -> None:
+    """A ValidationError for text that starts like a 0x id but is not 32 bytes of hex."""
+    import re
+
+    from ipledger.errors import ValidationError
+
+    t = text.strip()
+    if t[:2].lower() == "0x" and not re.fullmatch(r"0x[0-9a-fA-F]{64}", t):
+        raise ValidationError(
+            f"malformed asset id {text!r}: an id is 0x and 64 hex digits (or give the registry number)"
+        )
 
 
 def _tagged(out: pd.DataFrame, source: pd.DataFrame) -> pd.DataFrame:

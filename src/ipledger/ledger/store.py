@@ -91,19 +91,74 @@ class Store:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.path = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.engine: Engine = sa.create_engine(url, future=True)
         except Exception as exc:  # bad URL or missing driver
             raise LedgerError(f"cannot open the ledger store {url!r}: {exc}") from exc
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.created = self.path is not None and not self.path.exists()
         try:
+            self._check_ours()
             s.metadata.create_all(self.engine)
         except sa.exc.OperationalError as exc:
-            raise LedgerError(f"cannot reach the ledger store: {exc.orig}") from exc
+            if self.path is not None and "locked" not in str(exc.orig):
+                raise self._damaged(exc.orig) from exc
+            raise LedgerError(f"cannot reach the ledger store {self._name}: {exc.orig}") from exc
+        except sa.exc.DatabaseError as exc:  # "file is not a database", "disk image is malformed"
+            raise self._damaged(exc.orig) from exc
         self._writers: dict[str, _Writer] = {}
+
+    @property
+    def _name(self) -> str:
+        return str(self.path) if self.path is not None else self.engine.url.render_as_string(hide_password=True)
+
+    def _damaged(self, why: object) -> LedgerError:
+        return LedgerError(
+            f"the ledger store {self._name} is damaged or not an ipledger store ({why}): it is only an index "
+            "of the chain, so run `ipledger sync --rebuild` to recreate it"
+        )
+
+    def _check_ours(self) -> None:
+        """Refuse a SQLite file that holds other tables and no ipledger ``meta``: a foreign one.
+
+        A server database (PostgreSQL) may well hold other applications' tables beside ours.
+        """
+        tables = set(sa.inspect(self.engine).get_table_names())
+        if self.path is not None and tables and "meta" not in tables and not tables <= set(s.metadata.tables):
+            raise self._damaged(f"it holds other tables: {', '.join(sorted(tables)[:3])}")
+        if self.path is not None:
+            # Read a page of every table we own: a damaged file fails here, not in a later query.
+            with self.engine.connect() as conn:
+                for name in tables & set(s.metadata.tables):
+                    conn.execute(sa.select(s.metadata.tables[name]).limit(1)).all()
+
+    @classmethod
+    def recreate(cls, url: str) -> Store:
+        """A new empty store at ``url``: a damaged or foreign SQLite file is moved aside first
+        (``ledger.sqlite.damaged``), a readable one is emptied; a full re-index follows."""
+        path = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+        try:
+            store = cls(url)
+        except LedgerError:
+            if path is None or not path.exists():
+                raise
+            aside = path.with_name(path.name + ".damaged")
+            path.replace(aside)
+            for extra in ("-wal", "-shm"):
+                side = path.with_name(path.name + extra)
+                if side.exists():
+                    side.replace(aside.with_name(aside.name + extra))
+            store = cls(url)
+        store.reset()
+        return store
+
+    def is_empty(self) -> bool:
+        """True when nothing was ever indexed into this store (new, emptied or deleted)."""
+        return self.checkpoint() is None
 
     @property
     def dialect(self) -> str:
@@ -134,8 +189,11 @@ class Store:
     # ------------------------------------------------------------------ checkpoint
 
     def checkpoint(self) -> tuple[int, str] | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(sa.select(s.checkpoint.c.block_number, s.checkpoint.c.block_hash)).first()
+        try:
+            with self.engine.connect() as conn:
+                row = conn.execute(sa.select(s.checkpoint.c.block_number, s.checkpoint.c.block_hash)).first()
+        except sa.exc.DatabaseError as exc:
+            raise self._damaged(exc.orig) from exc
         return (int(row[0]), str(row[1])) if row else None
 
     @staticmethod

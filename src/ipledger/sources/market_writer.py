@@ -34,6 +34,7 @@ def write_market(
     documents: Any = None,
     batch_size: int = 500,
     progress: Callable[[str, int, int], None] | None = None,
+    skip: int = 0,
 ) -> dict[str, Any]:
     """Write a generated market through the contracts of record.
 
@@ -50,6 +51,8 @@ def write_market(
         documents: optional DocumentStore for the metadata documents.
         batch_size: records per chain transaction (1..1000).
         progress: optional ``callable(step_name, done, total)``.
+        skip: records of this market already on chain (a run that was killed): the write
+            resumes after them, so a rerun ends with the full market and nothing twice.
 
     Returns:
         ``documents``, ``assets``, ``transactions`` and ``status_changes`` written;
@@ -88,12 +91,15 @@ def write_market(
             )
         )
     blocks: list[int] = []
-    done = 0
-    for res in client.register_assets(inputs, batch_size):
+    skip_assets = min(skip, len(inputs))
+    skip_tx = min(max(0, skip - len(inputs)), len(tx))
+    skip_status = max(0, skip - len(inputs) - len(tx))
+    done = skip_assets
+    for res in client.register_assets(inputs[skip_assets:], batch_size):
         done += res.count
         blocks.append(res.block_number)
         report("assets", done, len(inputs))
-    first_id = client.record_count() + 1
+    first_id = client.record_count() + 1 - skip_tx
     offset = first_id - int(tx["record_id"].min()) if len(tx) else 0
     txs = [
         TxInput(
@@ -113,9 +119,9 @@ def write_market(
         )
         for t in tx.itertuples(index=False)
     ]
-    done = 0
-    expected = first_id
-    for res in client.record_many(txs, batch_size):
+    done = skip_tx
+    expected = first_id + skip_tx
+    for res in client.record_many(txs[skip_tx:], batch_size):
         if res.first_record_id != expected:
             raise ValidationError(f"record ids moved: batch starts at {res.first_record_id}, expected {expected}")
         expected += res.count
@@ -123,7 +129,7 @@ def write_market(
         blocks.append(res.block_number)
         report("transactions", done, len(txs))
     changes = assets[assets["status"].isin(sorted(_CHAIN_BLOCKED))]
-    for n_changes, a in enumerate(changes.itertuples(index=False), start=1):
+    for n_changes, a in enumerate(changes.iloc[skip_status:].itertuples(index=False), start=skip_status + 1):
         res = client.set_status(bytes.fromhex(a.asset_id[2:]), Status[a.status.upper()], _ts(a.status_date))
         blocks.append(res.block_number)
         report("statuses", n_changes, len(changes))
