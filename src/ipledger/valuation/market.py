@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -44,6 +44,8 @@ from ipledger.valuation.comparables import (
     weighted_quantile,
     years_since_2000,
 )
+from ipledger.valuation.fx import FxTable, load_fx
+from ipledger.valuation.life import legal_expiry_many
 from ipledger.valuation.market_model import (
     _LF_FLOOR,
     _MAX_CATEGORIES,
@@ -128,6 +130,8 @@ class MarketContext:
     model: MarketModel
     asset_pos: dict[str, int]
     rates: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]
+    base_currency: str = "CNY"
+    fx_dropped: dict[str, int] = field(default_factory=dict)
 
     def royalty_rates(self, kind: str, class_code: str, as_of: pd.Timestamp, last: int = 50) -> np.ndarray:
         """Running-royalty rates (fractions) of the latest ``last`` licences of the same kind and
@@ -195,9 +199,10 @@ class MarketContext:
 def _lives(rows: pd.DataFrame, dates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Remaining and full life in years (inf when unlimited) of asset rows at ``dates``."""
     kind = rows["kind"].astype(str).to_numpy()
-    expiry = rows["expiry_date"].to_numpy(dtype="datetime64[ns]")
     filing = rows["filing_date"].to_numpy(dtype="datetime64[ns]")
-    unlimited = np.isnat(expiry) | np.isin(kind, ("trademark", "trade_secret"))
+    # the same legal life as the income approach: a pending patent ends at its statutory term
+    expiry = legal_expiry_many(kind, filing, rows["expiry_date"].to_numpy(dtype="datetime64[ns]"))
+    unlimited = np.isnat(expiry)
     year_ns = 365.25 * 86400e9
     with np.errstate(invalid="ignore"):
         rem = np.where(unlimited, np.inf, np.clip((expiry - dates).astype(np.int64) / year_ns, 0, None))
@@ -216,6 +221,7 @@ def build_context(
     cutoff: pd.Timestamp,
     model: MarketModel | None = None,
     random_state: int = 0,
+    fx: FxTable | None = None,
 ) -> MarketContext:
     """Prepare trades, the price index, comparables and a fitted model from a ledger snapshot.
 
@@ -225,9 +231,11 @@ def build_context(
         cutoff: the model and the price index use sales strictly before this date.
         model: an unfitted (or fitted) MarketModel; default ``MarketModel(random_state=...)``.
         random_state: seed of the default model.
+        fx: exchange rates to convert amounts at their dates (default: the shipped table).
     """
     cutoff = pd.Timestamp(cutoff)
-    trades = prepare_trades(assets, transactions)
+    fx = fx if fx is not None else load_fx()
+    trades = prepare_trades(assets, transactions, fx)
     known = trades[trades["date"] < cutoff]
     if int((known["tx_kind"].isin(SALE_KINDS) & (known["amount"] > 0)).sum()) < MIN_SALES:
         raise ValuationError(
@@ -272,6 +280,8 @@ def build_context(
         model=model if model is not None else MarketModel(random_state=random_state),
         asset_pos={a: i for i, a in enumerate(assets["asset_id"])},
         rates=_rate_table(trades),
+        base_currency=fx.base,
+        fx_dropped=dict(trades.attrs.get("fx_dropped", {})),
     )
     if not hasattr(ctx.model, "base_"):
         train = trades[sale & (trades["date"] < cutoff).to_numpy()]
@@ -304,7 +314,11 @@ _CACHE_SIZE = 4
 
 
 def get_context(
-    assets: pd.DataFrame, transactions: pd.DataFrame, as_of: pd.Timestamp, model: MarketModel | None = None
+    assets: pd.DataFrame,
+    transactions: pd.DataFrame,
+    as_of: pd.Timestamp,
+    model: MarketModel | None = None,
+    fx: FxTable | None = None,
 ) -> MarketContext:
     """Cached :func:`build_context` keyed on the frames' identity and the ``as_of`` year.
 
@@ -318,12 +332,13 @@ def get_context(
     # the Ledger hands out a fresh frame object on every call.
     tx_tag = transactions.attrs.get("ledger_state") or id(transactions)
     asset_tag = assets.attrs.get("ledger_state") or id(assets)
-    key = (tx_tag, len(transactions), last, asset_tag, len(assets), as_of.year)
+    fx = fx if fx is not None else load_fx()
+    key = (tx_tag, len(transactions), last, asset_tag, len(assets), as_of.year, fx.digest)
     if model is None and key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
     cutoff = pd.Timestamp(year=as_of.year, month=1, day=1)
-    ctx = build_context(assets, transactions, cutoff, model)
+    ctx = build_context(assets, transactions, cutoff, model, fx=fx)
     if model is None:
         _CACHE[key] = ctx
         while len(_CACHE) > _CACHE_SIZE:
@@ -366,7 +381,7 @@ def market_approach(
     """
     inputs = dict(inputs or {})
     as_of = pd.Timestamp(as_of)
-    ctx = get_context(assets, transactions, as_of, model)
+    ctx = get_context(assets, transactions, as_of, model, fx=load_fx(inputs.get("fx_table")))
     subj = _subject(ctx, asset_id)
     coverage = float(inputs.get("coverage", 0.8))
     X = ctx.features(subj, np.array([as_of.to_datetime64()]))
@@ -383,11 +398,16 @@ def market_approach(
         warnings.append(f"only {len(comps)} comparable trades before {as_of.date()} (fewer than {MIN_COMPARABLES})")
     if lf == 0.0:
         warnings.append("the asset has no remaining life at the valuation date")
+    if ctx.fx_dropped:
+        n, codes = sum(ctx.fx_dropped.values()), ", ".join(sorted(ctx.fx_dropped))
+        warnings.append(f"{n} trade(s) in {codes} left out of the market evidence: the FX table cannot convert them")
     status = str(subj.iloc[0].get("status", ""))
     if status in ("lapsed", "invalidated", "expired", "ownership_dispute", "infringement_dispute"):
         warnings.append(f"asset status is {status}; comparable prices assume a valid, undisputed right")
     details: dict[str, Any] = {
-        "currency": str(transactions["currency"].iloc[0]) if len(transactions) and "currency" in transactions else "",
+        "currency": ctx.base_currency,
+        "base_currency": ctx.base_currency,
+        "fx_dropped": dict(ctx.fx_dropped),
         "as_of": as_of.date().isoformat(),
         "model_cutoff": ctx.cutoff.date().isoformat(),
         "price_index_at_as_of": index_now,
@@ -441,6 +461,9 @@ def _comparable_dict(r: Any) -> dict[str, Any]:
         "log_index": None if log_index is None or pd.isna(log_index) else int(log_index),
         "date": pd.Timestamp(r.date).date().isoformat(),
         "amount": float(r.amount),
+        "currency": str(getattr(r, "currency", "") or ""),
+        "amount_original": float(getattr(r, "amount_original", r.amount)),
+        "currency_original": str(getattr(r, "currency_original", getattr(r, "currency", "")) or ""),
         "weight": float(r.weight),
         "asset_id": str(r.asset_id),
         "kind": str(r.tx_kind),
@@ -455,15 +478,17 @@ def value_many(
     as_of: pd.Timestamp,
     coverage: float = 0.8,
     model: MarketModel | None = None,
+    fx: FxTable | None = None,
 ) -> pd.DataFrame:
     """Market values of many assets at once (vectorised features and predictions).
 
     Returns:
-        One row per asset id: ``asset_id``, ``value``, ``low``, ``high`` (major units),
+        One row per asset id: ``asset_id``, ``value``, ``low``, ``high`` (major units of the FX
+        table's base currency, ``fx`` default the shipped table: CNY),
         ``n_data`` (comparables found, at most 25) and ``sufficient``.
     """
     as_of = pd.Timestamp(as_of)
-    ctx = get_context(assets, transactions, as_of, model)
+    ctx = get_context(assets, transactions, as_of, model, fx=fx)
     ids = list(asset_ids)
     missing = [a for a in ids if a not in ctx.asset_pos]
     if missing:
