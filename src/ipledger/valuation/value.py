@@ -107,6 +107,10 @@ def _market_in(ctx: ev.Context, result: MethodResult, cur: str) -> tuple[MethodR
 
 
 def _tab(ctx: ev.Context, eng: Engagement) -> int | None:
+    if "tab_period" in ctx.given:  # the caller's choice, None (or 0) meaning no TAB
+        period = ctx.given["tab_period"]
+        ctx.used["tab_period"] = int(period) if period else None
+        return ctx.used["tab_period"]  # type: ignore[no-any-return]
     jurisdiction = str(ctx.asset.get("jurisdiction") or "").upper()
     if not eng.tab_applies:
         return ctx.pick("tab_period", None, "src.no_tab_basis", basis=eng.basis)  # type: ignore[no-any-return]
