@@ -64,7 +64,7 @@ def test_demo_runs_end_to_end(demo: tuple[Path, dict[str, object]]) -> None:
 @pytest.mark.parametrize(
     ("report", "must_show"),
     [
-        ("valuation", ["IP valuation report", "Report hash", "Market comparables"]),
+        ("valuation", ["Intangible asset valuation report", "Report hash", "Comparable evidence"]),
         ("quote", ["Sum insured", "Gross premium", "Net premium"]),
         ("audit", ["provenance audit", "PASSED", "accumulators"]),
     ],

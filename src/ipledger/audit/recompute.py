@@ -109,7 +109,8 @@ def recompute_valuation(report: dict[str, Any], ledger: Any, state_block: int) -
     """Value the report's asset again with ``ipledger.valuation.value_asset`` on the ledger at the
     report's state block (``ledger.at_block(state_block)`` when the ledger offers it, else
     :func:`ledger_at`), with the report's date, methods and the caller's inputs
-    (:func:`given_inputs`); returns the new hash.
+    (:func:`given_inputs`) and the recorded engagement (purpose, basis of value, premise, report
+    date, valuer and organisation, standard, scope, special assumptions); returns the new hash.
 
     Raises:
         RecomputeUnavailable: the valuation engine cannot be imported.
@@ -124,6 +125,10 @@ def recompute_valuation(report: dict[str, Any], ledger: Any, state_block: int) -
     kwargs: dict[str, Any] = {"as_of": report.get("as_of"), "inputs": given_inputs(report), "min_methods": min_methods}
     if methods:
         kwargs["methods"] = methods
+    engagement = report.get("engagement")
+    if isinstance(engagement, Mapping) and engagement:
+        # the engagement as recorded, the valuer's organisation included (not looked up again)
+        kwargs["engagement"] = dict(engagement)
     # The ledger's own view of a past state when it has one, else the store's rows up to the block.
     at_block = getattr(ledger, "at_block", None)
     view = at_block(state_block) if callable(at_block) else ledger_at(ledger, state_block)

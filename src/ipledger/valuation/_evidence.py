@@ -4,28 +4,24 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ipledger.errors import ValuationError
+from ipledger.valuation import royalty
+from ipledger.valuation._messages import english
 from ipledger.valuation.defaults import (
-    LEGAL_TERM_YEARS,
-    SOURCES,
+    class_code_system,
     field_defaults,
     field_from_class_code,
+    kind_field,
     normalise_field,
 )
+from ipledger.valuation.life import DEAD_STATUSES, Life, remaining_life
 
 YEAR_DAYS = 365.25
-#: Fewest comparable licences for a royalty-rate distribution from the ledger.
-MIN_LICENCES = 3
-#: The report lists at most this many of the licences used (the most recent); all of them enter
-#: the percentiles, and the selection rule lets anyone with the ledger state recompute them.
-LISTED_LICENCES = 25
-_DEAD = {"lapsed", "invalidated", "expired"}
 _CURRENCY_BY_JURISDICTION = {"CN": "CNY", "US": "USD", "EP": "EUR", "DE": "EUR", "FR": "EUR", "GB": "GBP", "JP": "JPY"}
 
 
@@ -35,6 +31,8 @@ class Context:
 
     The frames are kept as the ledger returned them (all dates); every use filters records by
     ``as_of``. ``ledger`` and ``state`` key the caches of work derived from the frames.
+    ``warnings`` and ``assumptions`` hold English text; ``notes`` and ``sources`` the same as
+    message keys with their fields, so that a report can say them in any language.
     """
 
     ledger: object
@@ -47,16 +45,31 @@ class Context:
     used: dict[str, Any] = field(default_factory=dict)
     assumptions: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def pick(self, name: str, default: Any, source: str) -> Any:
-        """The caller's input ``name`` if given, else ``default`` (recorded with its source)."""
+    def pick(self, name: str, default: Any, source: str, /, **fields: Any) -> Any:
+        """The caller's input ``name`` if given, else ``default`` (recorded with its source).
+
+        Args:
+            name: the input's name.
+            default: the value used when the caller gave none.
+            source: a message key (``src.*``) of the valuation catalogue naming the source.
+            fields: the message's fields.
+        """
         if name in self.given and self.given[name] is not None:
             value = self.given[name]
         else:
             value = default
-            self.assumptions[name] = source
+            self.assumptions[name] = english(source, fields)
+            self.sources[name] = {"key": source, "fields": fields}
         self.used[name] = value
         return value
+
+    def warn(self, key: str, /, **fields: Any) -> None:
+        """Add a warning by message key (``warn.*``) with its fields."""
+        self.warnings.append(english(key, fields))
+        self.notes.append({"key": key, "fields": fields})
 
 
 def as_of_timestamp(as_of: Any) -> pd.Timestamp:
@@ -88,12 +101,6 @@ def _missing(x: Any) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NaT
 
 
-def _years(later: pd.Timestamp, earlier: Any) -> float | None:
-    if _missing(earlier):
-        return None
-    return float((later - pd.Timestamp(earlier)).days) / YEAR_DAYS
-
-
 def _usual_currencies(ctx: Context) -> dict[str, str]:
     """Each asset's most used transaction currency up to ``as_of`` (ties: alphabetical); cached
     per ledger state and date, since a batch asks it once per asset."""
@@ -120,73 +127,77 @@ def currency(ctx: Context) -> str:
     """The caller's currency, else the asset's usual transaction currency, else by jurisdiction."""
     found = _usual_currencies(ctx).get(str(ctx.asset["asset_id"]))
     if found is not None:
-        default = found
-        source = "the currency of most of the asset's own ledger transactions"
-    else:
-        default = _CURRENCY_BY_JURISDICTION.get(str(ctx.asset.get("jurisdiction") or "").upper(), "CNY")
-        source = "the currency of the asset's jurisdiction"
-    return str(ctx.pick("currency", default, source))
+        return str(ctx.pick("currency", found, "src.usual_currency"))
+    default = _CURRENCY_BY_JURISDICTION.get(str(ctx.asset.get("jurisdiction") or "").upper(), "CNY")
+    return str(ctx.pick("currency", default, "src.jurisdiction_currency"))
 
 
 def field_name(ctx: Context) -> str:
-    """The technical field used for defaults (input, recorded field, IPC guess or general)."""
-    name, _ = field_defaults(ctx.asset.get("field"), ctx.asset.get("class_code"))
-    picked = ctx.pick("field", name, "the asset's recorded field, else guessed from its IPC class")
-    name, _ = field_defaults(picked)
+    """The field used for defaults: the input, the recorded field, a valid IPC code's field, or
+    the kind's default field (with a warning when the class code is not a valid code)."""
+    a = ctx.asset
+    code = a.get("class_code")
+    recorded = normalise_field(a.get("field"))
+    invalid = code and not _missing(code) and class_code_system(str(code)) is None
+    if recorded is None and invalid and "field" not in ctx.given:
+        ctx.warn("warn.unknown_class_code", code=str(code), kind=str(a.get("kind")), field=kind_field(a.get("kind")))
+    name, _ = field_defaults(a.get("field"), None if _missing(code) else str(code), a.get("kind"))
+    picked = ctx.pick("field", name, "src.recorded_field")
+    name, _ = field_defaults(picked, None, a.get("kind"))
     ctx.used["field"] = name
     return name
 
 
-def lives(ctx: Context, economic_life: float) -> tuple[float, float | None]:
-    """Remaining useful life and years used, in years, capped by the legal term.
+def lives(ctx: Context, economic_life: float | None) -> Life:
+    """Remaining useful life (legal and economic, :func:`ipledger.valuation.life.remaining_life`)
+    with the caller's ``remaining_life`` / ``years_used`` / ``in_use`` inputs and the warnings.
 
     Returns:
-        ``(remaining, used)``; ``remaining`` is 0 for a right that is dead or expired, ``used`` is
-        None when neither filing nor grant date is known and no ``years_used`` input is given.
+        The :class:`~ipledger.valuation.life.Life`; ``remaining`` is 0 for a dead or ended right
+        and ``inf`` for a mark or secret in use.
     """
     a = ctx.asset
-    start = a.get("filing_date")
-    if _missing(start):
-        start = a.get("grant_date")
-    age = _years(ctx.as_of, start)
-    used = ctx.pick("years_used", None if age is None else max(age, 0.0), "years since filing (else grant)")
-    legal: float = math.inf
-    if not _missing(a.get("expiry_date")):
-        legal = float((pd.Timestamp(a["expiry_date"]) - ctx.as_of).days) / YEAR_DAYS
-    else:
-        term = LEGAL_TERM_YEARS.get(str(a.get("kind")))
-        if term is not None and age is not None:
-            legal = term - age
+    in_use = bool(ctx.pick("in_use", str(a.get("status") or "") not in DEAD_STATUSES, "src.in_use"))
+    life = remaining_life(a, ctx.as_of, economic_life, in_use=in_use)
+    used = ctx.pick("years_used", life.used, "src.years_since_filing")
     status = str(a.get("status") or "")
-    if status in _DEAD:
-        ctx.warnings.append(f"the right is {status}: it has no remaining legal life")
-        legal = 0.0
+    if status in DEAD_STATUSES:
+        ctx.warn("warn.status_dead", status=status)
     elif status == "pending":
-        ctx.warnings.append("the right is pending: its value is contingent on grant")
+        ctx.warn("warn.pending")
     elif status.endswith("_dispute"):
-        ctx.warnings.append(f"the right is under {status.replace('_', ' ')}: title or value may change")
-    if legal <= 0 and status not in _DEAD:
-        ctx.warnings.append("the legal term has ended at the valuation date")
-    econ_remaining = economic_life - (used or 0.0)
-    if econ_remaining < 1.0 and legal > 0 and ctx.given.get("remaining_life") is None:
-        ctx.warnings.append(f"the default economic life ({economic_life:g} years) is used up; one more year assumed")
-        econ_remaining = 1.0
-    default = max(0.0, min(legal, econ_remaining))
-    remaining = float(ctx.pick("remaining_life", default, "economic life by field less age, capped by legal term"))
+        ctx.warn("warn.dispute", status=status)
+    if life.legal <= 0 and status not in DEAD_STATUSES:
+        ctx.warn("warn.legal_ended")
+    remaining = life.remaining
+    if ctx.given.get("remaining_life") is None and not life.indefinite and life.legal > 0 and life.economic < 1.0:
+        ctx.warn("warn.econ_used_up", life=economic_life)
+        remaining = min(1.0, life.legal)
+    remaining = float(ctx.pick("remaining_life", remaining, f"src.life_{life.basis}"))
     if not remaining >= 0:
         raise ValuationError(f"remaining_life must be >= 0 years, got {remaining}")
-    if remaining > legal:
-        ctx.warnings.append(f"remaining_life {remaining:g} exceeds the legal term left ({max(legal, 0):.2f}); capped")
-        remaining = max(legal, 0.0)
+    if remaining > life.legal:
+        ctx.warn("warn.remaining_capped", given=remaining, legal=round(max(life.legal, 0.0), 2))
+        remaining = max(life.legal, 0.0)
         ctx.used["remaining_life"] = remaining
-    return remaining, (None if used is None else float(used))
+    ctx.used["remaining_life"] = None if math.isinf(remaining) else remaining
+    ctx.used["legal_life"] = None if math.isinf(life.legal) else life.legal
+    ctx.used["legal_expiry"] = life.expiry
+    return replace(
+        life,
+        remaining=remaining,
+        used=None if used is None else float(used),
+        indefinite=math.isinf(remaining),
+        basis=life.basis if remaining == life.remaining else "input",
+    )
 
 
 def _comparable_fields(meta: pd.DataFrame) -> pd.Series:
     """Field of each asset: recorded field, else guessed from its IPC class."""
     recorded = meta["field"].map(normalise_field) if "field" in meta else pd.Series(None, index=meta.index)
     guessed = meta["class_code"].map(field_from_class_code) if "class_code" in meta else recorded
-    return recorded.where(recorded.notna(), guessed)
+    by_kind = meta["kind"].map(kind_field) if "kind" in meta else pd.Series(None, index=meta.index)
+    return recorded.where(recorded.notna(), guessed).where(lambda x: x.notna(), by_kind)
 
 
 # Licence tables by ledger and ledger state. A ledger's data change only with its state (block
@@ -241,87 +252,40 @@ def licence_table(ctx: Context) -> pd.DataFrame:
 
 
 def royalty_distribution(ctx: Context, field: str) -> dict[str, Any]:
-    """Royalty rates of comparable licences in the ledger: same kind and field, else same kind.
+    """The screened royalty-rate distribution for the subject (see :mod:`ipledger.valuation.royalty`).
 
-    Returns:
-        ``{"p10", "p50", "p90", "n", "source", "licences"}``; with fewer than
-        :data:`MIN_LICENCES` licences the percentiles come from the field's published or assumed
-        defaults and ``n`` is 0.
+    Cached per licence table, kind, field, jurisdiction and date, since a batch asks the same
+    question for many assets; the notes are replayed into each valuation's warnings.
     """
     table = licence_table(ctx)
     kind = ctx.asset.get("kind")
-    # The distribution depends only on kind, field and date: cache it for batches.
-    memo_key = ("royalty", id(table), kind, field, ctx.as_of)
+    jurisdiction = str(ctx.asset.get("jurisdiction") or "")
+    memo_key = ("royalty", id(table), kind, field, jurisdiction, ctx.as_of)
     memo = _MEMO.get(memo_key)
     if memo is not None and memo[0] is table:
-        result, warnings = memo[1]
-        ctx.warnings.extend(warnings)
-        return dict(result)
-    before = len(ctx.warnings)
-    result = _royalty_distribution(ctx, table, kind, field)
-    _remember(memo_key, table, (result, list(ctx.warnings[before:])))
+        result, notes = memo[1]
+    else:
+        result, notes = royalty.distribution(table, ctx.as_of, kind, field, jurisdiction)
+        _remember(memo_key, table, (result, notes))
+    for key, fields in notes:
+        ctx.warn(key, **fields)
     return dict(result)
 
 
-def _royalty_distribution(ctx: Context, table: pd.DataFrame, kind: Any, field: str) -> dict[str, Any]:
-    in_time = (table["date"] <= ctx.as_of).to_numpy(bool)
-    same_kind = in_time & (table["asset_kind"] == kind).to_numpy(bool)
-    same_field = same_kind & (table["asset_field"] == field).to_numpy(bool)
-    chosen = table.iloc[0:0]
-    source = ""
-    if same_field.sum() >= MIN_LICENCES:
-        chosen, source = table.loc[same_field], f"ledger licences of {kind} assets in {field}"
-    elif same_kind.sum() >= MIN_LICENCES:
-        chosen, source = table.loc[same_kind], f"ledger licences of {kind} assets (all fields)"
-        ctx.warnings.append(f"fewer than {MIN_LICENCES} licences in {field}: royalty rates from all {kind} licences")
-    if len(chosen) >= MIN_LICENCES:
-        p10, p50, p90 = (float(x) for x in np.percentile(chosen["royalty_rate"].to_numpy(float), [10, 50, 90]))
-        recent = chosen.tail(LISTED_LICENCES)  # the table is in date order
-        licences = [
-            {
-                "record_id": int(r.record_id),
-                "tx_hash": str(r.tx_hash),
-                "log_index": int(r.log_index),
-                "date": pd.Timestamp(r.date).date().isoformat(),
-                "royalty_rate": float(r.royalty_rate),
-                "exclusivity": str(r.exclusivity),
-            }
-            for r in recent.itertuples()
-        ]
-        return {"p10": p10, "p50": p50, "p90": p90, "n": len(chosen), "source": source, "licences": licences}
-    _, d = field_defaults(field)
-    ctx.warnings.append(
-        f"fewer than {MIN_LICENCES} comparable licences in the ledger: royalty rates are defaults for {field}"
-    )
-    return {
-        "p10": d.royalty_p10,
-        "p50": d.royalty_p50,
-        "p90": d.royalty_p90,
-        "n": 0,
-        "source": SOURCES[d.royalty_source],
-        "licences": [],
-    }
+def revenue_forecast(ctx: Context) -> list[float] | None:
+    """The caller's revenue forecast from year 1 (major units a year), or None without one.
 
-
-def revenue_forecast(ctx: Context, remaining: float) -> list[float] | None:
-    """Revenue per year over the remaining life (the last year pro rata), or None without a forecast.
-
-    Uses ``inputs["revenues"]`` (one figure per year; extended by ``revenue_growth`` if short) or
-    ``inputs["revenue"]`` (the first year) grown at ``revenue_growth`` (default 0).
+    ``inputs["revenues"]`` (one figure per year) or ``inputs["revenue"]`` (the first year); the
+    income engine extends it at ``revenue_growth`` and cuts it at the remaining life (the last
+    year pro rata, discounted at its own time).
     """
     g = ctx.given
     if g.get("revenues") is None and g.get("revenue") is None:
         return None
-    growth = float(ctx.pick("revenue_growth", 0.0, "assumption: flat revenue"))
     base = list(g["revenues"]) if g.get("revenues") is not None else [g["revenue"]]
     if not base:
         raise ValuationError("inputs['revenues'] must not be empty")
-    years = max(1, math.ceil(remaining - 1e-9))
-    flows = [float(x) for x in base[:years]]
-    if len(base) < years and len(base) > 1:
-        ctx.warnings.append(f"revenue forecast covers {len(base)} of {years} years; extended at {growth:.1%} a year")
-    while len(flows) < years:
-        flows.append(flows[-1] * (1.0 + growth))
-    flows[-1] *= remaining - (years - 1) if remaining > 0 else 1.0
-    ctx.used["revenues"] = flows
+    flows = [float(x) for x in base]
+    if any(not math.isfinite(x) or x < 0 for x in flows):
+        raise ValuationError(f"revenues must be finite and >= 0, got {flows}")
     return flows

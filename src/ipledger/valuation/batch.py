@@ -10,16 +10,32 @@ anchorable report.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
 from ipledger.errors import IPLedgerError, ValuationError
 from ipledger.valuation import _evidence as ev
-from ipledger.valuation.defaults import SOURCES, field_defaults
-from ipledger.valuation.reconcile import reconcile
+from ipledger.valuation.defaults import field_defaults
+from ipledger.valuation.engagement import Engagement
+from ipledger.valuation.fx import load_fx
+from ipledger.valuation.reconcile import METHOD_ERROR_SD, reconcile
 from ipledger.valuation.types import MethodResult
 from ipledger.valuation.value import DEFAULT_METHODS, _cost, _income, _insufficient
+
+
+def _in_currency(result: MethodResult | None, cur: str, stamp: pd.Timestamp, given: dict[str, Any]) -> MethodResult:
+    """A market result (in the FX table's base currency) in the valuation currency ``cur``."""
+    if result is None:
+        return _insufficient("market", "why.market_unavailable")
+    fx = load_fx(given.get("fx_table"))
+    if cur == fx.base or not result.sufficient:
+        return result
+    rate = fx.convert(1.0, fx.base, cur, stamp)
+    if rate is None:
+        return _insufficient("market", "why.market_currency", base=fx.base, currency=cur)
+    return replace(result, value=result.value * rate, low=result.low * rate, high=result.high * rate)
 
 
 def value_assets(
@@ -30,6 +46,7 @@ def value_assets(
     methods: Sequence[str] = DEFAULT_METHODS,
     inputs: dict[str, Any] | None = None,
     min_methods: int = 1,
+    engagement: Engagement | dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Value ``asset_ids`` from the ledger; one row per asset.
 
@@ -40,6 +57,7 @@ def value_assets(
         methods: approaches to run.
         inputs: inputs shared by every asset (see ``value_asset``).
         min_methods: fewest sufficient methods accepted per asset.
+        engagement: the engagement shared by every asset (see ``value_asset``).
 
     Returns:
         Columns ``asset_id``, ``currency``, ``value``, ``low``, ``high`` (major units), and for
@@ -50,6 +68,8 @@ def value_assets(
     if not chosen:
         raise ValuationError(f"methods must be a non-empty subset of {DEFAULT_METHODS}, got {list(methods)}")
     given = dict(inputs or {})
+    eng = Engagement.of(engagement)
+    sds = {**METHOD_ERROR_SD, **dict(given.get("method_error_sd") or {})}
     assets = ledger.assets()
     transactions = ledger.transactions()
     stamp = ev.as_of_timestamp(as_of)
@@ -61,7 +81,7 @@ def value_assets(
     if "market" in chosen:
         from ipledger.valuation.market import MIN_COMPARABLES, value_many
 
-        table = value_many(assets, transactions, ids, stamp)
+        table = value_many(assets, transactions, ids, stamp, fx=load_fx(given.get("fx_table")))
         for row in table.itertuples(index=False):
             sufficient = bool(row.sufficient)
             warnings = () if sufficient else (f"fewer than {MIN_COMPARABLES} comparables",)
@@ -93,16 +113,22 @@ def value_assets(
             out["currency"] = ev.currency(ctx)
             field = ev.field_name(ctx)
             _, d = field_defaults(field)
-            life = float(ctx.pick("economic_life", d.economic_life, f"default for {field}: {SOURCES[d.life_source]}"))
-            remaining, used = ev.lives(ctx, life)
+            life = ev.lives(
+                ctx,
+                float(
+                    ctx.pick("economic_life", d.economic_life, "src.field_default", field=field, source=d.life_source)
+                ),
+            )
             results = []
             if "market" in chosen:
-                results.append(market.get(aid) or _insufficient("market", "no market value"))
+                results.append(_in_currency(market.get(aid), out["currency"], stamp, given))
             if "income" in chosen:
-                results.append(_income(ctx, field, remaining))
+                results.append(_income(ctx, field, life, eng))
             if "cost" in chosen:
-                results.append(_cost(ctx, remaining, used))
-            rec = reconcile(results, min_methods=min_methods)
+                results.append(_cost(ctx, life, float(sds["cost"])))
+            rec = reconcile(
+                results, min_methods=min_methods, error_sd=sds, cost_role=str(given.get("cost_role") or "check")
+            )
             out.update(value=rec.value, low=rec.low, high=rec.high, error="")
             for r in rec.methods:
                 out[f"{r.method}_value"] = r.value if r.sufficient else float("nan")

@@ -4,8 +4,9 @@ Conversions, each a documented assumption (all amounts major units, rates fracti
 
 * **Remaining life**: an asset's value is proportional to the annuity factor of its remaining
   economic life at ``DISCOUNT_RATE`` (15%), i.e. a level income stream; the life factor is
-  ``a(remaining) / a(full term)``. Trademarks and trade secrets (renewable or unlimited) and
-  assets with no known expiry have an infinite life (``a = 1 / r``).
+  ``a(remaining) / a(full term)``. Trademarks and trade secrets (renewable or unlimited) have an
+  infinite life (``a = 1 / r``); a right with no recorded expiry ends at its statutory term from
+  filing (:mod:`ipledger.valuation.life`).
 * **Time**: prices move with a market index estimated from the ledger itself by a hedonic
   time-dummy regression of log sale prices (see :func:`estimate_price_index`).
 * **Lump-sum licence -> asset value**: a lump sum ``L`` for a licence of ``T`` years with
@@ -31,6 +32,8 @@ from scipy import sparse
 from sklearn.linear_model import Ridge
 
 from ipledger.errors import ValuationError
+from ipledger.valuation.fx import FxTable, load_fx
+from ipledger.valuation.life import legal_expiry, legal_expiry_many
 
 DISCOUNT_RATE = 0.15
 EXCLUSIVITY_SHARE = {"non_exclusive": 0.2, "sole": 0.5, "exclusive": 0.8}
@@ -146,19 +149,42 @@ def years_since_2000(dates: Any) -> np.ndarray:
     return (d - _EPOCH).astype(np.int64) / _YEAR_NS
 
 
-def prepare_trades(assets: pd.DataFrame, transactions: pd.DataFrame) -> pd.DataFrame:
+def _to_base(tx: pd.DataFrame, fx: FxTable) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Amounts in the FX table's base currency at each trade's date; trades with an amount that
+    cannot be converted are left out (never mixed in raw), counted by currency."""
+    if "currency" not in tx or not len(tx):
+        return tx, {}
+    cur = tx["currency"].fillna("").astype(str).str.upper()
+    if bool((cur == fx.base).all()):
+        return tx, {}
+    amount = tx["amount"].to_numpy(dtype=float)
+    converted = fx.to_base(amount, cur.to_numpy(), tx["date"].to_numpy())
+    bad = np.isnan(converted) & (amount != 0)
+    dropped = {str(k): int(v) for k, v in cur[bad].value_counts().sort_index().items()}
+    out = tx.loc[~bad].copy()
+    out["amount_original"] = amount[~bad]
+    out["currency_original"] = cur[~bad].to_numpy()
+    out["amount"] = np.nan_to_num(converted[~bad])
+    out["currency"] = fx.base
+    return out, dropped
+
+
+def prepare_trades(assets: pd.DataFrame, transactions: pd.DataFrame, fx: FxTable | None = None) -> pd.DataFrame:
     """Non-void sales and licences joined with their asset's attributes.
 
     Columns added: ``tx_kind`` (the transaction's kind), ``kind`` (the asset's), ``t`` (years
     since 2000), ``rem_years`` / ``full_years`` (remaining and full life; inf when unlimited),
     ``lf`` (life factor), ``term_years`` and ``value`` (whole-asset value in major units: the
     price of a sale, a lump-sum licence converted by :func:`licence_to_value`, NaN otherwise),
-    and the class hierarchy keys ``L0``..``L4``.
+    and the class hierarchy keys ``L0``..``L4``. Amounts are in the FX table's base currency
+    (``fx``, default the shipped table) at each trade's date; trades that cannot be converted
+    are left out and counted in ``attrs["fx_dropped"]`` by currency.
     """
     tx = transactions
     if "void" in tx:
         tx = tx[~tx["void"].astype(bool)]
     tx = tx[tx["kind"].isin((*SALE_KINDS, "licence"))]
+    tx, dropped = _to_base(tx, fx if fx is not None else load_fx())
     keep = [
         "asset_id",
         "kind",
@@ -176,9 +202,9 @@ def prepare_trades(assets: pd.DataFrame, transactions: pd.DataFrame) -> pd.DataF
     df = df.rename(columns={"asset_kind": "kind"})
     df = df.sort_values(["date", "record_id"], kind="stable").reset_index(drop=True)
     date = df["date"].to_numpy(dtype="datetime64[ns]")
-    expiry = df["expiry_date"].to_numpy(dtype="datetime64[ns]")
     filing = df["filing_date"].to_numpy(dtype="datetime64[ns]")
-    unlimited = np.isnat(expiry) | df["kind"].isin(("trademark", "trade_secret")).to_numpy()
+    expiry = legal_expiry_many(df["kind"].to_numpy(), filing, df["expiry_date"].to_numpy(dtype="datetime64[ns]"))
+    unlimited = np.isnat(expiry)
     rem = np.where(unlimited, np.inf, (expiry - date).astype(np.int64) / _YEAR_NS)
     full = np.where(unlimited, np.inf, (expiry - filing).astype(np.int64) / _YEAR_NS)
     df["t"] = years_since_2000(date)
@@ -205,6 +231,7 @@ def prepare_trades(assets: pd.DataFrame, transactions: pd.DataFrame) -> pd.DataF
     for col in ("tx_hash", "log_index"):
         if col not in df:
             df[col] = None
+    df.attrs["fx_dropped"] = dropped
     return df
 
 
@@ -388,10 +415,11 @@ class ComparableIndex:
 def asset_life(subject: pd.Series | dict[str, Any], as_of: pd.Timestamp) -> tuple[float, float]:
     """Remaining and full life in years of an asset row at ``as_of`` (inf when unlimited).
 
-    Trademarks (renewable) and trade secrets are unlimited, as is any asset without an expiry.
+    Trademarks (renewable) and trade secrets are unlimited; a right without a recorded expiry
+    ends at its statutory term from filing (:func:`ipledger.valuation.life.legal_expiry`).
     """
-    expiry = subject.get("expiry_date")
-    if subject["kind"] in ("trademark", "trade_secret") or expiry is None or pd.isna(expiry):
+    expiry = legal_expiry(str(subject["kind"]), subject.get("filing_date"), subject.get("expiry_date"))
+    if expiry is None:
         return math.inf, math.inf
     rem = (pd.Timestamp(expiry) - pd.Timestamp(as_of)).days / 365.25
     full = (pd.Timestamp(expiry) - pd.Timestamp(subject["filing_date"])).days / 365.25

@@ -11,6 +11,8 @@ Units: money in major currency units, years as floats, rates as fractions.
 
 from __future__ import annotations
 
+import math
+
 from ipledger.valuation import _checks as chk
 
 __all__ = ["cost_value", "depreciation_rate", "rd_replacement_cost"]
@@ -21,7 +23,8 @@ def depreciation_rate(years_used: float, years_remaining: float) -> float:
 
     Args:
         years_used: years the IP has been in use at the valuation date, >= 0.
-        years_remaining: remaining useful (economic) life in years, > 0.
+        years_remaining: remaining useful (economic) life in years, > 0; ``inf`` for a right
+            with an indefinite life (a mark in use), which does not wear out with age (rate 0).
 
     Returns:
         A fraction in [0, 1).
@@ -30,6 +33,8 @@ def depreciation_rate(years_used: float, years_remaining: float) -> float:
         ValuationError: negative years used or a remaining life <= 0.
     """
     used = chk.non_negative("years_used", years_used)
+    if years_remaining == math.inf:
+        return 0.0
     remaining = chk.positive("years_remaining", years_remaining)
     return used / (used + remaining)
 
@@ -40,26 +45,30 @@ def cost_value(
     years_remaining: float,
     *,
     price_change: float = 0.0,
+    entrepreneurial_incentive: float = 0.0,
     functional_obsolescence: float = 0.0,
     economic_obsolescence: float = 0.0,
 ) -> float:
     """Depreciated replacement cost of an intangible.
 
-    ``value = C * (1 + price_change) * (1 - used / (used + remaining))
+    ``value = C * (1 + price_change) * (1 + incentive) * (1 - used / (used + remaining))
     * (1 - functional_obsolescence) * (1 - economic_obsolescence)``.
 
-    Functional and economic obsolescence are fractions of the value left after age, applied in
-    turn (IVS 210 applies obsolescence as percentages; the Chinese form 重置成本 − 实体性贬值 −
-    功能性贬值 − 经济性贬值 in amounts gives the same result when each amount is stated as a
-    fraction of what remains).
+    The entrepreneurial incentive is the return a developer would need to undertake the work
+    (IVS 105 s.70.6 and IVS 210: the cost approach includes it; in Chinese practice the
+    合理利润 / 成本利润率 of the replacement cost). Functional and economic obsolescence are
+    fractions of the value left after age, applied in turn (IVS 210 applies obsolescence as
+    percentages; the Chinese form 重置成本 − 实体性贬值 − 功能性贬值 − 经济性贬值 in amounts gives the
+    same result when each amount is stated as a fraction of what remains).
 
     Args:
         replacement_cost: cost to recreate the IP at historic prices (or at current prices
             with ``price_change=0``), in major currency units, >= 0.
         years_used: years in use at the valuation date, >= 0.
-        years_remaining: remaining useful life in years, > 0.
+        years_remaining: remaining useful life in years, > 0 (``inf``: no age obsolescence).
         price_change: cumulative price change since the cost was incurred, a fraction > -1
             (0.25 means prices rose 25%).
+        entrepreneurial_incentive: developer's required profit on the cost, a fraction >= 0.
         functional_obsolescence: loss of value from better substitutes, a fraction in [0, 1].
         economic_obsolescence: loss of value from the market (demand, regulation), a fraction
             in [0, 1].
@@ -72,10 +81,11 @@ def cost_value(
     """
     cost = chk.non_negative("replacement_cost", replacement_cost)
     index = chk.discount("price_change", price_change)
+    incentive = chk.non_negative("entrepreneurial_incentive", entrepreneurial_incentive)
     func = chk.fraction("functional_obsolescence", functional_obsolescence)
     econ = chk.fraction("economic_obsolescence", economic_obsolescence)
     age = depreciation_rate(years_used, years_remaining)
-    return cost * (1.0 + index) * (1.0 - age) * (1.0 - func) * (1.0 - econ)
+    return cost * (1.0 + index) * (1.0 + incentive) * (1.0 - age) * (1.0 - func) * (1.0 - econ)
 
 
 def rd_replacement_cost(

@@ -9,18 +9,24 @@ Units: rates as fractions, lives in years.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 __all__ = [
     "DEFAULT_FIELD",
     "FIELDS",
+    "KIND_FIELDS",
     "LEGAL_TERM_YEARS",
+    "NICE_CLASSES",
     "PROFIT_SPLIT_RULES",
     "SOURCES",
+    "TAB_PERIODS",
     "TAX_RATE_CN",
     "FieldDefaults",
+    "class_code_system",
     "field_defaults",
     "field_from_class_code",
+    "kind_field",
     "normalise_field",
 ]
 
@@ -44,6 +50,11 @@ SOURCES: dict[str, str] = {
     "cn_copyright_law": (
         "Copyright Law of the PRC (2020), art. 23: 50 years (for legal persons, from first publication)"
     ),
+    "cn_tab": (
+        "Implementation Regulations of the Enterprise Income Tax Law of the PRC, art. 67: intangible assets "
+        "are amortised straight line over not less than 10 years"
+    ),
+    "us_tab": "US Internal Revenue Code section 197: acquired intangibles amortised straight line over 15 years",
     "assumption": ("ipledger assumption, to be replaced by the valuer's own figure: not a published statistic"),
     "rule_of_thumb": (
         "profit-split rules of thumb: 三分法 (capital, management, technology each one third), "
@@ -66,6 +77,10 @@ LEGAL_TERM_YEARS: dict[str, float | None] = {
     "software": 50.0,
     "trade_secret": None,
 }
+
+#: Tax amortisation period (years, straight line) by tax jurisdiction, for the tax amortisation
+#: benefit under a market or fair value basis; the source key in :data:`SOURCES`.
+TAB_PERIODS: dict[str, tuple[int, str]] = {"CN": (10, "cn_tab"), "US": (15, "us_tab")}
 
 #: The IP's share of the licensee's operating profit under common rules of thumb (``rule_of_thumb``).
 PROFIT_SPLIT_RULES: dict[str, float] = {"three_factor": 1.0 / 3.0, "four_factor": 0.25, "goldscheider_25": 0.25}
@@ -122,6 +137,18 @@ FIELDS: dict[str, FieldDefaults] = {
     "construction": FieldDefaults(0.010, 0.030, 0.060, "assumption", 10.0, 0.13),
     "agriculture_food": FieldDefaults(0.010, 0.030, 0.070, "assumption", 10.0, 0.14),
     "environmental": FieldDefaults(0.010, 0.035, 0.070, "assumption", 10.0, 0.14),
+    # Rows for kinds without a technical field. Brand and content royalties are assumptions;
+    # a mark's or a work's economic life is set by its use, not by the table (see life.py).
+    "brands": FieldDefaults(0.005, 0.030, 0.080, "assumption", 10.0, 0.15),
+    "creative_works": FieldDefaults(0.020, 0.080, 0.150, "assumption", 10.0, 0.18),
+}
+
+#: Default field by asset kind when no valid IPC code or recorded field names one (assumption).
+KIND_FIELDS: dict[str, str] = {
+    "trademark": "brands",
+    "copyright": "creative_works",
+    "software": "software",
+    "trade_secret": DEFAULT_FIELD,
 }
 
 _ALIASES = {
@@ -148,6 +175,9 @@ _ALIASES = {
     "measurement_and_optics": "instruments",
     "agriculture_and_food": "agriculture_food",
     "environmental_technology": "environmental",
+    "brand": "brands",
+    "film": "creative_works",
+    "media": "creative_works",
 }
 
 # IPC class prefixes, longest first wins (WIPO IPC; the mapping to fields is an assumption).
@@ -200,13 +230,42 @@ def normalise_field(field: str | None) -> str | None:
     return key if key in FIELDS else None
 
 
-def field_from_class_code(class_code: str | None) -> str | None:
-    """Guess the technical field from an IPC code (e.g. ``"A61K31/00"``); None for Nice classes or unknown."""
+#: A valid IPC code starts with a section letter A-H and a two-digit class (WIPO IPC guide).
+_IPC_CODE = re.compile(r"^[A-H]\d{2}([A-Z](\d{1,4}(/\d{1,6})?)?)?$")
+#: A Locarno (industrial designs) code: class and subclass, two digits each (``14-03``).
+_LOCARNO_CODE = re.compile(r"^\d{2}-\d{2}$")
+#: Nice classes of goods and services run from 1 to 45 (Nice Classification, 12th ed.).
+NICE_CLASSES = range(1, 46)
+
+
+def class_code_system(class_code: str | None) -> str | None:
+    """Which classification a code belongs to: ``"ipc"``, ``"locarno"``, ``"nice"`` or None.
+
+    Only well-formed codes count: ``"A61K31/00"`` and ``"H04L"`` are IPC, ``"14-03"`` is
+    Locarno, ``"25"`` is Nice; ``"CR-film"`` or ``"C"`` are none of them.
+    """
     if not class_code or not isinstance(class_code, str):
         return None
     code = class_code.strip().upper().replace(" ", "")
-    if not code or code[0].isdigit():
-        return None  # a Nice class (trademarks) says nothing about a technical field
+    if _IPC_CODE.match(code):
+        return "ipc"
+    if _LOCARNO_CODE.match(code):
+        return "locarno"
+    if code.isdigit() and int(code) in NICE_CLASSES:
+        return "nice"
+    return None
+
+
+def field_from_class_code(class_code: str | None) -> str | None:
+    """The technical field of a valid IPC code (e.g. ``"A61K31/00"`` -> pharmaceuticals).
+
+    Locarno and Nice codes name no technical field (None); neither does any code that is not a
+    valid IPC, Locarno or Nice code (``"CR-film"`` is not IPC section C): the caller then uses
+    the kind's default field and says so (:func:`field_defaults`).
+    """
+    if class_code_system(class_code) != "ipc":
+        return None
+    code = str(class_code).strip().upper().replace(" ", "")
     for length in range(len(code), 0, -1):
         hit = _IPC_PREFIXES.get(code[:length])
         if hit:
@@ -214,15 +273,23 @@ def field_from_class_code(class_code: str | None) -> str | None:
     return None
 
 
-def field_defaults(field: str | None, class_code: str | None = None) -> tuple[str, FieldDefaults]:
-    """The defaults for a field (or the field guessed from the class code), else the general row.
+def kind_field(kind: str | None) -> str:
+    """The default field of an asset kind with no technical field (marks, works, software)."""
+    return KIND_FIELDS.get(str(kind), DEFAULT_FIELD)
+
+
+def field_defaults(
+    field: str | None, class_code: str | None = None, kind: str | None = None
+) -> tuple[str, FieldDefaults]:
+    """The defaults for a field (or the field of a valid IPC code, or the kind's default field).
 
     Args:
         field: the asset's technical field, free text (may be None).
-        class_code: the asset's IPC or Nice class code (may be None).
+        class_code: the asset's IPC, Locarno or Nice code (may be None).
+        kind: the asset's kind; marks, works and software have their own default rows.
 
     Returns:
         ``(field name used, defaults)``.
     """
-    name = normalise_field(field) or field_from_class_code(class_code) or DEFAULT_FIELD
+    name = normalise_field(field) or field_from_class_code(class_code) or kind_field(kind)
     return name, FIELDS[name]

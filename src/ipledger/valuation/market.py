@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,8 @@ from ipledger.valuation.comparables import (
     weighted_quantile,
     years_since_2000,
 )
+from ipledger.valuation.fx import FxTable, load_fx
+from ipledger.valuation.life import legal_expiry_many
 from ipledger.valuation.market_model import (
     _LF_FLOOR,
     _MAX_CATEGORIES,
@@ -130,6 +132,8 @@ class MarketContext:
     model: MarketModel
     asset_pos: dict[str, int]
     rates: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]
+    base_currency: str = "CNY"
+    fx_dropped: dict[str, int] = field(default_factory=dict)
 
     def royalty_rates(self, kind: str, class_code: str, as_of: pd.Timestamp, last: int = 50) -> np.ndarray:
         """Running-royalty rates (fractions) of the latest ``last`` licences of the same kind and
@@ -197,9 +201,10 @@ class MarketContext:
 def _lives(rows: pd.DataFrame, dates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Remaining and full life in years (inf when unlimited) of asset rows at ``dates``."""
     kind = rows["kind"].astype(str).to_numpy()
-    expiry = rows["expiry_date"].to_numpy(dtype="datetime64[ns]")
     filing = rows["filing_date"].to_numpy(dtype="datetime64[ns]")
-    unlimited = np.isnat(expiry) | np.isin(kind, ("trademark", "trade_secret"))
+    # the same legal life as the income approach: a pending patent ends at its statutory term
+    expiry = legal_expiry_many(kind, filing, rows["expiry_date"].to_numpy(dtype="datetime64[ns]"))
+    unlimited = np.isnat(expiry)
     year_ns = 365.25 * 86400e9
     with np.errstate(invalid="ignore"):
         rem = np.where(unlimited, np.inf, np.clip((expiry - dates).astype(np.int64) / year_ns, 0, None))
@@ -220,6 +225,7 @@ def build_context(
     random_state: int = 0,
     store: Path | None = None,
     state_key: object = None,
+    fx: FxTable | None = None,
 ) -> MarketContext:
     """Prepare trades, the price index, comparables and a fitted model from a ledger snapshot.
 
@@ -232,9 +238,11 @@ def build_context(
         store: folder of persisted models (see :mod:`ipledger.valuation.model_store`): an
             unfitted model is read from there when its key matches, else fitted and written.
         state_key: what identifies the data (the ledger state); None hashes the frames.
+        fx: exchange rates to convert amounts at their dates (default: the shipped table).
     """
     cutoff = pd.Timestamp(cutoff)
-    trades = prepare_trades(assets, transactions)
+    fx = fx if fx is not None else load_fx()
+    trades = prepare_trades(assets, transactions, fx)
     known = trades[trades["date"] < cutoff]
     if int((known["tx_kind"].isin(SALE_KINDS) & (known["amount"] > 0)).sum()) < MIN_SALES:
         raise ValuationError(
@@ -279,6 +287,8 @@ def build_context(
         model=model if model is not None else MarketModel(random_state=random_state),
         asset_pos={a: i for i, a in enumerate(assets["asset_id"])},
         rates=_rate_table(trades),
+        base_currency=fx.base,
+        fx_dropped=dict(trades.attrs.get("fx_dropped", {})),
     )
     if not hasattr(ctx.model, "trees_"):
         ctx.model.set_params(categorical_features=CATEGORICAL, mondrian_features=MONDRIAN)
@@ -350,7 +360,11 @@ _CACHE_SIZE = 4
 
 
 def get_context(
-    assets: pd.DataFrame, transactions: pd.DataFrame, as_of: pd.Timestamp, model: MarketModel | None = None
+    assets: pd.DataFrame,
+    transactions: pd.DataFrame,
+    as_of: pd.Timestamp,
+    model: MarketModel | None = None,
+    fx: FxTable | None = None,
 ) -> MarketContext:
     """Cached :func:`build_context` for a valuation at ``as_of``.
 
@@ -371,16 +385,18 @@ def get_context(
     # the Ledger hands out a fresh frame object on every call.
     tx_tag = transactions.attrs.get("ledger_state") or id(transactions)
     asset_tag = assets.attrs.get("ledger_state") or id(assets)
-    key = (tx_tag, len(transactions), last, asset_tag, len(assets), cutoff)
+    fx = fx if fx is not None else load_fx()
+    key = (tx_tag, len(transactions), last, asset_tag, len(assets), cutoff, fx.digest)
     if model is None and key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
     model_dir = transactions.attrs.get("model_dir")
     state = transactions.attrs.get("ledger_state")
     if model is None and model_dir and state is not None and state == assets.attrs.get("ledger_state"):
-        ctx = build_context(assets, transactions, cutoff, store=Path(model_dir), state_key=state)
+        ctx = build_context(assets, transactions, cutoff, store=Path(model_dir), state_key=(state, fx.digest), fx=fx
+        )
     else:
-        ctx = build_context(assets, transactions, cutoff, model)
+        ctx = build_context(assets, transactions, cutoff, model, fx=fx)
     if model is None:
         _CACHE[key] = ctx
         while len(_CACHE) > _CACHE_SIZE:
@@ -423,7 +439,7 @@ def market_approach(
     """
     inputs = dict(inputs or {})
     as_of = pd.Timestamp(as_of)
-    ctx = get_context(assets, transactions, as_of, model)
+    ctx = get_context(assets, transactions, as_of, model, fx=load_fx(inputs.get("fx_table")))
     subj = _subject(ctx, asset_id)
     coverage = float(inputs.get("coverage", 0.8))
     X = ctx.features(subj, np.array([as_of.to_datetime64()]))
@@ -440,11 +456,16 @@ def market_approach(
         warnings.append(f"only {len(comps)} comparable trades before {as_of.date()} (fewer than {MIN_COMPARABLES})")
     if lf == 0.0:
         warnings.append("the asset has no remaining life at the valuation date")
+    if ctx.fx_dropped:
+        n, codes = sum(ctx.fx_dropped.values()), ", ".join(sorted(ctx.fx_dropped))
+        warnings.append(f"{n} trade(s) in {codes} left out of the market evidence: the FX table cannot convert them")
     status = str(subj.iloc[0].get("status", ""))
     if status in ("lapsed", "invalidated", "expired", "ownership_dispute", "infringement_dispute"):
         warnings.append(f"asset status is {status}; comparable prices assume a valid, undisputed right")
     details: dict[str, Any] = {
-        "currency": str(transactions["currency"].iloc[0]) if len(transactions) and "currency" in transactions else "",
+        "currency": ctx.base_currency,
+        "base_currency": ctx.base_currency,
+        "fx_dropped": dict(ctx.fx_dropped),
         "as_of": as_of.date().isoformat(),
         "model_cutoff": ctx.cutoff.date().isoformat(),
         "price_index_at_as_of": index_now,
@@ -498,6 +519,9 @@ def _comparable_dict(r: Any) -> dict[str, Any]:
         "log_index": None if log_index is None or pd.isna(log_index) else int(log_index),
         "date": pd.Timestamp(r.date).date().isoformat(),
         "amount": float(r.amount),
+        "currency": str(getattr(r, "currency", "") or ""),
+        "amount_original": float(getattr(r, "amount_original", r.amount)),
+        "currency_original": str(getattr(r, "currency_original", getattr(r, "currency", "")) or ""),
         "weight": float(r.weight),
         "asset_id": str(r.asset_id),
         "kind": str(r.tx_kind),
@@ -512,15 +536,17 @@ def value_many(
     as_of: pd.Timestamp,
     coverage: float = 0.8,
     model: MarketModel | None = None,
+    fx: FxTable | None = None,
 ) -> pd.DataFrame:
     """Market values of many assets at once (vectorised features and predictions).
 
     Returns:
-        One row per asset id: ``asset_id``, ``value``, ``low``, ``high`` (major units),
+        One row per asset id: ``asset_id``, ``value``, ``low``, ``high`` (major units of the FX
+        table's base currency, ``fx`` default the shipped table: CNY),
         ``n_data`` (comparables found, at most 25) and ``sufficient``.
     """
     as_of = pd.Timestamp(as_of)
-    ctx = get_context(assets, transactions, as_of, model)
+    ctx = get_context(assets, transactions, as_of, model, fx=fx)
     ids = list(asset_ids)
     missing = [a for a in ids if a not in ctx.asset_pos]
     if missing:

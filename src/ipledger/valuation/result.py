@@ -38,6 +38,15 @@ class Valuation:
         model_version: version string of the valuation model.
         state_block: block number of the ledger state used.
         state_hash: block hash of that state.
+        engagement: purpose, basis and premise of value, report date, valuer and organisation,
+            client, standard, scope, special assumptions (see
+            :class:`~ipledger.valuation.engagement.Engagement`).
+        asset: the asset's identity at the valuation date (registry number, kind, class,
+            jurisdiction, owner, status, legal expiry, remaining life).
+        reconciliation: the rule applied, each method's role and reason, the error standard
+            deviations used and their sources.
+        notes: the warnings as message keys with their fields (for reports in any language).
+        sources: the source of each defaulted input as a message key with its fields.
         report_hash: ``0x`` + hex SHA-256 of the canonical JSON of all other fields.
     """
 
@@ -56,6 +65,11 @@ class Valuation:
     model_version: str = ""
     state_block: int = 0
     state_hash: str = ""
+    engagement: dict[str, Any] = field(default_factory=dict)
+    asset: dict[str, Any] = field(default_factory=dict)
+    reconciliation: dict[str, Any] = field(default_factory=dict)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+    sources: dict[str, Any] = field(default_factory=dict)
     report_hash: str = ""
 
     def __post_init__(self) -> None:
@@ -78,18 +92,19 @@ class Valuation:
             return canonical_json(self.to_dict())
         return json.dumps(self.to_dict(), sort_keys=True, indent=indent, ensure_ascii=False, allow_nan=False)
 
-    def to_html(self, path: str | Path | None = None) -> str:
+    def to_html(self, path: str | Path | None = None, *, lang: str | None = None) -> str:
         """A self-contained HTML report with charts; also written to ``path`` when given.
 
         Args:
             path: file to write (UTF-8); None writes nothing.
+            lang: ``"en"`` (default) or ``"zh-CN"``.
 
         Returns:
             The HTML text.
         """
         from ipledger.valuation.report import render_html
 
-        html = render_html(self)
+        html = render_html(self, lang=lang)
         if path is not None:
             Path(path).write_text(html, encoding="utf-8")
         return html

@@ -72,7 +72,8 @@ def _asset(asset_id: str, **kw: Any) -> dict[str, Any]:
 
 
 def sample_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The subject pharma invention, five licensed pharma peers, two assigned peers, a design."""
+    """The subject pharma invention, five licensed pharma peers (nine royalty licences, a revenue
+    share and a trial licence), two assigned peers, a design."""
     assets = [_asset(SUBJECT, rd_cost=2_000_000.0)]
     assets += [_asset(_id(i), registry_number=f"CN{i:06d}") for i in range(1, 8)]
     assets.append(_asset(_id(9), kind="design", class_code="D06", field=None))
@@ -97,7 +98,7 @@ def sample_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
                 "royalty_rate": rate,
                 "exclusivity": kw.get("exclusivity", "non_exclusive"),
                 "territory": "CN",
-                "term_end": pd.NaT,
+                "term_end": pd.Timestamp(kw["term_end"]) if "term_end" in kw else pd.NaT,
                 "ref": 0,
                 "doc_hash": "0x" + f"{n:064x}",
                 "recorder": "0x" + "03" * 20,
@@ -108,8 +109,13 @@ def sample_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
             }
         )
 
+    # nine running-royalty licences of pharma peers: six non-exclusive, three exclusive
     for i, rate in enumerate((0.03, 0.045, 0.05, 0.06, 0.08), start=1):
         tx(_id(i), "licence", f"2021-0{i}-15", 0.0, rate)
+    for i, rate in enumerate((0.035, 0.04, 0.055, 0.07), start=1):
+        tx(_id(i), "licence", f"2022-0{i}-10", 0.0, rate, exclusivity="non_exclusive" if i == 4 else "exclusive")
+    tx(_id(2), "licence", "2022-06-01", 0.0, 0.40)  # a 40% revenue share: not a royalty
+    tx(_id(3), "licence", "2022-07-01", 0.0, 0.09, term_end="2022-10-01")  # a 3-month trial licence
     tx(_id(6), "assignment", "2022-02-01", 3_000_000.0)
     tx(_id(7), "assignment", "2023-04-01", 4_000_000.0)
     tx(_id(6), "assignment", "2022-03-01", 90_000_000.0, void=True)  # voided typo

@@ -8,7 +8,14 @@ import sys
 import pytest
 
 import ipledger.valuation as val
-from ipledger.valuation.defaults import FIELDS, SOURCES, field_defaults, field_from_class_code, normalise_field
+from ipledger.valuation.defaults import (
+    FIELDS,
+    SOURCES,
+    class_code_system,
+    field_defaults,
+    field_from_class_code,
+    normalise_field,
+)
 
 SIGNATURES = {
     "relief_from_royalty": "(revenues, royalty_rate, tax_rate, discount_rate, *, mid_year=False, tab_period=None)",
@@ -17,11 +24,11 @@ SIGNATURES = {
     "profit_split_share": "(ip_cost, ip_profit_rate, other_cost, other_profit_rate)",
     "royalty_to_profit_split": "(royalty_rate_on_sales, operating_margin)",
     "cost_value": (
-        "(replacement_cost, years_used, years_remaining, *, price_change=0.0, functional_obsolescence=0.0, "
-        "economic_obsolescence=0.0)"
+        "(replacement_cost, years_used, years_remaining, *, price_change=0.0, entrepreneurial_incentive=0.0, "
+        "functional_obsolescence=0.0, economic_obsolescence=0.0)"
     ),
     "damages": "(units, unit_price, profit_margin, contribution=1.0)",
-    "reconcile": "(results, *, min_methods=1)",
+    "reconcile": "(results, *, min_methods=1, error_sd=None, cost_role='check')",
 }
 
 
@@ -68,6 +75,11 @@ def test_market_model_is_lazy(monkeypatch: pytest.MonkeyPatch) -> None:
         ("G06F3/01", "computing"),
         ("B60L53/00", "automotive"),
         ("35", None),  # a Nice class says nothing about a technical field
+        ("14-03", None),  # nor a Locarno class
+        ("CR-film", None),  # not IPC section C: not a valid code at all
+        ("C", None),  # a bare section is not an IPC class
+        ("Z99", None),  # no section Z
+        ("46", None),  # Nice runs 1-45
         ("", None),
         (None, None),
     ],
@@ -92,9 +104,34 @@ def test_field_names_normalised(raw: str | None, field: str | None) -> None:
     assert normalise_field(raw) == field
 
 
+@pytest.mark.parametrize(
+    ("code", "system"),
+    [
+        ("A61K31/00", "ipc"),
+        ("H04L", "ipc"),
+        ("G06", "ipc"),
+        ("14-03", "locarno"),
+        ("25", "nice"),
+        ("45", "nice"),
+        ("46", None),
+        ("0", None),
+        ("CR-film", None),
+        ("SW-games", None),
+        ("C", None),
+        ("1403", None),
+    ],
+)
+def test_class_code_systems(code: str, system: str | None) -> None:
+    assert class_code_system(code) == system
+
+
 def test_field_defaults_fallbacks() -> None:
     assert field_defaults(None, "H01L21/00")[0] == "semiconductors"
     assert field_defaults("unknown", "35")[0] == "general"
+    # a film with a non-IPC code is a creative work, not "materials" (IPC section C)
+    assert field_defaults(None, "CR-film", "copyright")[0] == "creative_works"
+    assert field_defaults(None, "25", "trademark")[0] == "brands"
+    assert field_defaults(None, "SW-games", "software")[0] == "software"
     for name, d in FIELDS.items():
         assert 0 < d.royalty_p10 < d.royalty_p50 < d.royalty_p90 < 1, name
         assert d.economic_life > 0 and 0 < d.discount_rate < 1, name

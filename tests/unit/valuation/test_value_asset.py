@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from ipledger.errors import ValuationError
-from ipledger.valuation import Valuation, relief_from_royalty, value_asset
+from ipledger.valuation import Valuation, relief_from_royalty, tab_factor, value_asset
 from ipledger.valuation.types import MethodResult
 from tests.unit.valuation.fakes import AS_OF, INPUTS, SUBJECT, FakeLedger, install_market, sample_frames, sample_ledger
 
@@ -49,29 +49,38 @@ def test_full_valuation(market: None) -> None:
     assert sum(v.weights.values()) == pytest.approx(1.0)
     assert all(m.weight == pytest.approx(v.weights[m.method]) for m in v.methods)
     # comparables carry their on-chain coordinates; the voided 90M sale is not among them
-    assert {c["record_id"] for c in v.comparables} == {6, 7}
+    assert {c["record_id"] for c in v.comparables} == {12, 13}
     assert all(c["tx_hash"].startswith("0x") and isinstance(c["log_index"], int) for c in v.comparables)
 
 
-def test_income_uses_ledger_licences(no_market: None) -> None:
+#: The screened, exclusivity-adjusted rates of the sample ledger's pharma licences: six
+#: non-exclusive x 1.3, three exclusive x 1.0; the 40% revenue share and the trial licence are out.
+ADJUSTED = [0.03 * 1.3, 0.045 * 1.3, 0.05 * 1.3, 0.06 * 1.3, 0.08 * 1.3, 0.035, 0.04, 0.055, 0.07 * 1.3]
+
+
+def test_income_uses_screened_ledger_licences(no_market: None) -> None:
     v = value_asset(sample_ledger(), SUBJECT, as_of=AS_OF, inputs=INPUTS, methods=("income",))
     income = v.methods[0]
-    rates = [0.03, 0.045, 0.05, 0.06, 0.08]  # the 50% licence dated after as_of and the design licence are out
-    assert income.n_data == 5
-    p10, p50, _ = np.percentile(rates, [10, 50, 90])
+    assert income.n_data == 9  # the 50% licence after as_of, the design licence, the 40% share, the trial: out
+    p10, p50, _ = np.percentile(ADJUSTED, [10, 50, 90])
     assert v.inputs["royalty_rate"]["p50"] == pytest.approx(p50)
     assert v.inputs["royalty_rate"]["p10"] == pytest.approx(p10)
-    assert {d["record_id"] for d in income.details["licences"]} == {1, 2, 3, 4, 5}
-    # the point value is relief from royalty on the forecast at the median rate
-    flows = v.inputs["revenues"]
-    expected = relief_from_royalty(flows, p50, 0.25, v.inputs["discount_rate"])
-    assert income.value == pytest.approx(expected)
+    assert {d["record_id"] for d in income.details["licences"]} == {1, 2, 3, 4, 5, 6, 7, 8, 9}
+    screen = income.details["royalty_screen"]
+    assert (screen["above_cap"], screen["short_term"]) == (1, 1)
+    assert screen["median_raw"] == pytest.approx(0.05) and screen["median_adjusted"] == pytest.approx(p50)
+    assert any("above 25% of sales left out" in w for w in v.warnings)
+    # the point value is relief from royalty at the median rate over the remaining life, the last
+    # year a stub discounted at its own end, grossed up by the CN 10-year TAB (market value)
+    remaining = 12 - (pd.Timestamp(AS_OF) - pd.Timestamp("2016-03-01")).days / 365.25
+    assert v.inputs["remaining_life"] == pytest.approx(remaining)
+    k, stub = v.inputs["discount_rate"], remaining - 3
+    flows = [10e6, 11e6, 12e6, 12e6 * 1.03 * stub]
+    times = [1, 2, 3, 3 + stub]
+    pv = sum(f * p50 * 0.75 / (1 + k) ** tt for f, tt in zip(flows, times, strict=True))
+    assert income.value == pytest.approx(pv * tab_factor(0.25, k, 10))
+    assert v.inputs["tab_period"] == 10 and "Implementation Regulations" in v.assumptions["tab_period"]
     assert income.low < income.value < income.high
-    # remaining life: pharma default 12 years from filing on 2016-03-01
-    assert v.inputs["remaining_life"] == pytest.approx(
-        12 - (pd.Timestamp(AS_OF) - pd.Timestamp("2016-03-01")).days / 365.25
-    )
-    assert len(flows) == 4 and flows[-1] < 12_000_000 * 1.03
 
 
 def test_defaults_when_no_licences(no_market: None) -> None:
@@ -80,7 +89,7 @@ def test_defaults_when_no_licences(no_market: None) -> None:
     v = value_asset(ledger, SUBJECT, as_of=AS_OF, inputs=INPUTS, methods=("income",))
     assert v.methods[0].n_data == 0
     assert v.inputs["royalty_rate"]["p50"] == pytest.approx(0.06)  # pharmaceuticals default
-    assert any("royalty rates are defaults" in w for w in v.warnings)
+    assert any("defaults for pharmaceuticals" in w for w in v.warnings)
     assert "discount_rate" in v.assumptions and "tax_rate" in v.assumptions
 
 
@@ -102,15 +111,25 @@ def test_caller_inputs_override_defaults(no_market: None) -> None:
 def test_market_unavailable_is_a_warning(no_market: None) -> None:
     v = value_asset(sample_ledger(), SUBJECT, as_of=AS_OF, inputs=INPUTS)
     assert v.weights["market"] == 0.0
-    assert any("market approach unavailable" in w for w in v.warnings)
+    assert any("market approach is unavailable" in w for w in v.warnings)
     assert v.value > 0
 
 
 def test_cost_approach(no_market: None) -> None:
+    """Hand-computed: 2,000,000 x 1.10 incentive x (1 - used / (used + remaining)) with no inflation."""
     v = value_asset(sample_ledger(), SUBJECT, as_of=AS_OF, methods=("cost",), inputs={"cost_inflation": 0.0})
     used = (pd.Timestamp(AS_OF) - pd.Timestamp("2016-03-01")).days / 365.25
     remaining = 12 - used
-    assert v.value == pytest.approx(2_000_000 * remaining / (used + remaining))
+    assert v.value == pytest.approx(2_000_000 * 1.10 * remaining / (used + remaining))
+    assert "entrepreneurial_incentive" in v.assumptions
+    w = value_asset(
+        sample_ledger(),
+        SUBJECT,
+        as_of=AS_OF,
+        methods=("cost",),
+        inputs={"cost_inflation": 0.0, "entrepreneurial_incentive": 0.2, "functional_obsolescence": 0.25},
+    )
+    assert w.value == pytest.approx(2_000_000 * 1.20 * remaining / (used + remaining) * 0.75)
 
 
 def test_no_revenue_and_no_cost_refuses(no_market: None) -> None:
@@ -141,8 +160,8 @@ def test_bad_calls(no_market: None) -> None:
         value_asset(ledger, SUBJECT, as_of="not a date")
     with pytest.raises(ValuationError, match="remaining_life"):
         value_asset(ledger, SUBJECT, as_of=AS_OF, inputs={**INPUTS, "remaining_life": -2})
-    with pytest.raises(ValuationError, match="cost_range_factor"):
-        value_asset(ledger, SUBJECT, as_of=AS_OF, inputs={"cost_range_factor": 0.5}, methods=("cost",))
+    with pytest.raises(ValuationError, match="cost_role"):
+        value_asset(ledger, SUBJECT, as_of=AS_OF, inputs={"cost_role": "average"}, methods=("cost",))
     with pytest.raises(ValuationError, match="invalid valuation input"):
         value_asset(ledger, SUBJECT, as_of=AS_OF, inputs={**INPUTS, "tax_rate": "a lot"}, methods=("income",))
     with pytest.raises(ValuationError, match="royalty_rate"):
@@ -206,5 +225,5 @@ def test_speed_printout(market: None) -> None:
 def test_report_of_real_valuation(market: None, tmp_path: Path) -> None:
     v = value_asset(sample_ledger(), SUBJECT, as_of=AS_OF, inputs=INPUTS)
     html = v.to_html(tmp_path / "r.html")
-    assert v.report_hash in html and "ledger licences" in html
-    assert html.count("data:image/png;base64") == 2
+    assert v.report_hash in html and "screened ledger licences" in html
+    assert html.count("data:image/png;base64") == 1
