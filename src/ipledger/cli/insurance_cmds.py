@@ -142,7 +142,7 @@ def simulate(
         from ipledger.ledger import Ledger
         from ipledger.workflows import anchored_policy_reports
 
-        with Ledger(load(profile)) as ledger:
+        with Ledger(load_existing(profile)) as ledger:
             ledger.sync(progress=False)
             book = book_from_reports(anchored_policy_reports(ledger, include_quotes=include_quotes))
     else:
