@@ -29,6 +29,9 @@ from ipledger.errors import ConfigError
 CONFIG_FILE = "ipledger.toml"
 DEFAULT_PROFILE = "local"
 Backend = Literal["embedded", "rpc"]
+# Default admin hand-over delay on shared (RPC) chains: two days, long enough for the other
+# organisations to notice a begun transfer and react (an assumption; see docs/decisions).
+RPC_ADMIN_DELAY = 2 * 24 * 3600
 
 DEFAULT_TOML = """\
 # ipledger chain profiles. Environment variables override any field:
@@ -62,6 +65,8 @@ class Profile:
         max_log_range: cap on the block range of one eth_getLogs call (providers often limit it).
         log_concurrency: eth_getLogs calls the indexer keeps in flight.
         addresses: deployed contract addresses, filled in by ``deploy``.
+        admin_delay: seconds a new default admin must wait before accepting the hand-over;
+            None means 0 on the embedded chain and ``RPC_ADMIN_DELAY`` (two days) over RPC.
     """
 
     name: str
@@ -74,6 +79,14 @@ class Profile:
     max_log_range: int = 1_000_000
     log_concurrency: int = 4
     addresses: dict[str, str] = field(default_factory=dict)
+    admin_delay: int | None = None
+
+    @property
+    def effective_admin_delay(self) -> int:
+        """The admin delay a deployment from this profile gets, in seconds."""
+        if self.admin_delay is not None:
+            return self.admin_delay
+        return 0 if self.backend == "embedded" else RPC_ADMIN_DELAY
 
     @property
     def store_url(self) -> str:
@@ -143,8 +156,17 @@ def load_profile(name: str | None = None, config_path: Path | None = None) -> Pr
             raise ConfigError(f"profile {chosen!r}: {key} must be an integer") from exc
         if numbers[key] < (0 if key == "confirmations" else 1):
             raise ConfigError(f"profile {chosen!r}: {key} is out of range ({numbers[key]})")
+    admin_delay: int | None = None
+    if section.get("admin_delay") is not None:
+        try:
+            admin_delay = int(section["admin_delay"])  # type: ignore[call-overload]
+        except ValueError as exc:
+            raise ConfigError(f"profile {chosen!r}: admin_delay must be an integer of seconds") from exc
+        if not 0 <= admin_delay < 2**48:
+            raise ConfigError(f"profile {chosen!r}: admin_delay is out of range ({admin_delay})")
     profile = Profile(
         name=chosen,
+        admin_delay=admin_delay,
         backend=backend,  # type: ignore[arg-type]
         data_dir=data_dir,
         rpc_url=str(section.get("rpc_url", Profile.rpc_url)),

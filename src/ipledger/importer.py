@@ -144,7 +144,7 @@ def plan_assets(path: Path, known: set[str], now: int | None = None) -> ImportPl
             if "__error__" in row:
                 raise ValidationError(row["__error__"])
             doc = _metadata_doc(row, path.parent)
-            asset = AssetInput(
+            asset = AssetInput(  # registry number canonicalised below, before it makes the id
                 jurisdiction=_need(row, "jurisdiction").upper(),
                 kind=_enum(AssetKind, _need(row, "kind"), "asset kind"),
                 registry_number=_need(row, "registry_number"),
@@ -156,6 +156,7 @@ def plan_assets(path: Path, known: set[str], now: int | None = None) -> ImportPl
                 status=_enum(Status, row.get("status") or "active", "status"),
                 metadata_hash=hashlib.sha256(doc).digest() if doc else b"\0" * 32,
             )
+            asset = asset.canonical()
             asset.validate(now)
             aid = "0x" + asset.asset_id.hex()
             if aid in seen:

@@ -93,9 +93,10 @@ def history(
         print_json(df.to_dict(orient="records"))
         return
     table = Table(title=f"history of {asset}")
-    for c in ("record", "event", "date", "detail", "block", "tx"):
+    for c in ("record", "event", "date", "detail", "organisation", "block", "tx"):
         table.add_column(c)
     for r in df.itertuples():
         date = "" if str(r.date) == "NaT" else str(r.date)[:10]
-        table.add_row(str(r.record_id), r.event, date, r.detail, str(r.block_number), str(r.tx_hash)[:12] + "…")
+        org = r.organisation or str(r.by)[:10] + "…"
+        table.add_row(str(r.record_id), r.event, date, r.detail, org, str(r.block_number), str(r.tx_hash)[:12] + "…")
     console.print(table)

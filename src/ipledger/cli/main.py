@@ -34,7 +34,7 @@ def _register() -> None:
     from ipledger.cli import chain_cmds
 
     chain_cmds.register(app)
-    for name in ("ledger_cmds", "value_cmds", "insurance_cmds", "audit_cmds", "import_cmds", "demo_cmds"):
+    for name in ("ledger_cmds", "value_cmds", "insurance_cmds", "audit_cmds", "import_cmds", "demo_cmds", "trust_cmds"):
         try:
             module = __import__(f"ipledger.cli.{name}", fromlist=["register"])
         except ModuleNotFoundError as exc:

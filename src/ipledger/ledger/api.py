@@ -15,6 +15,7 @@ from ipledger.documents import DocumentStore
 from ipledger.errors import LedgerError
 from ipledger.ledger import frames
 from ipledger.ledger.indexer import Indexer, SyncResult
+from ipledger.ledger.orgs import OrgDirectory
 from ipledger.ledger.store import Store
 
 
@@ -175,6 +176,7 @@ class Ledger(FrameReads):
                 "event": "registered",
                 "date": row["filing_date"],
                 "detail": f"{row['kind']} {row['registry_number']} owner {row['initial_owner']}",
+                "by": row["registrar"],
                 "block_number": int(row["block_number"]),
                 "log_index": int(row["log_index"]),
                 "tx_hash": row["tx_hash"],
@@ -186,6 +188,7 @@ class Ledger(FrameReads):
                 detail += f" royalty {r.royalty_rate:.2%} {r.exclusivity} {r.territory}"
             if r.amends:
                 detail += f" (amends #{r.amends})"
+            detail += {1: " [signed by one party]", 2: " [signed by both parties]"}.get(int(r.consent), "")
             if r.void:
                 detail += " [void]"
             parts.append(
@@ -194,6 +197,8 @@ class Ledger(FrameReads):
                     "event": r.kind,
                     "date": r.date,
                     "detail": detail,
+                    "consent": int(r.consent),
+                    "by": r.recorder,
                     "block_number": r.block_number,
                     "log_index": r.log_index,
                     "tx_hash": r.tx_hash,
@@ -206,6 +211,7 @@ class Ledger(FrameReads):
                     "event": "status",
                     "date": r.date,
                     "detail": f"{r.previous_status} -> {r.status}",
+                    "by": r.registrar,
                     "block_number": r.block_number,
                     "log_index": r.log_index,
                     "tx_hash": r.tx_hash,
@@ -219,6 +225,7 @@ class Ledger(FrameReads):
                         "event": "void",
                         "date": pd.NaT,
                         "detail": f"voids #{v['target']}",
+                        "by": v["recorder"],
                         "block_number": v["block_number"],
                         "log_index": v["log_index"],
                         "tx_hash": v["tx_hash"],
@@ -232,13 +239,35 @@ class Ledger(FrameReads):
                         "event": label,
                         "date": pd.to_datetime(r.get("as_of", r.get("date", 0)), unit="s"),
                         "detail": f"kind {r['kind']}",
+                        "by": r.get("by", r.get("insurer")),
                         "block_number": r["block_number"],
                         "log_index": r["log_index"],
                         "tx_hash": r["tx_hash"],
                     }
                 )
         df = pd.DataFrame(parts).sort_values(["block_number", "log_index"]).reset_index(drop=True)
+        # The organisation that wrote each record, as the directory stood at that record.
+        orgs = self.org_directory()
+        names = [
+            orgs.name_at(str(by), int(b), int(i))
+            for by, b, i in zip(df["by"], df["block_number"], df["log_index"], strict=True)
+        ]
+        df["organisation"] = pd.Series(names, index=df.index, dtype="object")
         return df
+
+    def organisations(self) -> pd.DataFrame:
+        """The on-chain organisation directory as indexed: account (lower-case 0x hex), org_id,
+        name, kind (registry, exchange, valuer, insurer, auditor, holder), and the block number
+        and log index of the event that set it; one row per listed account."""
+        return self.org_directory().frame()
+
+    def organisation_of(self, account: str) -> str | None:
+        """The name of the organisation behind ``account`` (0x address) now, or None."""
+        return self.org_directory().name_at(account)
+
+    def org_directory(self) -> OrgDirectory:
+        """Look-ups of the directory at any chain position (see ipledger.ledger.orgs)."""
+        return OrgDirectory(self.store.read("organisations"))
 
     def anchors(self) -> pd.DataFrame:
         return frames.plain_frame(self.store.read("anchors"), ("value", "low", "high"))

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ipledger.chain.backend import RawLog
+from ipledger.chain.codes import OrgKind
 from ipledger.chain.compiled import load
 from ipledger.ledger.decode import EventDecoder, decoders
 
@@ -37,6 +38,7 @@ class Mapper:
 
     def rows(self, logs: Iterable[RawLog]) -> dict[str, list[dict[str, Any]]]:
         out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        pending: dict[int, dict[str, Any]] = {}
         for log in logs:
             table_decoders = self._decoders.get(log.address)
             if table_decoders is None or not log.topics:
@@ -70,9 +72,29 @@ class Mapper:
                         "ref": ev["ref"],
                         "doc_hash": _hex(ev["docHash"]),
                         "recorder": ev["recorder"],
+                        "consent": 0,
                         **prov,
                     }
                 )
+                pending[ev["recordId"]] = out["transactions"][-1]
+            elif name == "ConsentGiven":
+                out["consents"].append(
+                    {
+                        "record_id": ev["recordId"],
+                        "asset_id": _hex(ev["assetId"]),
+                        "signer": ev["signer"],
+                        "tx_record_id": ev["txRecordId"],
+                        "level": ev["level"],
+                        "nonce": str(ev["nonce"]),
+                        "deadline": str(ev["deadline"]),
+                        "signature": _hex(ev["signature"]),
+                        **prov,
+                    }
+                )
+                # A consent follows its record in the same chain transaction, so in this batch.
+                tx_row = pending.get(ev["txRecordId"])
+                if tx_row is not None:
+                    tx_row["consent"] = max(int(tx_row["consent"]), int(ev["level"]))
             elif name == "AssetRegistered":
                 out["assets"].append(
                     {
@@ -150,6 +172,18 @@ class Mapper:
                         "doc_hash": _hex(ev["docHash"]),
                         "insurer": ev["insurer"],
                         **prov,
+                    }
+                )
+            elif name == "OrganisationSet":
+                kind = int(ev["kind"])
+                out["organisations"].append(
+                    {
+                        "block_number": log.block_number,
+                        "log_index": log.log_index,
+                        "account": ev["account"],
+                        "org_id": ev["orgId"],
+                        "name": ev["name"],
+                        "kind": OrgKind(kind).name.lower() if kind else "removed",
                     }
                 )
             elif name in ("RoleGranted", "RoleRevoked"):
