@@ -23,6 +23,7 @@ from eth_utils import keccak
 
 from ipledger.chain.codes import AssetKind, Exclusivity, Status, TxKind, parse_enum
 from ipledger.chain.records import AssetInput, TxInput, to_timestamp
+from ipledger.consent_rows import consents_from_row
 from ipledger.errors import ValidationError
 from ipledger.money import to_minor
 
@@ -49,6 +50,8 @@ class ImportPlan:
     errors: list[RowError] = field(default_factory=list)
     already: int = 0
     total: int = 0
+    lines: list[int] = field(default_factory=list)  # file line of each row
+    consents: list[list[Any]] = field(default_factory=list)  # parties' signatures per row
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
@@ -273,6 +276,8 @@ def plan_transactions(path: Path, view: LedgerView, now: int | None = None) -> I
                     raise ValidationError(f"seller {row['seller']} does not own the asset")
                 owner[aid] = bytes(tx.buyer)  # type: ignore[arg-type]
             plan.rows.append(tx)
+            plan.lines.append(line)
+            plan.consents.append(consents_from_row(row, tx))
             plan.documents.append(doc_bytes)
         except (ValidationError, ValueError, KeyError) as exc:
             plan.errors.append(RowError(line, str(exc)))
@@ -312,6 +317,14 @@ def execute(
             written += res.count
             if progress:
                 progress(res.count)
+    elif any(plan.consents):
+        items = list(zip(plan.rows, plan.consents, strict=True))
+        for start in range(0, len(items), batch_size):
+            res = client.record_batch_with_consent(items[start : start + batch_size])
+            n = len(items[start : start + batch_size])
+            written += n
+            if progress:
+                progress(n)
     else:
         for res in client.record_many(plan.rows, batch_size=batch_size):
             written += res.count

@@ -1,8 +1,9 @@
-"""`ipledger orgs set|list`: the on-chain organisation directory (thin over the library)."""
+"""`ipledger orgs set|list` (the on-chain organisation directory) and `ipledger sign` (party consent)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -14,6 +15,7 @@ orgs_app = typer.Typer(help="The on-chain organisation directory (admin writes, 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(orgs_app, name="orgs")
+    app.command("sign")(sign)
 
 
 @orgs_app.command("set")
@@ -77,3 +79,97 @@ def orgs_list(profile: ProfileOpt = None, json_out: JsonOpt = False) -> None:
     for r in df.itertuples():
         table.add_row(r.account, r.org_id, r.name, r.kind, str(r.block_number))
     console.print(table)
+
+
+def _account(key: str | None, key_file: Path | None, password_file: Path | None, data_dir: Path) -> Any:
+    """The signing account: a keystore account by name, or a hex private key read from a file."""
+    from eth_account import Account
+
+    from ipledger.errors import ConfigError, ValidationError
+
+    if key_file is not None:
+        try:
+            return Account.from_key(key_file.read_text().strip())
+        except (OSError, ValueError) as exc:
+            raise ValidationError(f"cannot read a private key from {key_file}: {type(exc).__name__}") from None
+    if key is None:
+        raise ValidationError("name the signing key: --key NAME (keystore) or --key-file PATH")
+    try:
+        from ipledger.keys import KeyStore, resolve_password  # type: ignore[attr-defined, unused-ignore]
+    except ImportError:
+        raise ConfigError("keystores are not available in this installation; use --key-file PATH") from None
+    password = resolve_password(file=password_file, env="IPLEDGER_KEY_PASSWORD")
+    return KeyStore(data_dir / "keystore").unlock(key, password)
+
+
+def sign(
+    record_file: Annotated[Path, typer.Argument(help="Transactions file in the import format (CSV or JSON lines).")],
+    key: Annotated[str | None, typer.Option("--key", help="Keystore account name to sign with.")] = None,
+    key_file: Annotated[
+        Path | None, typer.Option("--key-file", help="File holding the signer's hex private key instead of a keystore.")
+    ] = None,
+    password_file: Annotated[
+        Path | None, typer.Option("--password-file", help="File with the keystore password (else prompt).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Signed file to write (default: RECORD_FILE with .signed.csv).")
+    ] = None,
+    days: Annotated[int, typer.Option("--days", help="Days until the signatures expire.")] = 30,
+    nonce: Annotated[int | None, typer.Option("--nonce", help="First nonce to use (default: the chain's).")] = None,
+    profile: ProfileOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Sign, as a party, the terms of every row of RECORD_FILE where your key is seller or buyer.
+
+    The terms are built exactly as `ipledger import transactions` will build them, so the
+    signature columns written to the output file are accepted on import.
+    """
+    import csv
+    import time
+
+    from ipledger import importer
+    from ipledger.chain.consent import sign_record
+    from ipledger.consent_rows import COLUMNS, row_with_consent
+    from ipledger.errors import ValidationError
+    from ipledger.ledger import Ledger
+
+    prof = load(profile)
+    account = _account(key, key_file, password_file, prof.data_dir)
+    me = bytes.fromhex(account.address[2:])
+    deadline = int(time.time()) + days * 86_400
+    with Ledger(prof) as ledger:
+        ledger.sync(progress=False)
+        plan = importer.plan_transactions(record_file, importer.ledger_view(ledger))
+        if plan.errors:
+            first = plan.errors[0]
+            raise ValidationError(f"{len(plan.errors)} row(s) of {record_file} are invalid; {first}")
+        client = ledger.client
+        chain_id, address = client.backend.chain_id, client.ledger_address
+        next_nonce = client.nonce(me) if nonce is None else nonce
+    signed_lines: dict[int, tuple[str, Any]] = {}
+    for line, tx in zip(plan.lines, plan.rows, strict=True):
+        party = "seller" if tx.as_tuple()[2] == me else "buyer" if tx.as_tuple()[3] == me else None
+        if party is None:
+            continue
+        signed_lines[line] = (party, sign_record(tx, account, next_nonce, deadline, chain_id, address))
+        next_nonce += 1
+    rows = []
+    for line, row in importer.read_rows(record_file):
+        if line in signed_lines:
+            party, consent = signed_lines[line]
+            row = row_with_consent(row, party, consent)
+        rows.append(row)
+    target = out or record_file.with_suffix(".signed.csv")
+    fields: list[str] = []
+    for row in rows:
+        fields += [k for k in row if k not in fields and not k.startswith("__")]
+    fields += [c for c in COLUMNS if c not in fields]
+    with target.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    data = {"signer": account.address, "signed": len(signed_lines), "file": str(target), "deadline": deadline}
+    if json_out:
+        print_json(data)
+        return
+    console.print(f"{account.address} signed {len(signed_lines)} record(s) into {target} (valid {days} days)")

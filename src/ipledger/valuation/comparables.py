@@ -30,7 +30,7 @@ import pandas as pd
 from scipy import sparse
 from sklearn.linear_model import Ridge
 
-from ipledger.errors import ValuationError
+from ipledger.errors import ValidationError, ValuationError
 
 DISCOUNT_RATE = 0.15
 EXCLUSIVITY_SHARE = {"non_exclusive": 0.2, "sole": 0.5, "exclusive": 0.8}
@@ -146,16 +146,38 @@ def years_since_2000(dates: Any) -> np.ndarray:
     return (d - _EPOCH).astype(np.int64) / _YEAR_NS
 
 
-def prepare_trades(assets: pd.DataFrame, transactions: pd.DataFrame) -> pd.DataFrame:
+CONSENT_CHOICES = ("any", "prefer", "require")
+# "prefer" keeps only trades a party signed when at least this many remain (the comparables'
+# min_candidates default); otherwise every trade. An assumption: enough for a class-level search.
+MIN_CONSENTED = 60
+
+
+def consent_filter(transactions: pd.DataFrame, consent: str = "any") -> pd.DataFrame:
+    """Transactions by party consent: ``"any"`` (default: consent is new, most history has none),
+    ``"prefer"`` (only records at least one party signed, when there are ``MIN_CONSENTED``) or
+    ``"require"`` (only those). See docs/decisions/0011-trust-consent.md."""
+    if consent not in CONSENT_CHOICES:
+        raise ValidationError(f"consent must be one of {', '.join(CONSENT_CHOICES)}, not {consent!r}")
+    if consent == "any":
+        return transactions
+    level = transactions["consent"] if "consent" in transactions else pd.Series(0, index=transactions.index)
+    signed = level.fillna(0).astype(int) >= 1
+    if consent == "require" or int(signed.sum()) >= MIN_CONSENTED:
+        return transactions[signed]
+    return transactions
+
+
+def prepare_trades(assets: pd.DataFrame, transactions: pd.DataFrame, consent: str = "any") -> pd.DataFrame:
     """Non-void sales and licences joined with their asset's attributes.
 
     Columns added: ``tx_kind`` (the transaction's kind), ``kind`` (the asset's), ``t`` (years
     since 2000), ``rem_years`` / ``full_years`` (remaining and full life; inf when unlimited),
     ``lf`` (life factor), ``term_years`` and ``value`` (whole-asset value in major units: the
     price of a sale, a lump-sum licence converted by :func:`licence_to_value`, NaN otherwise),
-    and the class hierarchy keys ``L0``..``L4``.
+    and the class hierarchy keys ``L0``..``L4``. ``consent`` filters by party consent
+    (:func:`consent_filter`).
     """
-    tx = transactions
+    tx = consent_filter(transactions, consent)
     if "void" in tx:
         tx = tx[~tx["void"].astype(bool)]
     tx = tx[tx["kind"].isin((*SALE_KINDS, "licence"))]

@@ -216,6 +216,7 @@ def build_context(
     cutoff: pd.Timestamp,
     model: MarketModel | None = None,
     random_state: int = 0,
+    consent: str = "any",
 ) -> MarketContext:
     """Prepare trades, the price index, comparables and a fitted model from a ledger snapshot.
 
@@ -225,9 +226,11 @@ def build_context(
         cutoff: the model and the price index use sales strictly before this date.
         model: an unfitted (or fitted) MarketModel; default ``MarketModel(random_state=...)``.
         random_state: seed of the default model.
+        consent: comparables by party consent, "any", "prefer" or "require" (see
+            ``comparables.consent_filter``).
     """
     cutoff = pd.Timestamp(cutoff)
-    trades = prepare_trades(assets, transactions)
+    trades = prepare_trades(assets, transactions, consent)
     known = trades[trades["date"] < cutoff]
     if int((known["tx_kind"].isin(SALE_KINDS) & (known["amount"] > 0)).sum()) < MIN_SALES:
         raise ValuationError(
