@@ -104,11 +104,20 @@ abstract contract ConsentLedger is TradeLedger, EIP712, Nonces {
 
     // ------------------------------------------------------------------ internals
 
-    function _structHash(TxInput calldata r, uint256 nonce, uint256 deadline) private pure returns (bytes32) {
-        bytes memory head = abi.encode(RECORD_TYPEHASH, r.assetId, r.kind, r.from, r.to, r.date, r.currency, r.amount);
-        bytes memory tail =
-            abi.encode(r.royaltyBps, r.exclusivity, r.territory, r.termEnd, r.ref, r.docHash, nonce, deadline);
-        return keccak256(bytes.concat(head, tail));
+    /// @dev EIP-712 hashStruct of `Record`: the 13 static words of TxInput are already their
+    ///      encodeData (uints right aligned, bytesN left aligned), so they are hashed straight
+    ///      from calldata. Dirty calldata gives another digest (the signature fails) and is
+    ///      refused by the record's own checks anyway.
+    function _structHash(TxInput calldata r, uint256 nonce, uint256 deadline) private pure returns (bytes32 h) {
+        bytes32 typeHash = RECORD_TYPEHASH;
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, typeHash)
+            calldatacopy(add(p, 32), r, 416)
+            mstore(add(p, 448), nonce)
+            mstore(add(p, 480), deadline)
+            h := keccak256(p, 512)
+        }
     }
 
     /// @dev Checks the signatures, records `r` as record `id` and its consents as the records
@@ -123,6 +132,10 @@ abstract contract ConsentLedger is TradeLedger, EIP712, Nonces {
     ) private returns (bytes32, uint256) {
         uint256 n = consents.length;
         if (n > 2) revert MalformedBatch(n, 2);
+        uint256 freeMemory;
+        assembly ("memory-safe") {
+            freeMemory := mload(0x40)
+        }
         address owner = address(uint160(_assets[r.assetId]));
         bool fromSigned;
         bool toSigned;
@@ -143,7 +156,11 @@ abstract contract ConsentLedger is TradeLedger, EIP712, Nonces {
             if (!SignatureChecker.isValidSignatureNow(signer, digest, c.signature)) revert InvalidConsent(signer);
             if (signer == owner) ownerSigned = true;
         }
-        acc = _record(r, id, buf, acc, amend, ownerSigned);
+        // The batch fast path when it applies (no owner-consent setting, not an amendment).
+        bool done;
+        bytes32 next;
+        if (!amend && !ownerConsentRequired) (done, next) = _fastRecord(r, id, buf, acc);
+        acc = done ? next : _record(r, id, buf, acc, amend, ownerSigned);
         bytes32 topic0 = ConsentGiven.selector;
         for (uint256 i; i < n; ++i) {
             PartyConsent calldata c = consents[i];
@@ -155,6 +172,11 @@ abstract contract ConsentLedger is TradeLedger, EIP712, Nonces {
             assembly ("memory-safe") {
                 log4(add(data, 32), mload(data), topic0, rid, assetId, signerWord)
             }
+        }
+        // Nothing allocated here outlives the record: give the memory back so that a batch
+        // does not pay quadratic memory expansion.
+        assembly ("memory-safe") {
+            mstore(0x40, freeMemory)
         }
         return (acc, id + n);
     }

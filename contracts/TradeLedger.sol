@@ -207,7 +207,7 @@ abstract contract TradeLedger is IPRegistry {
     ///      effects; for anything else it returns done = false having changed nothing. The
     ///      conformance test `test_fast_path_matches_checked_path` holds the two paths equal.
     function _fastRecord(TxInput calldata r, uint256 id, uint256 buf, bytes32 acc)
-        private
+        internal
         returns (bool done, bytes32 next)
     {
         bytes32 sig = TxRecorded.selector;
