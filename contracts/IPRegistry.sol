@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {LedgerRoles} from "./LedgerRoles.sol";
-import {LedgerTypes, ILedgerErrors} from "./LedgerTypes.sol";
+import {LedgerDirectory} from "./LedgerDirectory.sol";
+import {LedgerTypes} from "./LedgerTypes.sol";
 
 /// @title IP asset registry with a running accumulator over every record.
 /// @notice Assets are keyed by keccak256(jurisdiction ‖ kind ‖ registry number), computed here
@@ -11,8 +11,12 @@ import {LedgerTypes, ILedgerErrors} from "./LedgerTypes.sol";
 ///         extends the hash chain
 ///             accumulator' = keccak256(accumulator ‖ topic0 ‖ topic1 ‖ topic2 ‖ topic3 ‖ data)
 ///         over the exact bytes of the log it emits, so that anyone can recompute it from the
-///         contract's logs alone.
-abstract contract IPRegistry is LedgerRoles, ILedgerErrors {
+///         contract's logs alone. The seed binds the chain and this contract's address, so a
+///         same-code twin deployment has a different accumulator from its first record.
+///         Registry numbers must be canonical (capitals, digits and . / - only; see
+///         docs/methodology/registry-numbers.md) and status changes follow the transition table
+///         of `_allowedTransition`.
+abstract contract IPRegistry is LedgerDirectory {
     struct AssetInput {
         bytes2 jurisdiction; // ISO 3166-1 alpha-2 or a regional office code ("EP", "WO")
         uint8 kind; // LedgerTypes.KIND_*
@@ -52,18 +56,37 @@ abstract contract IPRegistry is LedgerRoles, ILedgerErrors {
         address registrar
     );
 
-    // Packed asset state: owner (bits 0-159) | status (160-167) | kind (168-175) | filing (176-215).
+    // Packed asset state: owner (bits 0-159) | status (160-167) | kind (168-175) | filing (176-215)
+    // | id of the latest live assignment or auction (216-255; 0 when none). The latest transfer's
+    // id rides in the slot a transfer writes anyway, so it costs no new storage.
     mapping(bytes32 => uint256) internal _assets;
+    // Second asset word, written only by transfers and status changes: seller of the latest
+    // transfer (bits 0-159) | date of the last status change (160-199) | status a dispute
+    // interrupted (200-207).
+    mapping(bytes32 => uint256) internal _assetAux;
 
     /// @notice Head of the hash chain over every record's log.
     bytes32 public accumulator;
     /// @notice Number of records so far; record ids run from 1 to recordCount.
     uint256 public recordCount;
 
-    uint256 internal constant _OWNER_MASK = (1 << 160) - 1;
+    uint256 internal constant _OWNER_MASK = 0x00ffffffffffffffffffffffffffffffffffffffff;
+    uint256 internal constant _LATEST_SHIFT = 216;
+    uint256 internal constant _MAX_NUMBER_LENGTH = 64;
 
-    constructor() {
-        accumulator = keccak256("ipledger.IPLedger.v1");
+    // Allowed status transitions: byte `from` holds a bit per allowed `to`. Terminal states
+    // (invalidated, expired) allow nothing; a dispute may end in lapse (fees fall due whatever
+    // the dispute), invalidation or expiry, or return to the status it interrupted (checked
+    // separately).
+    //   pending  -> active, lapsed, invalidated, ownership / infringement dispute
+    //   active   -> lapsed, invalidated, expired, ownership / infringement dispute
+    //   lapsed   -> active (restoration), invalidated, expired
+    //   disputes -> lapsed, invalidated, expired (+ the interrupted status)
+    uint256 private constant _TRANSITIONS = (uint256(0xDC) << 8) | (uint256(0xF8) << 16) | (uint256(0x34) << 24)
+        | (uint256(0x38) << 48) | (uint256(0x38) << 56);
+
+    constructor(string memory name) {
+        accumulator = keccak256(abi.encode(keccak256(bytes(name)), block.chainid, address(this)));
     }
 
     // ------------------------------------------------------------------ writes
@@ -102,6 +125,18 @@ abstract contract IPRegistry is LedgerRoles, ILedgerErrors {
         if (status == 0 || status > LedgerTypes.MAX_STATUS) revert InvalidStatus(status);
         _checkDate(date, uint40(state >> 176));
         uint8 previous = uint8(state >> 160);
+        uint256 aux = _assetAux[assetId];
+        uint40 lastDate = uint40(aux >> 160);
+        if (date < lastDate) revert StatusDateBackwards(date, lastDate);
+        uint256 resume = (aux >> 200) & 0xff;
+        bool allowed = (_TRANSITIONS >> (uint256(previous) * 8 + status)) & 1 == 1;
+        bool disputed = previous == LedgerTypes.STATUS_OWNERSHIP_DISPUTE
+            || previous == LedgerTypes.STATUS_INFRINGEMENT_DISPUTE;
+        if (!allowed && !(disputed && status == resume)) revert InvalidTransition(assetId, previous, status);
+        if (status == LedgerTypes.STATUS_OWNERSHIP_DISPUTE || status == LedgerTypes.STATUS_INFRINGEMENT_DISPUTE) {
+            resume = previous;
+        }
+        _assetAux[assetId] = (aux & _OWNER_MASK) | (uint256(date) << 160) | (resume << 200);
         _assets[assetId] = (state & ~(uint256(0xff) << 160)) | (uint256(status) << 160);
         recordId = ++recordCount;
         _commit(
@@ -114,6 +149,22 @@ abstract contract IPRegistry is LedgerRoles, ILedgerErrors {
     }
 
     // ------------------------------------------------------------------ views
+
+    /// @notice Latest live assignment or auction of an asset (0 when none or voided) and its
+    ///         seller, the date of the last status change, and the status a dispute interrupted.
+    function assetHistory(bytes32 assetId)
+        external
+        view
+        returns (uint64 latestTransfer, address seller, uint40 lastStatusDate, uint8 resumeStatus)
+    {
+        uint256 aux = _assetAux[assetId];
+        return (
+            uint64(_assets[assetId] >> _LATEST_SHIFT),
+            address(uint160(aux)),
+            uint40(aux >> 160),
+            uint8(aux >> 200)
+        );
+    }
 
     /// @notice Owner, status, kind and filing date of an asset (all zero when unknown).
     function assetState(bytes32 assetId)
@@ -145,10 +196,16 @@ abstract contract IPRegistry is LedgerRoles, ILedgerErrors {
                 || (a.expiryDate != 0 && a.expiryDate <= a.filingDate)
         ) revert InvalidDates(a.filingDate, a.grantDate, a.expiryDate);
         if (bytes(a.registryNumber).length == 0) revert EmptyHash();
+        if (!_canonical(a.registryNumber)) revert NonCanonicalNumber(a.registryNumber);
         assetId = assetIdOf(a.jurisdiction, a.kind, a.registryNumber);
         if (_assets[assetId] != 0) revert DuplicateAsset(assetId);
         _assets[assetId] = uint256(uint160(a.owner)) | (uint256(a.status) << 160)
             | (uint256(a.kind) << 168) | (uint256(a.filingDate) << 176);
+        if (a.status >= LedgerTypes.STATUS_OWNERSHIP_DISPUTE) {
+            // Registered in a dispute: it returns to active when granted, else to pending.
+            uint256 resume = a.grantDate != 0 ? LedgerTypes.STATUS_ACTIVE : LedgerTypes.STATUS_PENDING;
+            _assetAux[assetId] = resume << 200;
+        }
         uint256 recordId = ++recordCount;
         _commit(
             AssetRegistered.selector,
@@ -168,6 +225,26 @@ abstract contract IPRegistry is LedgerRoles, ILedgerErrors {
                 a.registryNumber
             )
         );
+    }
+
+    /// @dev One form per number: capitals, digits and the separators . / - only, starting with a
+    ///      letter or digit, at most 64 bytes. Lower case, spaces and any other byte are refused so
+    ///      that "zl1", "ZL 1" and "ZL1" cannot register as three assets.
+    function _canonical(string calldata number) private pure returns (bool ok) {
+        assembly ("memory-safe") {
+            let len := number.length
+            ok := and(gt(len, 0), iszero(gt(len, _MAX_NUMBER_LENGTH)))
+            // Bit per allowed byte: '-' 0x2D, '.' 0x2E, '/' 0x2F, '0'-'9', 'A'-'Z'.
+            let allowed := or(shl(0x2D, 0x7), or(shl(0x30, 0x3FF), shl(0x41, 0x3FFFFFF)))
+            for { let i := 0 } and(ok, lt(i, len)) { i := add(i, 1) } {
+                let c := byte(0, calldataload(add(number.offset, i)))
+                ok := and(lt(c, 0x80), and(shr(c, allowed), 1))
+            }
+            if ok {
+                let first := byte(0, calldataload(number.offset))
+                ok := iszero(lt(first, 0x30))
+            }
+        }
     }
 
     function _checkDate(uint40 date, uint40 filingDate) internal view {

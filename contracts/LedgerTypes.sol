@@ -38,6 +38,20 @@ library LedgerTypes {
     uint8 internal constant SOLE = 1;
     uint8 internal constant EXCLUSIVE = 2;
 
+    // Organisation kinds of the directory (0 removes an account).
+    uint8 internal constant ORG_REGISTRY = 1;
+    uint8 internal constant ORG_EXCHANGE = 2;
+    uint8 internal constant ORG_VALUER = 3;
+    uint8 internal constant ORG_INSURER = 4;
+    uint8 internal constant ORG_AUDITOR = 5;
+    uint8 internal constant ORG_HOLDER = 6;
+    uint8 internal constant MAX_ORG_KIND = 6;
+
+    // Consent level of a record: who, besides the recorder, signed its terms.
+    uint8 internal constant CONSENT_RECORDER = 0;
+    uint8 internal constant CONSENT_ONE_PARTY = 1;
+    uint8 internal constant CONSENT_BOTH_PARTIES = 2;
+
     uint256 internal constant MAX_BATCH = 1000;
     uint16 internal constant MAX_BPS = 10_000;
 }
@@ -69,4 +83,19 @@ interface ILedgerErrors {
     error InvalidExclusivity(uint8 exclusivity);
     error InvalidReference(uint64 ref);
     error InvalidTerritory(bytes2 territory);
+    // Invariants over a record's history (see docs/decisions/0010-trust-invariants.md).
+    error NonCanonicalNumber(string registryNumber);
+    error InvalidTransition(bytes32 assetId, uint8 from, uint8 to);
+    error StatusDateBackwards(uint40 date, uint40 lastDate);
+    error RecordAssetMismatch(uint64 recordId, bytes32 assetId);
+    error NotLatestTransfer(uint64 recordId, uint64 latestTransfer);
+    error WrongRestoredOwner(address restoredOwner, address seller);
+    error PartiesChanged(uint64 recordId);
+    error UnknownCurrency(bytes3 currency);
+    error InvalidOrganisation(address account);
+    // Party consent (EIP-712).
+    error ConsentExpired(address signer, uint256 deadline);
+    error InvalidConsent(address signer);
+    error ConsentNotParty(address signer);
+    error OwnerConsentRequired(bytes32 assetId, address owner);
 }

@@ -55,11 +55,24 @@ abstract contract TradeLedger is IPRegistry {
         address recorder
     );
 
-    // One byte per transaction record, 32 to a slot: kind (bits 0-3) | void (bit 4) | released (bit 5).
+    /// @notice When set, assignments, auctions and pledges need the current owner's EIP-712
+    ///         signature (recordWithConsent), so that no recorder moves or pledges an asset alone.
+    bool public ownerConsentRequired;
+
+    event OwnerConsentRequirementSet(bool required);
+
+    // Two bytes per transaction record, 16 to a slot: kind (bits 0-2) | void (bit 3) | released
+    // (bit 4) | asset tag (bits 5-15: the low 11 bits of the asset id). The tag lets a void, an
+    // amendment or a release prove cheaply that the record it names belongs to its asset.
     mapping(uint256 => uint256) internal _flags;
 
-    uint256 private constant _VOID = 0x10;
-    uint256 private constant _RELEASED = 0x20;
+    uint256 private constant _KIND = 0x07;
+    uint256 private constant _VOID = 0x08;
+    uint256 private constant _RELEASED = 0x10;
+    uint256 private constant _TAG = 0x7ff;
+    // Status, kind and filing date of the packed asset word (bits 160-215).
+    uint256 private constant _KEEP_STATE = 0x0000000000FFFFFFFFFFFFFF0000000000000000000000000000000000000000;
+    uint256 private constant _LATEST_MASK = 0xFFFFFFFFFF000000000000000000000000000000000000000000000000000000;
     // 5 header words hashed before the log (accumulator, topic0..3) + 12 data words.
     uint256 private constant _BUF = 544;
 
@@ -72,7 +85,7 @@ abstract contract TradeLedger is IPRegistry {
         returns (uint256 recordId)
     {
         recordId = recordCount + 1;
-        accumulator = _record(r, recordId, _buffer(), accumulator, false);
+        accumulator = _record(r, recordId, _buffer(), accumulator, false, false);
         recordCount = recordId;
     }
 
@@ -89,12 +102,15 @@ abstract contract TradeLedger is IPRegistry {
         firstRecordId = recordCount + 1;
         uint256 buf = _buffer();
         bytes32 acc = accumulator;
+        bool strict = ownerConsentRequired;
         for (uint256 i; i < n; ++i) {
             TxInput calldata r = records[i];
-            (bool done, bytes32 next) = _fastRecord(r, firstRecordId + i, buf, acc);
+            // Under the owner-consent setting every record takes the checked path, which refuses
+            // unsigned transfers and pledges.
+            (bool done, bytes32 next) = strict ? (false, bytes32(0)) : _fastRecord(r, firstRecordId + i, buf, acc);
             // Anything the fast path does not take (a release, or a record that fails a check)
             // goes through the checked path, which applies it or reverts with the precise error.
-            acc = done ? next : _record(r, firstRecordId + i, buf, acc, false);
+            acc = done ? next : _record(r, firstRecordId + i, buf, acc, false, false);
         }
         accumulator = acc;
         recordCount = firstRecordId + n - 1;
@@ -110,12 +126,14 @@ abstract contract TradeLedger is IPRegistry {
         returns (uint256 recordId)
     {
         recordId = recordCount + 1;
-        accumulator = _record(r, recordId, _buffer(), accumulator, true);
+        accumulator = _record(r, recordId, _buffer(), accumulator, true, false);
         recordCount = recordId;
     }
 
-    /// @notice Withdraws record `target`. Voiding an assignment or auction hands the asset back
-    ///         to `restoredOwner` (the voided record's seller); for other kinds it must be zero.
+    /// @notice Withdraws record `target`, which must be a live record of `assetId`. Only the
+    ///         asset's latest live assignment or auction can be voided, and its void hands the
+    ///         asset back to exactly that record's seller, named in `restoredOwner`; for other
+    ///         kinds `restoredOwner` must be zero.
     function voidRecord(uint64 target, bytes32 assetId, address restoredOwner, bytes32 docHash)
         external
         whenNotPaused
@@ -124,14 +142,15 @@ abstract contract TradeLedger is IPRegistry {
     {
         uint256 state = _assets[assetId];
         if (state == 0) revert UnknownAsset(assetId);
-        uint256 f = _flagOf(target);
-        uint8 kind = uint8(f & 0x0f);
-        if (kind == 0) revert UnknownRecord(target);
-        if (f & _VOID != 0) revert AlreadyVoid(target);
+        uint8 kind = _liveRecordOf(target, assetId);
         _setFlag(target, _VOID);
         if (kind == LedgerTypes.TX_ASSIGNMENT || kind == LedgerTypes.TX_AUCTION) {
-            if (restoredOwner == address(0)) revert InvalidParty(restoredOwner);
-            _assets[assetId] = (state & ~_OWNER_MASK) | uint256(uint160(restoredOwner));
+            uint64 latest = uint64(state >> _LATEST_SHIFT);
+            if (target != latest) revert NotLatestTransfer(target, latest);
+            address seller = address(uint160(_assetAux[assetId]));
+            if (restoredOwner != seller) revert WrongRestoredOwner(restoredOwner, seller);
+            // Owner back to the seller; no live transfer left to void (bits 216-255 cleared).
+            _assets[assetId] = (state & _KEEP_STATE) | uint256(uint160(seller));
         } else if (restoredOwner != address(0)) {
             revert InvalidParty(restoredOwner);
         }
@@ -141,17 +160,23 @@ abstract contract TradeLedger is IPRegistry {
         );
     }
 
+    /// @notice Requires (or stops requiring) the owner's signature for transfers and pledges.
+    function setOwnerConsentRequired(bool required) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        ownerConsentRequired = required;
+        emit OwnerConsentRequirementSet(required);
+    }
+
     // ------------------------------------------------------------------ views
 
     /// @notice Kind (0 when the id is no transaction record), void and released flags.
     function recordInfo(uint64 recordId) external view returns (uint8 kind, bool isVoid, bool released) {
         uint256 f = _flagOf(recordId);
-        return (uint8(f & 0x0f), f & _VOID != 0, f & _RELEASED != 0);
+        return (uint8(f & _KIND), f & _VOID != 0, f & _RELEASED != 0);
     }
 
     // ------------------------------------------------------------------ internals
 
-    function _buffer() private pure returns (uint256 buf) {
+    function _buffer() internal pure returns (uint256 buf) {
         assembly ("memory-safe") {
             buf := mload(0x40)
             mstore(0x40, add(buf, _BUF))
@@ -159,11 +184,21 @@ abstract contract TradeLedger is IPRegistry {
     }
 
     function _flagOf(uint64 id) internal view returns (uint256) {
-        return (_flags[id >> 5] >> ((id & 31) << 3)) & 0xff;
+        return (_flags[id >> 4] >> ((id & 15) << 4)) & 0xffff;
     }
 
     function _setFlag(uint256 id, uint256 bits) internal {
-        _flags[id >> 5] |= bits << ((id & 31) << 3);
+        _flags[id >> 4] |= bits << ((id & 15) << 4);
+    }
+
+    /// @dev The kind of live record `id`, after checking that it is a transaction record of
+    ///      `assetId` (by the asset tag kept in its flags) and not void.
+    function _liveRecordOf(uint64 id, bytes32 assetId) private view returns (uint8 kind) {
+        uint256 f = _flagOf(id);
+        kind = uint8(f & _KIND);
+        if (kind == 0) revert UnknownRecord(id);
+        if (f >> 5 != uint256(assetId) & _TAG) revert RecordAssetMismatch(id, assetId);
+        if (f & _VOID != 0) revert AlreadyVoid(id);
     }
 
     /// @dev The batch hot path, in assembly because py-evm's speed is proportional to opcodes
@@ -172,15 +207,19 @@ abstract contract TradeLedger is IPRegistry {
     ///      effects; for anything else it returns done = false having changed nothing. The
     ///      conformance test `test_fast_path_matches_checked_path` holds the two paths equal.
     function _fastRecord(TxInput calldata r, uint256 id, uint256 buf, bytes32 acc)
-        private
+        internal
         returns (bool done, bytes32 next)
     {
         bytes32 sig = TxRecorded.selector;
         uint256 assetsSlot;
         uint256 flagsSlot;
+        uint256 auxSlot;
+        uint256 currencySlot;
         assembly ("memory-safe") {
             assetsSlot := _assets.slot
             flagsSlot := _flags.slot
+            auxSlot := _assetAux.slot
+            currencySlot := _currencyBits.slot
         }
         assembly ("memory-safe") {
             // Words are loaded where they are used, to keep few values live on the stack.
@@ -199,10 +238,19 @@ abstract contract TradeLedger is IPRegistry {
                 bad := or(bad, or(shr(40, termEnd), and(iszero(iszero(termEnd)), lt(termEnd, date))))
             }
             {
+                // Clean bytes3 of three capitals whose bit is set in the currency allow-list.
                 let cur := calldataload(add(r, 160))
                 let c := shr(232, cur)
-                bad := or(bad, or(shl(24, cur), gt(sub(shr(16, c), 65), 25))) // clean bytes3, capitals
-                bad := or(bad, or(gt(sub(and(shr(8, c), 0xff), 65), 25), gt(sub(and(c, 0xff), 65), 25)))
+                let c0 := sub(shr(16, c), 65)
+                let c1 := sub(and(shr(8, c), 0xff), 65)
+                let c2 := sub(and(c, 0xff), 65)
+                bad := or(bad, or(shl(24, cur), or(gt(c0, 25), or(gt(c1, 25), gt(c2, 25)))))
+                if iszero(bad) {
+                    let idx := add(add(mul(c0, 676), mul(c1, 26)), c2)
+                    mstore(0, shr(8, idx))
+                    mstore(32, currencySlot)
+                    bad := iszero(and(shr(and(idx, 255), sload(keccak256(0, 64))), 1))
+                }
             }
             {
                 let terr := calldataload(add(r, 288))
@@ -229,18 +277,23 @@ abstract contract TradeLedger is IPRegistry {
             }
 
             if iszero(bad) {
+                let assetId := calldataload(r)
                 if transfer {
-                    sstore(assetSlot, or(and(state, not(0xffffffffffffffffffffffffffffffffffffffff)), to))
+                    // Owner := buyer, latest transfer := this record, seller kept in the aux word.
+                    sstore(assetSlot, or(or(and(state, _KEEP_STATE), to), shl(_LATEST_SHIFT, id)))
+                    mstore(0, assetId)
+                    mstore(32, auxSlot)
+                    let aux := keccak256(0, 64)
+                    sstore(aux, or(and(sload(aux), not(_OWNER_MASK)), calldataload(add(r, 64))))
                 }
-                mstore(0, shr(5, id))
+                mstore(0, shr(4, id))
                 mstore(32, flagsSlot)
                 let flagSlot := keccak256(0, 64)
-                sstore(flagSlot, or(sload(flagSlot), shl(shl(3, and(id, 31)), kind)))
+                sstore(flagSlot, or(sload(flagSlot), shl(shl(4, and(id, 15)), or(kind, shl(5, and(assetId, _TAG))))))
 
                 mstore(buf, acc)
                 mstore(add(buf, 32), sig)
                 mstore(add(buf, 64), id)
-                let assetId := calldataload(r)
                 mstore(add(buf, 96), assetId)
                 mstore(add(buf, 128), kind)
                 calldatacopy(add(buf, 160), add(r, 64), 352) // from .. docHash
@@ -252,22 +305,11 @@ abstract contract TradeLedger is IPRegistry {
         }
     }
 
-    /// @dev True when all three bytes are ASCII capitals: (b - 'A') < 26 for each byte.
-    function _isCurrency(bytes3 c) private pure returns (bool ok) {
-        assembly ("memory-safe") {
-            let v := shr(232, c)
-            ok := and(
-                and(lt(sub(shr(16, v), 65), 26), lt(sub(and(shr(8, v), 0xff), 65), 26)),
-                lt(sub(and(v, 0xff), 65), 26)
-            )
-        }
-    }
-
     /// @dev Validates one record, applies its effect on the asset, and emits it; returns the new
     ///      accumulator. Every calldata word copied into the log is read once into a local (and so
     ///      range-checked by the ABI decoder) before the copy.
-    function _record(TxInput calldata r, uint256 id, uint256 buf, bytes32 acc, bool amend)
-        private
+    function _record(TxInput calldata r, uint256 id, uint256 buf, bytes32 acc, bool amend, bool ownerSigned)
+        internal
         returns (bytes32)
     {
         uint8 kind = r.kind;
@@ -288,7 +330,7 @@ abstract contract TradeLedger is IPRegistry {
         if (state == 0) revert UnknownAsset(assetId);
         if (date > block.timestamp) revert FutureDate(date, block.timestamp);
         if (date < uint40(state >> 176)) revert DateBeforeFiling(date, uint40(state >> 176));
-        if (!_isCurrency(currency)) revert InvalidCurrency(currency);
+        _requireCurrency(currency);
         if (bps > LedgerTypes.MAX_BPS) revert InvalidRoyalty(bps);
         if (exclusivity > LedgerTypes.EXCLUSIVE) revert InvalidExclusivity(exclusivity);
         if (territory == bytes2(0)) revert InvalidTerritory(territory);
@@ -296,10 +338,11 @@ abstract contract TradeLedger is IPRegistry {
         if (to == address(0) || from == address(0)) revert InvalidParty(address(0));
 
         if (kind == LedgerTypes.TX_RELEASE) {
-            uint256 f = _flagOf(ref);
-            if (f & 0x0f != LedgerTypes.TX_PLEDGE) revert RecordKindMismatch(ref, LedgerTypes.TX_PLEDGE, uint8(f & 0x0f));
-            if (f & (_VOID | _RELEASED) != 0) revert AlreadyVoid(ref);
             if (amend) revert InvalidReference(ref);
+            uint256 f = _flagOf(ref);
+            if (f & _KIND != LedgerTypes.TX_PLEDGE) revert RecordKindMismatch(ref, LedgerTypes.TX_PLEDGE, uint8(f & _KIND));
+            if (f >> 5 != uint256(assetId) & _TAG) revert RecordAssetMismatch(ref, assetId);
+            if (f & (_VOID | _RELEASED) != 0) revert AlreadyVoid(ref);
             _setFlag(ref, _RELEASED);
         } else {
             uint256 status = (state >> 160) & 0xff;
@@ -309,22 +352,39 @@ abstract contract TradeLedger is IPRegistry {
             ) revert AssetInactive(assetId, uint8(status));
             if (status == LedgerTypes.STATUS_OWNERSHIP_DISPUTE) revert AssetDisputed(assetId, uint8(status));
             if (amount == 0 && (kind != LedgerTypes.TX_LICENCE || bps == 0)) revert ZeroAmount(assetId, kind);
+            bool transfer = kind == LedgerTypes.TX_ASSIGNMENT || kind == LedgerTypes.TX_AUCTION;
+            if ((transfer || kind == LedgerTypes.TX_PLEDGE) && !ownerSigned && ownerConsentRequired) {
+                revert OwnerConsentRequired(assetId, address(uint160(state)));
+            }
             if (amend) {
                 uint256 f = _flagOf(ref);
-                if (f & 0x0f == 0) revert UnknownRecord(ref);
-                if (f & 0x0f != kind) revert RecordKindMismatch(ref, uint8(f & 0x0f), kind);
+                if (f & _KIND == 0) revert UnknownRecord(ref);
+                if (f & _KIND != kind) revert RecordKindMismatch(ref, uint8(f & _KIND), kind);
+                if (f >> 5 != uint256(assetId) & _TAG) revert RecordAssetMismatch(ref, assetId);
                 if (f & _VOID != 0) revert AlreadyVoid(ref);
+                if (transfer) {
+                    // Only the latest live transfer, whose parties are the asset's seller and
+                    // current owner, can be amended, and its parties stay.
+                    uint64 latest = uint64(state >> _LATEST_SHIFT);
+                    if (ref != latest) revert NotLatestTransfer(ref, latest);
+                    if (from != address(uint160(_assetAux[assetId])) || to != address(uint160(state))) {
+                        revert PartiesChanged(ref);
+                    }
+                    _assets[assetId] = (state & ~(_LATEST_MASK)) | (id << _LATEST_SHIFT);
+                }
                 _setFlag(ref, _VOID);
             } else {
                 if (ref != 0) revert InvalidReference(ref);
-                if (kind == LedgerTypes.TX_ASSIGNMENT || kind == LedgerTypes.TX_AUCTION) {
+                if (transfer) {
                     address owner = address(uint160(state));
                     if (from != owner) revert SellerNotOwner(assetId, from, owner);
-                    _assets[assetId] = (state & ~_OWNER_MASK) | uint256(uint160(to));
+                    _assets[assetId] = (state & _KEEP_STATE) | uint256(uint160(to)) | (id << _LATEST_SHIFT);
+                    uint256 aux = _assetAux[assetId];
+                    _assetAux[assetId] = (aux & ~_OWNER_MASK) | uint256(uint160(from));
                 }
             }
         }
-        _setFlag(id, kind);
+        _setFlag(id, kind | ((uint256(assetId) & _TAG) << 5));
 
         bytes32 sig = TxRecorded.selector;
         assembly ("memory-safe") {

@@ -5,10 +5,7 @@ import {LedgerRoles} from "./LedgerRoles.sol";
 import {LedgerTypes, ILedgerErrors} from "./LedgerTypes.sol";
 
 interface IAssetState {
-    function assetState(bytes32 assetId)
-        external
-        view
-        returns (address owner, uint8 status, uint8 kind, uint40 filingDate);
+    function checkAssetAndCurrency(bytes32 assetId, bytes3 currency) external view returns (bool known, bool allowed);
 }
 
 /// @title Anchors of valuation reports, insurance quotes and policies, and insurance claims.
@@ -84,9 +81,11 @@ contract ValuationRegistry is LedgerRoles, ILedgerErrors {
     bytes32 public accumulator;
     uint256 public recordCount;
 
-    constructor(address admin, IAssetState ledger_) LedgerRoles(admin, 0) {
+    /// @param adminDelay seconds a new admin waits before accepting (0 only on development chains)
+    constructor(address admin, IAssetState ledger_, uint48 adminDelay) LedgerRoles(admin, adminDelay) {
         ledger = ledger_;
-        accumulator = keccak256("ipledger.ValuationRegistry.v1");
+        // The seed binds chain and address, so a same-code twin cannot pass for this registry.
+        accumulator = keccak256(abi.encode(keccak256(bytes("ipledger.ValuationRegistry.v2")), block.chainid, address(this)));
     }
 
     function anchor(AnchorInput calldata a) external whenNotPaused returns (uint256 recordId) {
@@ -97,7 +96,7 @@ contract ValuationRegistry is LedgerRoles, ILedgerErrors {
         } else {
             revert InvalidKind(a.kind);
         }
-        _requireAsset(a.assetId);
+        _requireAsset(a.assetId, a.currency);
         if (a.reportHash == bytes32(0)) revert EmptyHash();
         if (a.asOf > block.timestamp) revert FutureDate(a.asOf, block.timestamp);
         if (a.stateBlock >= block.number) revert FutureDate(uint40(a.stateBlock), block.number);
@@ -117,7 +116,7 @@ contract ValuationRegistry is LedgerRoles, ILedgerErrors {
 
     function recordClaim(ClaimInput calldata c) external whenNotPaused onlyRole(INSURER_ROLE) returns (uint256 recordId) {
         if (c.kind == 0 || c.kind > CLAIM_AWARD_SHARED) revert InvalidKind(c.kind);
-        _requireAsset(c.assetId);
+        _requireAsset(c.assetId, c.currency);
         if (c.policyHash == bytes32(0)) revert EmptyHash();
         if (c.date > block.timestamp) revert FutureDate(c.date, block.timestamp);
         if (c.amount == 0 && c.kind != CLAIM_CLOSED && c.kind != CLAIM_RESERVED) revert ZeroAmount(c.assetId, c.kind);
@@ -131,9 +130,16 @@ contract ValuationRegistry is LedgerRoles, ILedgerErrors {
         );
     }
 
-    function _requireAsset(bytes32 assetId) private view {
-        (address owner,,,) = ledger.assetState(assetId);
-        if (owner == address(0)) revert UnknownAsset(assetId);
+    /// @dev The asset must be registered and the currency on the ledger's ISO 4217 allow-list.
+    function _requireAsset(bytes32 assetId, bytes3 currency) private view {
+        (bool known, bool allowed) = ledger.checkAssetAndCurrency(assetId, currency);
+        if (!known) revert UnknownAsset(assetId);
+        if (!allowed) {
+            bytes3 c = currency;
+            bool capitals = c[0] >= "A" && c[0] <= "Z" && c[1] >= "A" && c[1] <= "Z" && c[2] >= "A" && c[2] <= "Z";
+            if (!capitals) revert InvalidCurrency(currency);
+            revert UnknownCurrency(currency);
+        }
     }
 
     function _commit(bytes32 topic0, uint256 recordId, bytes32 assetId, uint256 kind, bytes memory data) private {

@@ -30,7 +30,7 @@ OUT = ROOT / "src" / "ipledger" / "chain" / "artifacts"
 SOLC_VERSION = "0.8.28"
 DEPLOYED = ("IPLedger", "ValuationRegistry")
 SETTINGS: dict[str, object] = {
-    "optimizer": {"enabled": True, "runs": 10_000},
+    "optimizer": {"enabled": True, "runs": 1000},
     "viaIR": True,
     "evmVersion": "cancun",
     "metadata": {"appendCBOR": False, "bytecodeHash": "none"},

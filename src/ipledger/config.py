@@ -35,6 +35,9 @@ from ipledger.errors import ConfigError
 CONFIG_FILE = "ipledger.toml"
 DEFAULT_PROFILE = "local"
 Backend = Literal["embedded", "rpc"]
+# Default admin hand-over delay on shared (RPC) chains: two days, long enough for the other
+# organisations to notice a begun transfer and react (an assumption; see docs/decisions).
+RPC_ADMIN_DELAY = 2 * 24 * 3600
 
 DEFAULT_TOML = """\
 # ipledger chain profiles. Environment variables override any field:
@@ -77,6 +80,8 @@ class Profile:
         lang: language of the reports people read, ``"en"`` or ``"zh-CN"``.
         lock_timeout: seconds a writer waits while another process writes to the embedded chain.
         addresses: deployed contract addresses, filled in by ``deploy``.
+        admin_delay: seconds a new default admin must wait before accepting the hand-over;
+            None means 0 on the embedded chain and ``RPC_ADMIN_DELAY`` (two days) over RPC.
     """
 
     name: str
@@ -95,6 +100,14 @@ class Profile:
     lang: str = "en"
     lock_timeout: float = 30.0
     addresses: dict[str, str] = field(default_factory=dict)
+    admin_delay: int | None = None
+
+    @property
+    def effective_admin_delay(self) -> int:
+        """The admin delay a deployment from this profile gets, in seconds."""
+        if self.admin_delay is not None:
+            return self.admin_delay
+        return 0 if self.backend == "embedded" else RPC_ADMIN_DELAY
 
     @property
     def store_url(self) -> str:
@@ -185,8 +198,17 @@ def load_profile(name: str | None = None, config_path: Path | None = None) -> Pr
         raise ConfigError(f"profile {chosen!r}: lock_timeout must be a number of seconds") from exc
     if not 0 <= lock_timeout <= 3600:
         raise ConfigError(f"profile {chosen!r}: lock_timeout must be 0 to 3600 seconds, not {lock_timeout}")
+    admin_delay: int | None = None
+    if section.get("admin_delay") is not None:
+        try:
+            admin_delay = int(section["admin_delay"])  # type: ignore[call-overload]
+        except ValueError as exc:
+            raise ConfigError(f"profile {chosen!r}: admin_delay must be an integer of seconds") from exc
+        if not 0 <= admin_delay < 2**48:
+            raise ConfigError(f"profile {chosen!r}: admin_delay is out of range ({admin_delay})")
     profile = Profile(
         name=chosen,
+        admin_delay=admin_delay,
         backend=backend,  # type: ignore[arg-type]
         data_dir=data_dir,
         rpc_url=str(section.get("rpc_url", Profile.rpc_url)),

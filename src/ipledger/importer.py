@@ -26,6 +26,7 @@ from typing import Any
 
 from ipledger.chain.codes import AssetKind, Exclusivity, Status, TxKind, parse_enum
 from ipledger.chain.records import AssetInput, TxInput, to_timestamp
+from ipledger.consent_rows import consents_from_row
 from ipledger.errors import ValidationError
 from ipledger.import_rows import ERROR, read_rows
 from ipledger.money import check_currency, to_minor
@@ -84,6 +85,8 @@ class ImportPlan:
     parties: set[str] = field(default_factory=set)  # party names given in the file
     already: int = 0
     total: int = 0
+    lines: list[int] = field(default_factory=list)  # file line of each row
+    consents: list[list[Any]] = field(default_factory=list)  # parties' signatures per row
 
 
 def party_address(text: str) -> bytes:
@@ -218,6 +221,7 @@ def plan_assets(path: Path, known: set[str], now: int | None = None) -> ImportPl
             if ERROR in row:
                 raise ValidationError(row[ERROR])
             asset, doc = parse_asset_row(row, path.parent)
+            asset = asset.canonical()
             asset.validate(now)
             aid = "0x" + asset.asset_id.hex()
             if aid in seen:
@@ -431,6 +435,8 @@ def _plan_tx(
             raise ValidationError(f"seller {row['seller']} does not own the asset")
         owner[aid] = bytes(tx.buyer)  # type: ignore[arg-type]
     plan.rows.append(tx)
+    plan.lines.append(item.line)
+    plan.consents.append(consents_from_row(row, tx))
     plan.documents.append(identity)
     if document is not None:
         plan.documents.append(document)
@@ -451,6 +457,8 @@ def _plan_status(item: _Item, view: LedgerView, status: dict[str, str], path: Pa
         return
     status[aid] = name
     plan.rows.append(change)
+    plan.lines.append(item.line)
+    plan.consents.append([])
     if doc is not None:
         plan.documents.append(doc)
 
@@ -476,17 +484,18 @@ def ledger_view(ledger: Any) -> LedgerView:
     )
 
 
-def _segments(rows: list[Any]) -> Iterator[list[Any]]:
-    """Runs of consecutive transactions (one batch stream) and single status changes."""
-    run: list[Any] = []
-    for row in rows:
-        if isinstance(row, StatusInput):
+def _segments(rows: list[tuple[Any, list[Any]]]) -> Iterator[list[tuple[Any, list[Any]]]]:
+    """Runs of consecutive transactions (one batch stream) and single status changes, each row
+    with its parties' consents."""
+    run: list[tuple[Any, list[Any]]] = []
+    for pair in rows:
+        if isinstance(pair[0], StatusInput):
             if run:
                 yield run
                 run = []
-            yield [row]
+            yield [pair]
         else:
-            run.append(row)
+            run.append(pair)
     if run:
         yield run
 
@@ -515,15 +524,24 @@ def execute(
             if progress:
                 progress(res.count)
         return written
-    for segment in _segments(plan.rows):
-        if isinstance(segment[0], StatusInput):
-            s = segment[0]
-            client.set_status(s.asset_id, int(s.status), s.date, s.doc_hash)
+    consents = plan.consents if len(plan.consents) == len(plan.rows) else [[] for _ in plan.rows]
+    for segment in _segments(list(zip(plan.rows, consents, strict=True))):
+        first = segment[0][0]
+        if isinstance(first, StatusInput):
+            client.set_status(first.asset_id, int(first.status), first.date, first.doc_hash)
             written += 1
             if progress:
                 progress(1)
             continue
-        for res in client.record_many(segment, batch_size=batch_size):
+        if any(c for _, c in segment):
+            for start in range(0, len(segment), batch_size):
+                chunk = segment[start : start + batch_size]
+                client.record_batch_with_consent(chunk)
+                written += len(chunk)
+                if progress:
+                    progress(len(chunk))
+            continue
+        for res in client.record_many([r for r, _ in segment], batch_size=batch_size):
             written += res.count
             if progress:
                 progress(res.count)

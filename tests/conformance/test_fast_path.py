@@ -15,8 +15,16 @@ _backend = EmbeddedBackend(None)
 _deployment = deploy(_backend)
 _client = LedgerClient(_backend, _deployment.ledger, _deployment.registry)
 _env = Env(_backend, _client, _backend.accounts())
+# One asset in every status: the fast path must treat each exactly like the checked path.
 _assets = [_env.registered(f"ZL20{i:09d}.1") for i in range(3)]
 _client.set_status(_assets[2], Status.LAPSED, to_timestamp("2022-01-01"))
+_assets.append(_env.registered("ZL2000000009.1", status=Status.PENDING))
+for _i, _status in enumerate(
+    (Status.INVALIDATED, Status.EXPIRED, Status.OWNERSHIP_DISPUTE, Status.INFRINGEMENT_DISPUTE)
+):
+    _assets.append(_env.registered(f"ZL20000000{_i + 10}.1"))
+    _client.set_status(_assets[-1], _status, to_timestamp("2022-01-01"))
+assert sorted(_client.asset_state(a).status for a in _assets[1:]) == list(range(1, 8))
 _base = _backend.snapshot()
 
 accounts = st.sampled_from([_env.accounts[1], _env.accounts[2], _env.accounts[3], b"\0" * 20])
@@ -27,7 +35,7 @@ records = st.builds(
     seller=accounts,
     buyer=accounts,
     date=st.sampled_from([FILED - DAY, FILED, to_timestamp("2021-01-01"), now() + 5 * DAY]),
-    currency=st.sampled_from(["CNY", "USD", "cny", "C@Y"]),
+    currency=st.sampled_from(["CNY", "USD", "cny", "C@Y", "XYZ"]),
     amount=st.sampled_from([0, 1, 10**12, 2**128 - 1]),
     royalty_bps=st.sampled_from([0, 250, 10_000, 10_001]),
     exclusivity=st.sampled_from([0, 1, 2, 3]),
@@ -38,7 +46,7 @@ records = st.builds(
 )
 
 
-def _run(txs: list[TxInput], batch: bool) -> tuple[str, list[tuple[bytes, ...]], bytes, list[bytes]]:
+def _run(txs: list[TxInput], batch: bool) -> tuple[str, list[tuple[bytes, ...]], bytes, list[object]]:
     _backend.revert(_base)
     outcome = "ok"
     try:
@@ -51,7 +59,9 @@ def _run(txs: list[TxInput], batch: bool) -> tuple[str, list[tuple[bytes, ...]],
         # The block time in FutureDate differs between the two runs' blocks: compare the rest.
         outcome = f"{exc.error}{sorted((k, v) for k, v in exc.args_by_name.items() if k != 'blockTime')}"
     logs = _backend.get_logs(0, _backend.head(), [_client.ledger_address])
-    owners = [_client.asset_state(a).owner for a in _assets]
+    # Owner, status and the latest-transfer word, and every record's flags (kind, void, tag).
+    owners = [(_client.asset_state(a), _client.asset_history(a)) for a in _assets]
+    owners += [_client.record_info(i) for i in range(1, _client.record_count() + 1)]
     return outcome, [(*log.topics, log.data) for log in logs], _client.accumulator(), owners
 
 
@@ -68,3 +78,52 @@ def test_fast_path_matches_checked_path(txs: list[TxInput]) -> None:
     else:
         # The batch reverts whole; the singles stop at the same first bad record, same error.
         assert single_outcome == batch_outcome
+
+
+# Word index in the TxInput struct and the dirty bit just outside each narrow field's width
+# (bytesN fields are left aligned, so their dirty bits sit below them).
+_NARROW = {
+    "kind": (1, 8),
+    "from": (2, 160),
+    "to": (3, 160),
+    "date": (4, 40),
+    "currency": (5, 231),
+    "amount": (6, 128),
+    "royaltyBps": (7, 16),
+    "exclusivity": (8, 8),
+    "territory": (9, 239),
+    "termEnd": (10, 40),
+    "ref": (11, 64),
+}
+
+
+def _dirty(tx: TxInput, word: int, bit: int, batch: bool) -> tuple[int, list[tuple[bytes, ...]], bytes]:
+    """Send ``tx`` as raw calldata with one dirty bit; return (status, logs, accumulator)."""
+    _backend.revert(_base)
+    abi = _client.ledger_abi
+    if batch:
+        call = abi.encode_call("recordBatch", [tx.as_tuple()])
+    else:
+        call = abi.encode_call("recordTransaction", tx.as_tuple())
+    data = bytearray(call)
+    start = 4 + (64 if batch else 0) + 32 * word  # batch: array offset and length come first
+    value = int.from_bytes(data[start : start + 32], "big") | (1 << bit)
+    data[start : start + 32] = value.to_bytes(32, "big")
+    receipt = _backend.transact(_env.accounts[0], _client.ledger_address, bytes(data))
+    logs = _backend.get_logs(0, _backend.head(), [_client.ledger_address])
+    return receipt.status, [(*log.topics, log.data) for log in logs], _client.accumulator()
+
+
+def test_dirty_high_bits_are_refused_alike() -> None:
+    """Raw calldata with a dirty bit in any narrow field: both paths refuse, nothing is written."""
+    good = {
+        TxKind.LICENCE: _env.tx(_assets[0]),
+        TxKind.ASSIGNMENT: _env.tx(_assets[0], TxKind.ASSIGNMENT, royalty_bps=0, ref=0),
+    }
+    for kind, tx in good.items():
+        clean = _dirty(tx, 12, 0, batch=True)  # the doc hash is a full word: any bit is clean
+        assert clean[0] == 1, kind
+        for name, (word, bit) in _NARROW.items():
+            batch, single = _dirty(tx, word, bit, batch=True), _dirty(tx, word, bit, batch=False)
+            assert batch[0] == single[0] == 0, f"{kind.name} {name}: a dirty field was accepted"
+            assert batch[1:] == single[1:], f"{kind.name} {name}: the paths differ"

@@ -88,7 +88,7 @@ def test_kill9_mid_write_keeps_last_block(tmp_path: Path) -> None:
         )
         client = LedgerClient(b, d.ledger, d.registry)
         logs = b.get_logs(0, b.head(), [d.ledger])
-        acc, n = recompute("IPLedger", logs)
+        acc, n = recompute("IPLedger", logs, chain_id=b.chain_id, address=d.ledger)
         # Every record the head block holds is complete: counts and accumulator agree.
         assert n == client.record_count()
         assert acc == client.accumulator()

@@ -26,6 +26,8 @@ def _strategy(t: str) -> st.SearchStrategy[Any]:
         return st.booleans()
     if t == "string":
         return st.text(max_size=40)
+    if t == "bytes":
+        return st.binary(max_size=100)
     if t.startswith("bytes") and t != "bytes":
         n = int(t[5:])
         return st.binary(min_size=n, max_size=n)

@@ -18,7 +18,7 @@ class AccumulatorsCheck(AuditBase):
             (self.registry_address, "ValuationRegistry", "registry"),
         ):
             wanted = record_topics(contract)
-            acc, n, i = seed(contract), 0, 0
+            acc, n, i = seed(contract, self.client.backend.chain_id, address), 0, 0
             logs = [g for g in self.logs if g.address == address and g.topics and g.topics[0] in wanted]
             for point in points:
                 while i < len(logs) and logs[i].block_number <= point:

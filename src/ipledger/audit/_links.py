@@ -71,8 +71,11 @@ class LinksCheck(AuditBase):
                         **_where("transactions", r),
                     )
                 released.setdefault(ref, rid)
+                self._same_parties(check, r, tx_all.get(ref), "releases pledge")
             else:
                 point("transactions", r, ref, "amends", [int(r["kind"])])
+                if int(r["kind"]) in TRANSFERS:
+                    self._same_parties(check, r, tx_all.get(ref), "amends assignment")
                 if ref in superseded:
                     check.fail(
                         f"{_name('transactions', r)} amends record #{ref}, already {superseded[ref]}",
@@ -180,8 +183,9 @@ class LinksCheck(AuditBase):
                 elif int(r["kind"]) in TRANSFERS:
                     restored = str(r["restored_owner"]).lower()
                     target = tx_all.get(int(r["target"]))
+                    # The contract refuses this since v2: seeing it means the logs are not the chain's.
                     if target is not None and str(target["seller"]).lower() != restored:
-                        check.warn(
+                        check.fail(
                             f"{_name(table, r)} hands asset back to {restored}, not to the voided sale's "
                             f"seller {target['seller']}",
                             "restored",
@@ -191,6 +195,22 @@ class LinksCheck(AuditBase):
             owners[aid] = owner
         check.counts["owners_derived"] = len(owners)
         self._compare_states(check, owners, assets, statuses)
+
+    @staticmethod
+    def _same_parties(check: Check, r: dict[str, Any], target: dict[str, Any] | None, what: str) -> None:
+        """A release keeps its pledge's parties and an amended assignment its parties (both refused on chain)."""
+        if target is None:
+            return
+        if (str(r["seller"]).lower(), str(r["buyer"]).lower()) != (
+            str(target["seller"]).lower(),
+            str(target["buyer"]).lower(),
+        ):
+            check.fail(
+                f"{_name('transactions', r)} {what} #{int(target['record_id'])} between other parties",
+                "parties",
+                target=int(target["record_id"]),
+                **_where("transactions", r),
+            )
 
     def _compare_states(
         self,

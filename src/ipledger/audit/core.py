@@ -15,6 +15,7 @@ from typing import Any
 from ipledger.audit._accumulators import AccumulatorsCheck
 from ipledger.audit._base import ASSET_TABLES, ROW_TABLES, _hex
 from ipledger.audit._complete import CompletenessCheck, promote_warnings
+from ipledger.audit._consent import ConsentCheck
 from ipledger.audit._files import FilesCheck, _kind_name
 from ipledger.audit._links import LinksCheck
 from ipledger.audit._roles import RolesCheck
@@ -33,7 +34,7 @@ from ipledger.ledger.store import Store
 __all__ = ["audit", "audit_ledger"]
 
 
-class Auditor(RowsCheck, AccumulatorsCheck, RolesCheck, LinksCheck, FilesCheck, CompletenessCheck):
+class Auditor(RowsCheck, AccumulatorsCheck, RolesCheck, LinksCheck, ConsentCheck, FilesCheck, CompletenessCheck):
     """Runs the checks; see :func:`audit` for the arguments."""
 
     def __init__(
@@ -117,6 +118,7 @@ class Auditor(RowsCheck, AccumulatorsCheck, RolesCheck, LinksCheck, FilesCheck, 
             self.check_accumulators,
             self.check_roles,
             self.check_links,
+            self.check_consents,
         ]
         if self.check_documents:
             checks.append(self.check_docs)
@@ -147,6 +149,7 @@ class Auditor(RowsCheck, AccumulatorsCheck, RolesCheck, LinksCheck, FilesCheck, 
             "voids": "void",
             "anchors": "anchor",
             "claims": "claim",
+            "consents": "consent",
         }
         for table in ASSET_TABLES:
             for r in self.rows[table]:

@@ -2,7 +2,10 @@
 
 Each contract of record keeps ``accumulator' = keccak256(accumulator ‖ topic0 ‖ topic1 ‖ topic2 ‖
 topic3 ‖ data)`` over the exact bytes of every record log, starting from
-``keccak256("ipledger.<Contract>.v1")``. Role and pause events are not records.
+``keccak256(abi.encode(keccak256("ipledger.<Contract>.v2"), chainid, address(this)))``, so that a
+same-code twin deployment (another address or chain) has another accumulator from its first
+record. The record events are exactly those whose first indexed input is named ``recordId``;
+role, pause, currency and organisation events are not records.
 """
 
 from __future__ import annotations
@@ -10,25 +13,34 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cache
 
+from eth_abi import encode
 from eth_utils import keccak
 
 from ipledger.chain.backend import RawLog
 from ipledger.chain.compiled import load, topic0
 
-RECORD_EVENTS = {
-    "IPLedger": ("AssetRegistered", "StatusChanged", "TxRecorded", "RecordVoided"),
-    "ValuationRegistry": ("Anchored", "ClaimRecorded"),
-}
+
+@cache
+def record_events(contract: str) -> tuple[str, ...]:
+    """Names of the contract's record events: those whose first indexed input is ``recordId``."""
+    names = []
+    for name, event in load(contract).events().items():
+        indexed = [i for i in event["inputs"] if i.get("indexed")]
+        if indexed and indexed[0]["name"] == "recordId":
+            names.append(name)
+    return tuple(sorted(names))
 
 
-def seed(contract: str) -> bytes:
-    return keccak(text=f"ipledger.{contract}.v1")
+def seed(contract: str, chain_id: int, address: bytes) -> bytes:
+    """The accumulator of ``contract`` deployed at ``address`` on ``chain_id`` before any record."""
+    name = keccak(text=f"ipledger.{contract}.v2")
+    return keccak(encode(["bytes32", "uint256", "address"], [name, chain_id, address]))
 
 
 @cache
 def record_topics(contract: str) -> frozenset[bytes]:
     events = load(contract).events()
-    return frozenset(topic0(events[name]) for name in RECORD_EVENTS[contract])
+    return frozenset(topic0(events[name]) for name in record_events(contract))
 
 
 def step(acc: bytes, log: RawLog) -> bytes:
@@ -36,9 +48,11 @@ def step(acc: bytes, log: RawLog) -> bytes:
     return keccak(acc + b"".join(log.topics) + log.data)
 
 
-def recompute(contract: str, logs: Iterable[RawLog], start: bytes | None = None) -> tuple[bytes, int]:
-    """The accumulator and record count after ``logs`` (logs of other events are skipped)."""
-    acc = start if start is not None else seed(contract)
+def recompute(
+    contract: str, logs: Iterable[RawLog], *, chain_id: int, address: bytes, start: bytes | None = None
+) -> tuple[bytes, int]:
+    """The accumulator and record count after ``logs`` of ``address`` (other events are skipped)."""
+    acc = start if start is not None else seed(contract, chain_id, address)
     wanted = record_topics(contract)
     n = 0
     for log in logs:

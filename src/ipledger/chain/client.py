@@ -12,6 +12,7 @@ from ipledger.chain.abi import ContractABI
 from ipledger.chain.backend import CallReverted, ChainBackend, Receipt
 from ipledger.chain.codes import MAX_BATCH, ROLES
 from ipledger.chain.compiled import load
+from ipledger.chain.consent import PartyConsent
 from ipledger.chain.records import AnchorInput, AssetInput, ClaimInput, TxInput, WriteResult
 from ipledger.errors import ChainError, ValidationError
 
@@ -91,8 +92,14 @@ class LedgerClient:
 
     # ---------------------------------------------------------------- assets
 
-    def register_asset(self, asset: AssetInput) -> WriteResult:
-        """Register one asset; the result's ``extra['asset_id']`` is its bytes32 id."""
+    def register_asset(self, asset: AssetInput, *, canonicalise: bool = True) -> WriteResult:
+        """Register one asset; the result's ``extra['asset_id']`` is its bytes32 id.
+
+        With ``canonicalise`` (the default) the registry number is first put in its canonical
+        form (``ipledger.chain.numbers``); the contract refuses any other form.
+        """
+        if canonicalise:
+            asset = asset.canonical()
         receipt = self._write("ledger", "registerAsset", asset.as_tuple())
         res = self._result(receipt)
         res.extra["asset_id"] = asset.asset_id
@@ -100,7 +107,7 @@ class LedgerClient:
 
     def register_assets(self, assets: Sequence[AssetInput], batch_size: int = 200) -> Iterator[WriteResult]:
         """Register assets in batches (one transaction each), yielding each batch's result."""
-        for chunk in _chunks(assets, batch_size):
+        for chunk in _chunks([a.canonical() for a in assets], batch_size):
             yield self._result(self._write("ledger", "registerAssets", [a.as_tuple() for a in chunk]), len(chunk))
 
     def set_status(self, asset_id: bytes, status: int, date: int, doc_hash: bytes = b"\0" * 32) -> WriteResult:
@@ -122,6 +129,44 @@ class LedgerClient:
         for chunk in _chunks(list(txs), batch_size):
             yield self.record_batch(chunk)
 
+    def record_with_consent(self, tx: TxInput, consents: Sequence[PartyConsent]) -> WriteResult:
+        """Record ``tx`` with its parties' EIP-712 signatures (see ipledger.chain.consent)."""
+        return self._result(
+            self._write("ledger", "recordWithConsent", tx.as_tuple(), [c.as_tuple() for c in consents]),
+            1 + len(consents),
+        )
+
+    def record_batch_with_consent(self, items: Sequence[tuple[TxInput, Sequence[PartyConsent]]]) -> WriteResult:
+        """Record up to MAX_BATCH transactions, each with its signatures (possibly none)."""
+        if not 0 < len(items) <= MAX_BATCH:
+            raise ValidationError(f"a batch holds 1 to {MAX_BATCH} records, not {len(items)}")
+        records = [t.as_tuple() for t, _c in items]
+        consents = [[c.as_tuple() for c in cs] for _t, cs in items]
+        count = sum(1 + len(cs) for _t, cs in items)
+        return self._result(self._write("ledger", "recordBatchWithConsent", records, consents), count)
+
+    def amend_with_consent(self, tx: TxInput, consents: Sequence[PartyConsent]) -> WriteResult:
+        """``amend`` with the parties' signatures over the new terms."""
+        return self._result(
+            self._write("ledger", "amendRecordWithConsent", tx.as_tuple(), [c.as_tuple() for c in consents]),
+            1 + len(consents),
+        )
+
+    def nonce(self, account: bytes, block: int | str = "latest") -> int:
+        """The next consent nonce of ``account``."""
+        return int(self._read("ledger", "nonces", account, block=block)[0])
+
+    def record_digest(self, tx: TxInput, nonce: int, deadline: int) -> bytes:
+        """The EIP-712 digest the contract computes for ``tx`` (to cross-check offline signing)."""
+        return bytes(self._read("ledger", "recordDigest", tx.as_tuple(), nonce, deadline)[0])
+
+    def set_owner_consent_required(self, required: bool) -> None:
+        """Require (admin) the owner's signature for assignments, auctions and pledges."""
+        self._write("ledger", "setOwnerConsentRequired", required)
+
+    def owner_consent_required(self) -> bool:
+        return bool(self._read("ledger", "ownerConsentRequired")[0])
+
     def amend(self, tx: TxInput) -> WriteResult:
         """Replace the terms of record ``tx.ref``."""
         return self._result(self._write("ledger", "amendRecord", tx.as_tuple()))
@@ -130,6 +175,26 @@ class LedgerClient:
         self, record_id: int, asset_id: bytes, restored_owner: bytes = b"\0" * 20, doc_hash: bytes = b"\0" * 32
     ) -> WriteResult:
         return self._result(self._write("ledger", "voidRecord", record_id, asset_id, restored_owner, doc_hash))
+
+    # ---------------------------------------------------------------- currencies and organisations
+
+    def set_currencies(self, codes: Sequence[str], allowed: bool = True) -> None:
+        """Allow (or withdraw) ISO 4217 codes on the ledger's allow-list (admin), 200 a transaction."""
+        for chunk in _chunks(list(codes), 200):
+            self._write("ledger", "setCurrencies", [c.encode("ascii") for c in chunk], allowed)
+
+    def is_currency(self, code: str, block: int | str = "latest") -> bool:
+        return bool(self._read("ledger", "isCurrency", code.encode("ascii"), block=block)[0])
+
+    def set_organisation(self, account: bytes, org_id: str, name: str, kind: int) -> WriteResult:
+        """Name the organisation behind ``account`` in the on-chain directory (admin); kind 0 removes it."""
+        receipt = self._write("ledger", "setOrganisation", account, org_id, name, int(kind))
+        return WriteResult(receipt.tx_hash, receipt.block_number, receipt.gas_used, 0, 0)
+
+    def organisation_of(self, account: bytes, block: int | str = "latest") -> tuple[str, str, int] | None:
+        """(org id, name, kind) of ``account`` in the directory, or None."""
+        org_id, name, kind = self._read("ledger", "organisationOf", account, block=block)[0]
+        return (str(org_id), str(name), int(kind)) if int(kind) else None
 
     # ---------------------------------------------------------------- anchors and claims
 
@@ -179,6 +244,11 @@ class LedgerClient:
     def asset_state(self, asset_id: bytes, block: int | str = "latest") -> AssetState:
         owner, status, kind, filing = self._read("ledger", "assetState", asset_id, block=block)
         return AssetState(bytes.fromhex(owner[2:]), status, kind, filing)
+
+    def asset_history(self, asset_id: bytes, block: int | str = "latest") -> tuple[int, bytes, int, int]:
+        """(latest live transfer id, its seller, last status date, status a dispute interrupted)."""
+        latest, seller, last_date, resume = self._read("ledger", "assetHistory", asset_id, block=block)
+        return int(latest), bytes.fromhex(seller[2:]), int(last_date), int(resume)
 
     def record_info(self, record_id: int, block: int | str = "latest") -> tuple[int, bool, bool]:
         kind, is_void, released = self._read("ledger", "recordInfo", record_id, block=block)

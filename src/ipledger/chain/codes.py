@@ -57,6 +57,25 @@ class ClaimKind(IntEnum):
     NOTIFIED = 1  # alias of OPENED
 
 
+class OrgKind(IntEnum):
+    """Kinds of the on-chain organisation directory (0 removes an account)."""
+
+    REGISTRY = 1
+    EXCHANGE = 2
+    VALUER = 3
+    INSURER = 4
+    AUDITOR = 5
+    HOLDER = 6
+
+
+class Consent(IntEnum):
+    """Who, besides the recorder, signed a record's terms."""
+
+    RECORDER = 0
+    ONE_PARTY = 1
+    BOTH_PARTIES = 2
+
+
 ROLES = ("REGISTRAR_ROLE", "RECORDER_ROLE", "VALUER_ROLE", "INSURER_ROLE", "PAUSER_ROLE")
 MAX_BATCH = 1000
 

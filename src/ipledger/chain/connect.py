@@ -72,7 +72,7 @@ def ensure_deployed(profile: Profile, backend: ChainBackend) -> tuple[Deployment
         existing = Deployment.from_file(path)
         if is_deployed(backend, existing):
             return existing, False
-    deployment = deploy(backend)
+    deployment = deploy(backend, admin_delay=profile.effective_admin_delay)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(deployment.to_json())

@@ -46,21 +46,48 @@ class Deployment:
         )
 
 
-def deploy(backend: ChainBackend, admin: bytes | None = None, grant_all_roles: bool = True) -> Deployment:
+def iso4217_codes() -> list[str]:
+    """Every current ISO 4217 alphabetic code (pycountry's copy of the ISO list), sorted."""
+    import pycountry
+
+    return sorted(c.alpha_3 for c in pycountry.currencies)
+
+
+def deploy(
+    backend: ChainBackend,
+    admin: bytes | None = None,
+    grant_all_roles: bool = True,
+    *,
+    admin_delay: int = 0,
+    currencies: list[str] | None = None,
+) -> Deployment:
     """Deploy IPLedger and ValuationRegistry with ``admin`` (default: first account).
 
     With ``grant_all_roles`` the admin also gets every operational role, which suits a
     single-user embedded ledger; production deployments grant roles per organisation.
+
+    Args:
+        backend: the chain.
+        admin: default admin of both contracts.
+        grant_all_roles: also grant the admin every operational role.
+        admin_delay: seconds a new admin waits before accepting (0 suits development chains
+            only; profiles over RPC default to two days).
+        currencies: ISO 4217 codes allowed from the start (default: all of ``iso4217_codes``).
     """
     deployer = backend.accounts()[0]
     admin = admin or deployer
     first_block = backend.head() + 1
+    codes = [c.encode("ascii") for c in (iso4217_codes() if currencies is None else currencies)]
     ledger_art, registry_art = load("IPLedger"), load("ValuationRegistry")
-    r1 = backend.transact(deployer, None, ledger_art.bytecode + encode(["address"], [admin]))
+    r1 = backend.transact(
+        deployer, None, ledger_art.bytecode + encode(["address", "uint48", "bytes3[]"], [admin, admin_delay, codes])
+    )
     if r1.status != 1 or r1.contract_address is None:
         raise ChainError("IPLedger deployment failed")
     r2 = backend.transact(
-        deployer, None, registry_art.bytecode + encode(["address", "address"], [admin, r1.contract_address])
+        deployer,
+        None,
+        registry_art.bytecode + encode(["address", "address", "uint48"], [admin, r1.contract_address, admin_delay]),
     )
     if r2.status != 1 or r2.contract_address is None:
         raise ChainError("ValuationRegistry deployment failed")

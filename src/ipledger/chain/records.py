@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from eth_utils import keccak, to_canonical_address
@@ -87,12 +87,23 @@ class AssetInput:
     def asset_id(self) -> bytes:
         return asset_id(self.jurisdiction, self.kind, self.registry_number)
 
+    def canonical(self) -> AssetInput:
+        """The same asset with its registry number in canonical form (see ipledger.chain.numbers)."""
+        from ipledger.chain.numbers import canonical_number
+
+        number = canonical_number(self.jurisdiction, self.kind, self.registry_number)
+        return self if number == self.registry_number else replace(self, registry_number=number)
+
     def validate(self, now: int | None = None) -> None:
         now = now if now is not None else int(dt.datetime.now(dt.UTC).timestamp())
         if not _TERRITORY.match(self.jurisdiction):
             raise ValidationError(f"jurisdiction must be two capital letters, not {self.jurisdiction!r}")
         if not self.registry_number:
             raise ValidationError("registry number is empty")
+        from ipledger.chain.numbers import is_canonical
+
+        if not is_canonical(self.registry_number):
+            raise ValidationError(f"registry number {self.registry_number!r} is not in canonical form")
         if not 0 < self.filing_date <= now:
             raise ValidationError("filing date is missing or in the future")
         if self.grant_date and self.grant_date < self.filing_date:

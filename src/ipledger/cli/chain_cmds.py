@@ -61,7 +61,7 @@ def deploy_cmd(
     prof.data_dir.mkdir(parents=True, exist_ok=True)
     with open_backend(prof) as backend:
         if force:
-            deployment = deploy(backend)
+            deployment = deploy(backend, admin_delay=prof.effective_admin_delay)
             prof.deployment_file.write_text(deployment.to_json())
             fresh = True
         else:

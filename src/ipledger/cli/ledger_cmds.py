@@ -146,6 +146,9 @@ def history(
                 "date": _date(r["date"]) or None,
                 "detail": r["fields"],
                 "text": r["detail"],
+                "recorded_by": r.get("by"),
+                "organisation": r.get("organisation"),
+                "consent": r.get("consent"),
                 "block_number": r["block_number"],
                 "tx_hash": r["tx_hash"],
             }
@@ -154,10 +157,11 @@ def history(
         print_json({"asset": ident.to_dict(), "records": records})
         return
     table = Table(title=f"history of {ident.headline()}")
-    for c in ("record", "event", "date", "detail", "block", "tx"):
+    for c in ("record", "event", "date", "detail", "organisation", "block", "tx"):
         table.add_column(c, no_wrap=c in ("record", "event", "date", "block"))
     for r in df.itertuples():
+        org = r.organisation or str(r.by)[:10] + "…"
         table.add_row(
-            str(r.record_id), r.event, _date(r.date), r.detail, str(r.block_number), str(r.tx_hash)[:12] + "…"
+            str(r.record_id), r.event, _date(r.date), r.detail, org, str(r.block_number), str(r.tx_hash)[:12] + "…"
         )
     console.print(table)

@@ -64,6 +64,7 @@ def _register() -> None:
         "keys_cmds",
         "witness_cmds",
         "serve_cmds",
+        "trust_cmds",
     ):
         try:
             module = __import__(f"ipledger.cli.{name}", fromlist=["register"])

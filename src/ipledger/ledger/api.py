@@ -15,6 +15,7 @@ from ipledger.documents import DocumentStore
 from ipledger.errors import LedgerError
 from ipledger.ledger import frames
 from ipledger.ledger.indexer import Indexer, SyncResult
+from ipledger.ledger.orgs import OrgDirectory
 from ipledger.ledger.store import Store
 
 
@@ -190,7 +191,16 @@ class Ledger(FrameReads):
         def party(address: Any) -> dict[str, Any]:
             return {"address": str(address), "name": names.get(str(address).lower())}
 
-        def add(record_id: Any, event: str, date: Any, detail: str, fields: dict[str, Any], r: Any) -> None:
+        def add(
+            record_id: Any,
+            event: str,
+            date: Any,
+            detail: str,
+            fields: dict[str, Any],
+            r: Any,
+            by: Any,
+            consent: int | None = None,
+        ) -> None:
             parts.append(
                 {
                     "record_id": int(record_id),
@@ -198,6 +208,8 @@ class Ledger(FrameReads):
                     "date": date,
                     "detail": detail,
                     "fields": fields,
+                    "consent": consent,
+                    "by": by,
                     "block_number": int(r["block_number"] if isinstance(r, dict) else r.block_number),
                     "log_index": int(r["log_index"] if isinstance(r, dict) else r.log_index),
                     "tx_hash": str(r["tx_hash"] if isinstance(r, dict) else r.tx_hash),
@@ -216,6 +228,7 @@ class Ledger(FrameReads):
                 "owner": party(row["initial_owner"]),
             },
             row.to_dict(),
+            row["registrar"],
         )
         for r in self.transactions(aid, include_void=True).itertuples():
             amount = to_decimal(int(r.amount_minor), str(r.currency))
@@ -237,11 +250,13 @@ class Ledger(FrameReads):
             if r.amends:
                 detail += f" (amends #{r.amends})"
                 fields["amends"] = int(r.amends)
+            consent = int(r.consent)
+            detail += {1: " [signed by one party]", 2: " [signed by both parties]"}.get(consent, "")
             if r.void:
                 detail += " [void]"
             fields["void"] = bool(r.void)
             fields["doc_hash"] = str(r.doc_hash)
-            add(r.record_id, str(r.kind), r.date, detail, fields, r)
+            add(r.record_id, str(r.kind), r.date, detail, fields, r, r.recorder, consent)
         for r in self.status_history(aid).itertuples():
             add(
                 r.record_id,
@@ -250,10 +265,12 @@ class Ledger(FrameReads):
                 f"{r.previous_status} -> {r.status}",
                 {"previous_status": str(r.previous_status), "status": str(r.status)},
                 r,
+                r.registrar,
             )
         for v in self._cache["voids"]:
             if v["asset_id"] == aid:
-                add(v["record_id"], "void", pd.NaT, f"voids #{v['target']}", {"voids": int(v["target"])}, v)
+                voided = {"voids": int(v["target"])}
+                add(v["record_id"], "void", pd.NaT, f"voids #{v['target']}", voided, v, v["recorder"])
         from ipledger.chain.codes import AnchorKind, ClaimKind
 
         for table, label_, kinds, amounts in (
@@ -280,9 +297,31 @@ class Ledger(FrameReads):
                     f"{kind} {shown} {cur}".strip(),
                     fields,
                     r,
+                    r.get("by", r.get("insurer")),
                 )
         df = pd.DataFrame(parts).sort_values(["block_number", "log_index"]).reset_index(drop=True)
+        # The organisation that wrote each record, as the directory stood at that record.
+        orgs = self.org_directory()
+        org_names = [
+            orgs.name_at(str(by), int(b), int(i))
+            for by, b, i in zip(df["by"], df["block_number"], df["log_index"], strict=True)
+        ]
+        df["organisation"] = pd.Series(org_names, index=df.index, dtype="object")
         return df
+
+    def organisations(self) -> pd.DataFrame:
+        """The on-chain organisation directory as indexed: account (lower-case 0x hex), org_id,
+        name, kind (registry, exchange, valuer, insurer, auditor, holder), and the block number
+        and log index of the event that set it; one row per listed account."""
+        return self.org_directory().frame()
+
+    def organisation_of(self, account: str) -> str | None:
+        """The name of the organisation behind ``account`` (0x address) now, or None."""
+        return self.org_directory().name_at(account)
+
+    def org_directory(self) -> OrgDirectory:
+        """Look-ups of the directory at any chain position (see ipledger.ledger.orgs)."""
+        return OrgDirectory(self.store.read("organisations"))
 
     def anchors(self) -> pd.DataFrame:
         return frames.plain_frame(self.store.read("anchors"), ("value", "low", "high"))

@@ -173,7 +173,8 @@ def fused_row(entry: dict[str, Any], columns: Sequence[tuple[str, str]]) -> Call
     Args:
         entry: the event's ABI entry.
         columns: per store column in order, (source, conversion): source an input name or one of
-            ``@block_number``, ``@log_index``, ``@tx_hash``, ``@contract``; conversion ``""``
+            ``@block_number``, ``@log_index``, ``@tx_hash``, ``@contract``, or ``=N`` for the
+            integer constant N; conversion ``""``
             (as decoded), ``hex`` (bytes to 0x-hex text) or ``text`` (NUL-padded ASCII to text).
     """
     topic_at: dict[str, tuple[str, int]] = {}
@@ -205,6 +206,8 @@ def fused_row(entry: dict[str, Any], columns: Sequence[tuple[str, str]]) -> Call
             expr = slow = PROVENANCE[source]
         elif source in PROVENANCE_HEX:
             expr = slow = f"'0x' + {PROVENANCE_HEX[source]}.hex()"
+        elif source.startswith("="):  # a constant (a column no log field fills)
+            expr = slow = repr(int(source[1:]))
         elif source in topic_at:
             t, i = topic_at[source]
             expr = slow = _topic_expression(t, f"topics[{i}]", convert)

@@ -48,6 +48,7 @@ def transactions_frame(tx_rows: list[dict[str, Any]], void_rows: list[dict[str, 
         "amends",
         "doc_hash",
         "recorder",
+        "consent",
         "tx_hash",
         "block_number",
         "log_index",
@@ -67,6 +68,8 @@ def transactions_frame(tx_rows: list[dict[str, Any]], void_rows: list[dict[str, 
     scale = df["currency"].map(lambda c: 10.0 ** -exponent(c))
     df["amount"] = df["amount_minor"].astype("float64") * scale
     df["royalty_rate"] = df["royalty_bps"].astype("float64") / 10_000
+    # Parties who signed the terms: 0 recorder only, 1 one party, 2 both (stores before v2 lack it).
+    df["consent"] = df["consent"].astype("int64") if "consent" in df else 0
     df["exclusivity"] = df["exclusivity"].astype("int64").map(EXCLUSIVITY).astype("string")
     df["date"] = _dates(df["date"], zero_is_nat=False)
     df["term_end"] = _dates(df["term_end"])

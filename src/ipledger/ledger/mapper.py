@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ipledger.chain.backend import RawLog
+from ipledger.chain.codes import OrgKind
 from ipledger.chain.compiled import load, topic0
 from ipledger.ledger import schema
 from ipledger.ledger.decode import EventDecoder, decoders, fused_row
@@ -38,6 +39,7 @@ FUSED: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
             "ref": ("ref", ""),
             "doc_hash": ("docHash", "hex"),
             "recorder": ("recorder", ""),
+            "consent": ("=0", ""),  # raised by the record's ConsentGiven logs (see _with_consent)
         },
     ),
     "AssetRegistered": (
@@ -134,7 +136,21 @@ class Mapper:
                 "contract": _hex(log.address),
             }
             name = dec.name
-            if name == "StatusChanged":
+            if name == "ConsentGiven":
+                out["consents"].append(
+                    {
+                        "record_id": ev["recordId"],
+                        "asset_id": _hex(ev["assetId"]),
+                        "signer": ev["signer"],
+                        "tx_record_id": ev["txRecordId"],
+                        "level": ev["level"],
+                        "nonce": str(ev["nonce"]),
+                        "deadline": str(ev["deadline"]),
+                        "signature": _hex(ev["signature"]),
+                        **prov,
+                    }
+                )
+            elif name == "StatusChanged":
                 out["status_changes"].append(
                     {
                         "record_id": ev["recordId"],
@@ -194,6 +210,18 @@ class Mapper:
                         **prov,
                     }
                 )
+            elif name == "OrganisationSet":
+                kind = int(ev["kind"])
+                out["organisations"].append(
+                    {
+                        "block_number": log.block_number,
+                        "log_index": log.log_index,
+                        "account": ev["account"],
+                        "org_id": ev["orgId"],
+                        "name": ev["name"],
+                        "kind": OrgKind(kind).name.lower() if kind else "removed",
+                    }
+                )
             elif name in ("RoleGranted", "RoleRevoked"):
                 out["role_events"].append(
                     {
@@ -207,4 +235,32 @@ class Mapper:
                         "tx_hash": prov["tx_hash"],
                     }
                 )
+        if out.get("consents") and out.get("transactions"):
+            out["transactions"] = _with_consent(out["transactions"], out["consents"])
         return out
+
+
+def _with_consent(transactions: list[Row], consents: list[Row]) -> list[Row]:
+    """Transaction rows with the consent level their ConsentGiven logs give (the highest).
+
+    A consent log follows its record in the same chain transaction, so both are in one batch.
+    """
+    levels: dict[int, int] = {}
+    for c in consents:
+        assert isinstance(c, dict)
+        key = int(c["tx_record_id"])
+        levels[key] = max(levels.get(key, 0), int(c["level"]))
+    columns = [c.name for c in schema.metadata.tables["transactions"].columns]
+    at_id, at_consent = columns.index("record_id"), columns.index("consent")
+    out: list[Row] = []
+    for row in transactions:
+        if isinstance(row, dict):
+            level = levels.get(int(row["record_id"]))
+            out.append(row if level is None else {**row, "consent": max(int(row["consent"]), level)})
+        else:
+            values = tuple(row)
+            level = levels.get(int(values[at_id]))
+            if level is not None:
+                values = (*values[:at_consent], max(int(values[at_consent]), level), *values[at_consent + 1 :])
+            out.append(values)
+    return out

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 
 class Amount(sa.types.TypeDecorator[int]):
@@ -106,6 +106,24 @@ transactions = sa.Table(
     sa.Column("ref", sa.BigInteger, nullable=False),
     sa.Column("doc_hash", sa.String(66), nullable=False),
     sa.Column("recorder", sa.String(42), nullable=False),
+    # Parties who signed the terms (EIP-712): 0 recorder only, 1 one party, 2 both.
+    sa.Column("consent", sa.SmallInteger, nullable=False, server_default="0"),
+    *_provenance(),
+)
+
+# One row per ConsentGiven record: a party's signature over a transaction record's terms, with
+# what the audit needs to re-verify it (nonce, deadline and the signature bytes).
+consents = sa.Table(
+    "consents",
+    metadata,
+    sa.Column("record_id", sa.BigInteger, primary_key=True),
+    sa.Column("asset_id", sa.String(66), nullable=False, index=True),
+    sa.Column("signer", sa.String(42), nullable=False),
+    sa.Column("tx_record_id", sa.BigInteger, nullable=False, index=True),
+    sa.Column("level", sa.SmallInteger, nullable=False),
+    sa.Column("nonce", sa.Text, nullable=False),  # uint256 as decimal text
+    sa.Column("deadline", sa.Text, nullable=False),  # uint256 as decimal text (unix seconds)
+    sa.Column("signature", sa.Text, nullable=False),  # 0x hex
     *_provenance(),
 )
 
@@ -182,5 +200,19 @@ role_events = sa.Table(
     sa.Column("tx_hash", sa.String(66), nullable=False),
 )
 
+# The on-chain organisation directory: one row per OrganisationSet event (the latest row of an
+# account wins; kind "removed" takes the account out). Kind is registry, exchange, valuer,
+# insurer, auditor or holder.
+organisations = sa.Table(
+    "organisations",
+    metadata,
+    sa.Column("block_number", sa.BigInteger, primary_key=True),
+    sa.Column("log_index", sa.Integer, primary_key=True),
+    sa.Column("account", sa.String(42), nullable=False, index=True),
+    sa.Column("org_id", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+)
+
 # Tables whose rows come from logs and are rolled back on a reorg.
-LOG_TABLES = (assets, transactions, status_changes, voids, anchors, claims, role_events)
+LOG_TABLES = (assets, transactions, status_changes, voids, anchors, claims, role_events, organisations, consents)

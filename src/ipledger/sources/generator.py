@@ -362,7 +362,7 @@ def _registry_numbers(
         elif j == "CN":
             body = f"{y}{cn_type[k]}{seq:07d}"
             check = sum(int(c) * w for c, w in zip(body[-8:], (2, 3, 4, 5, 6, 7, 8, 9), strict=True)) % 11
-            out.append(f"CN{body}.{'X' if check == 10 else check}")
+            out.append(f"ZL{body}.{'X' if check == 10 else check}")  # canonical CN form
         else:
             out.append(f"{j}{y}{cn_type[k]}{seq:06d}")
     return out

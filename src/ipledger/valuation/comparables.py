@@ -31,7 +31,7 @@ import pandas as pd
 from scipy import sparse
 from sklearn.linear_model import Ridge
 
-from ipledger.errors import ValuationError
+from ipledger.errors import ValidationError, ValuationError
 from ipledger.valuation.fx import FxTable, load_fx
 from ipledger.valuation.life import legal_expiry, legal_expiry_many
 
@@ -169,7 +169,30 @@ def _to_base(tx: pd.DataFrame, fx: FxTable) -> tuple[pd.DataFrame, dict[str, int
     return out, dropped
 
 
-def prepare_trades(assets: pd.DataFrame, transactions: pd.DataFrame, fx: FxTable | None = None) -> pd.DataFrame:
+CONSENT_CHOICES = ("any", "prefer", "require")
+# "prefer" keeps only trades a party signed when at least this many remain (the comparables'
+# min_candidates default); otherwise every trade. An assumption: enough for a class-level search.
+MIN_CONSENTED = 60
+
+
+def consent_filter(transactions: pd.DataFrame, consent: str = "any") -> pd.DataFrame:
+    """Transactions by party consent: ``"any"`` (default: consent is new, most history has none),
+    ``"prefer"`` (only records at least one party signed, when there are ``MIN_CONSENTED``) or
+    ``"require"`` (only those). See docs/decisions/0011-trust-consent.md."""
+    if consent not in CONSENT_CHOICES:
+        raise ValidationError(f"consent must be one of {', '.join(CONSENT_CHOICES)}, not {consent!r}")
+    if consent == "any":
+        return transactions
+    level = transactions["consent"] if "consent" in transactions else pd.Series(0, index=transactions.index)
+    signed = level.fillna(0).astype(int) >= 1
+    if consent == "require" or int(signed.sum()) >= MIN_CONSENTED:
+        return transactions[signed]
+    return transactions
+
+
+def prepare_trades(
+    assets: pd.DataFrame, transactions: pd.DataFrame, fx: FxTable | None = None, consent: str = "any"
+) -> pd.DataFrame:
     """Non-void sales and licences joined with their asset's attributes.
 
     Columns added: ``tx_kind`` (the transaction's kind), ``kind`` (the asset's), ``t`` (years
@@ -179,8 +202,9 @@ def prepare_trades(assets: pd.DataFrame, transactions: pd.DataFrame, fx: FxTable
     and the class hierarchy keys ``L0``..``L4``. Amounts are in the FX table's base currency
     (``fx``, default the shipped table) at each trade's date; trades that cannot be converted
     are left out and counted in ``attrs["fx_dropped"]`` by currency.
+    ``consent`` filters by party consent (:func:`consent_filter`).
     """
-    tx = transactions
+    tx = consent_filter(transactions, consent)
     if "void" in tx:
         tx = tx[~tx["void"].astype(bool)]
     tx = tx[tx["kind"].isin((*SALE_KINDS, "licence"))]

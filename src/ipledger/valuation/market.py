@@ -226,6 +226,7 @@ def build_context(
     store: Path | None = None,
     state_key: object = None,
     fx: FxTable | None = None,
+    consent: str = "any",
 ) -> MarketContext:
     """Prepare trades, the price index, comparables and a fitted model from a ledger snapshot.
 
@@ -239,10 +240,12 @@ def build_context(
             unfitted model is read from there when its key matches, else fitted and written.
         state_key: what identifies the data (the ledger state); None hashes the frames.
         fx: exchange rates to convert amounts at their dates (default: the shipped table).
+        consent: comparables by party consent, "any", "prefer" or "require" (see
+            ``comparables.consent_filter``).
     """
     cutoff = pd.Timestamp(cutoff)
     fx = fx if fx is not None else load_fx()
-    trades = prepare_trades(assets, transactions, fx)
+    trades = prepare_trades(assets, transactions, fx, consent)
     known = trades[trades["date"] < cutoff]
     if int((known["tx_kind"].isin(SALE_KINDS) & (known["amount"] > 0)).sum()) < MIN_SALES:
         raise ValuationError(

@@ -30,7 +30,7 @@ def test_clean_ledger_passes_every_check(ledger: Audited) -> None:
     report = ledger.run()
     assert report.passed, report.to_json()
     names = [c.name for c in report.checks]
-    assert names == ["rows", "accumulators", "roles", "links", "documents", "reports", "completeness"]
+    assert names == ["rows", "accumulators", "roles", "links", "consent", "documents", "reports", "completeness"]
     rows = report.check("rows").counts
     assert rows["transactions_rows"] == 10 and rows["anchors_rows"] == 2 and rows["claims_rows"] == 1
     assert rows["rows_compared"] == rows["logs"]

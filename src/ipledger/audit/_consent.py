@@ -1,0 +1,108 @@
+"""Check: every party signature logged on chain verifies against its record's terms.
+
+The contract checked each signature when it was recorded; the audit does it again from the logs
+alone, so that a store or a log feed that was tampered with, or a contract that was not the
+audited code, cannot pass off a record as consented. Like OpenZeppelin's SignatureChecker it
+accepts an ECDSA signature that recovers to the signer, else asks the signer's contract wallet
+(ERC-1271 ``isValidSignature``) at the block that recorded the consent.
+"""
+
+from typing import Any
+
+from eth_abi import decode, encode
+from eth_utils import keccak
+
+from ipledger.audit._base import AuditBase, _where
+from ipledger.audit.report import Check
+from ipledger.chain.backend import CallReverted
+from ipledger.chain.consent import PartyConsent, digest, recover
+from ipledger.chain.records import TxInput
+from ipledger.errors import ChainError
+
+ERC1271_MAGIC = bytes.fromhex("1626ba7e")
+_IS_VALID = keccak(text="isValidSignature(bytes32,bytes)")[:4]
+
+
+def _terms(r: dict[str, Any]) -> TxInput:
+    """The record's terms exactly as the contract hashed them (from a mapped log row)."""
+    return TxInput(
+        asset_id=bytes.fromhex(str(r["asset_id"])[2:]),
+        kind=int(r["kind"]),  # type: ignore[arg-type]
+        seller=str(r["seller"]),
+        buyer=str(r["buyer"]),
+        date=int(r["date"]),
+        currency=str(r["currency"]),
+        amount=int(r["amount"]),
+        royalty_bps=int(r["royalty_bps"]),
+        exclusivity=int(r["exclusivity"]),  # type: ignore[arg-type]
+        territory=str(r["territory"]),
+        term_end=int(r["term_end"]),
+        ref=int(r["ref"]),
+        doc_hash=bytes.fromhex(str(r["doc_hash"])[2:]),
+    )
+
+
+class ConsentCheck(AuditBase):
+    # ------------------------------------------------------------------ party consent
+
+    def check_consents(self) -> Check:
+        check = Check("consent", "Every party signature in the logs verifies against its record's terms")
+        logs = [g for g in self.logs if g.block_number <= self.end and g.address == self.ledger_address]
+        rows = self.mapper.rows(logs)
+        tx = {int(r["record_id"]): r for r in rows.get("transactions", [])}
+        chain_id = self.backend.chain_id
+        verified = by_wallet = 0
+        for c in rows.get("consents", []):
+            if self.asset_id and c["asset_id"] != self.asset_id:
+                continue
+            where = _where("consents", c)
+            t = tx.get(int(c["tx_record_id"]))
+            if t is None or t["asset_id"] != c["asset_id"] or int(t["block_number"]) != int(c["block_number"]):
+                check.fail(
+                    f"consent #{c['record_id']} names record #{c['tx_record_id']}, not a transaction of its "
+                    "asset recorded with it",
+                    "orphan",
+                    **where,
+                )
+                continue
+            signer = str(c["signer"]).lower()
+            if signer not in (str(t["seller"]).lower(), str(t["buyer"]).lower()):
+                check.fail(
+                    f"consent #{c['record_id']}: {signer} is no party of record #{t['record_id']}", "party", **where
+                )
+                continue
+            terms = _terms(t)
+            consent = PartyConsent(
+                bytes.fromhex(signer[2:]), int(c["nonce"]), int(c["deadline"]), bytes.fromhex(str(c["signature"])[2:])
+            )
+            if recover(terms, consent, chain_id, self.ledger_address) == consent.signer:
+                verified += 1
+                continue
+            if self._wallet_accepts(
+                consent,
+                digest(terms, consent.nonce, consent.deadline, chain_id, self.ledger_address),
+                int(c["block_number"]),
+            ):
+                verified += 1
+                by_wallet += 1
+                continue
+            check.fail(
+                f"consent #{c['record_id']}: the signature of {signer} does not verify against the terms of "
+                f"record #{t['record_id']}",
+                "signature",
+                **where,
+            )
+        check.counts["signatures_verified"] = verified
+        check.counts["contract_wallet_signatures"] = by_wallet
+        return check
+
+    def _wallet_accepts(self, consent: PartyConsent, message: bytes, block: int) -> bool:
+        """ERC-1271: does the signer's contract accept the signature at ``block``?"""
+        data = _IS_VALID + encode(["bytes32", "bytes"], [message, consent.signature])
+        try:
+            out = self.backend.call(consent.signer, data, block=block)
+        except (CallReverted, ChainError):
+            return False
+        if len(out) < 32:
+            return False
+        return bytes(decode(["bytes4"], out[:32])[0]) == ERC1271_MAGIC

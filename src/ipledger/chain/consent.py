@@ -1,0 +1,140 @@
+"""Party consent: EIP-712 signatures over a transaction record's terms.
+
+A party signs the typed data ``Record`` of IPLedger's domain (name ``ipledger.IPLedger``, version
+``2``, the chain id and the ledger's address) with its own key, offline; the recorder submits the
+signature with the record (``LedgerClient.record_with_consent``). The contract checks it
+(ecrecover, or ERC-1271 for contract wallets), spends the signer's nonce and logs it; the audit
+re-verifies every logged signature with :func:`digest` and :func:`recover`.
+
+Signing uses eth-account's ``encode_typed_data`` so that the digest is the one MetaMask,
+ethers and hardware wallets compute for the same typed data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account import Account
+from eth_account.messages import _hash_eip191_message, encode_typed_data
+from eth_account.signers.local import LocalAccount
+from eth_utils import to_checksum_address
+
+from ipledger.chain.records import TxInput
+from ipledger.errors import ValidationError
+
+DOMAIN_NAME = "ipledger.IPLedger"
+DOMAIN_VERSION = "2"
+RECORD_FIELDS: tuple[tuple[str, str], ...] = (
+    ("assetId", "bytes32"),
+    ("kind", "uint8"),
+    ("from", "address"),
+    ("to", "address"),
+    ("date", "uint40"),
+    ("currency", "bytes3"),
+    ("amount", "uint128"),
+    ("royaltyBps", "uint16"),
+    ("exclusivity", "uint8"),
+    ("territory", "bytes2"),
+    ("termEnd", "uint40"),
+    ("ref", "uint64"),
+    ("docHash", "bytes32"),
+    ("nonce", "uint256"),
+    ("deadline", "uint256"),
+)
+
+
+@dataclass(frozen=True)
+class PartyConsent:
+    """One party's signature over a record's terms (the contract's PartyConsent struct)."""
+
+    signer: bytes
+    nonce: int
+    deadline: int  # unix seconds
+    signature: bytes
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        return (self.signer, self.nonce, self.deadline, self.signature)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "signer": "0x" + self.signer.hex(),
+            "nonce": self.nonce,
+            "deadline": self.deadline,
+            "signature": "0x" + self.signature.hex(),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PartyConsent:
+        try:
+            return cls(
+                bytes.fromhex(str(data["signer"]).removeprefix("0x")),
+                int(data["nonce"]),
+                int(data["deadline"]),
+                bytes.fromhex(str(data["signature"]).removeprefix("0x")),
+            )
+        except (KeyError, ValueError, TypeError) as exc:
+            raise ValidationError(f"not a consent signature: {exc}") from exc
+
+
+def typed_data(tx: TxInput, nonce: int, deadline: int, chain_id: int, ledger: bytes) -> dict[str, Any]:
+    """The full EIP-712 message (types, domain, message) a party signs for ``tx``."""
+    values = tx.as_tuple()
+    message = dict(zip([name for name, _t in RECORD_FIELDS[:13]], values, strict=True))
+    message["from"] = to_checksum_address(message["from"])
+    message["to"] = to_checksum_address(message["to"])
+    message["nonce"] = nonce
+    message["deadline"] = deadline
+    return {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
+            ],
+            "Record": [{"name": n, "type": t} for n, t in RECORD_FIELDS],
+        },
+        "primaryType": "Record",
+        "domain": {
+            "name": DOMAIN_NAME,
+            "version": DOMAIN_VERSION,
+            "chainId": chain_id,
+            "verifyingContract": to_checksum_address(ledger),
+        },
+        "message": message,
+    }
+
+
+def digest(tx: TxInput, nonce: int, deadline: int, chain_id: int, ledger: bytes) -> bytes:
+    """The 32-byte EIP-712 digest the contract checks signatures against."""
+    return bytes(
+        _hash_eip191_message(encode_typed_data(full_message=typed_data(tx, nonce, deadline, chain_id, ledger)))
+    )
+
+
+def sign_record(
+    tx: TxInput, account: LocalAccount, nonce: int, deadline: int, chain_id: int, ledger: bytes
+) -> PartyConsent:
+    """Sign ``tx``'s terms as ``account`` (a party: its seller or buyer)."""
+    signable = encode_typed_data(full_message=typed_data(tx, nonce, deadline, chain_id, ledger))
+    signed = account.sign_message(signable)
+    return PartyConsent(bytes.fromhex(account.address[2:]), nonce, deadline, bytes(signed.signature))
+
+
+def recover(tx: TxInput, consent: PartyConsent, chain_id: int, ledger: bytes) -> bytes | None:
+    """The address an ECDSA consent signature recovers to, or None when it is malformed."""
+    try:
+        address = Account._recover_hash(
+            digest(tx, consent.nonce, consent.deadline, chain_id, ledger), signature=consent.signature
+        )
+    except Exception:  # a malformed signature (length, s or v out of range) recovers nobody
+        return None
+    return bytes.fromhex(address[2:])
+
+
+def consent_level(tx: TxInput, signers: set[bytes]) -> int:
+    """0 recorder only, 1 one party, 2 both parties signed."""
+    from ipledger.chain.records import _addr
+
+    return int(_addr(tx.seller) in signers) + int(_addr(tx.buyer) in signers)

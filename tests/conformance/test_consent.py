@@ -1,0 +1,157 @@
+"""Party consent: EIP-712 signatures over a record's terms, checked on chain, on every backend."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+
+from ipledger.chain import TxKind
+from ipledger.chain.accumulator import recompute
+from ipledger.chain.compiled import load, topic0
+from ipledger.chain.consent import PartyConsent, recover, sign_record
+from ipledger.ledger.decode import decoders
+from tests.conformance.conftest import DAY, Env, now
+from tests.conformance.test_contracts import expect_revert
+
+SELLER: LocalAccount = Account.from_key(b"\x01" * 32)
+BUYER: LocalAccount = Account.from_key(b"\x02" * 32)
+STRANGER: LocalAccount = Account.from_key(b"\x03" * 32)
+
+
+def _addr(acct: LocalAccount) -> bytes:
+    return bytes.fromhex(acct.address[2:])
+
+
+def _sign(env: Env, tx, acct: LocalAccount, nonce: int | None = None, deadline: int | None = None) -> PartyConsent:  # type: ignore[no-untyped-def]
+    n = env.client.nonce(_addr(acct)) if nonce is None else nonce
+    return sign_record(tx, acct, n, deadline or now() + DAY, env.backend.chain_id, env.client.ledger_address)
+
+
+def _setup(env: Env):  # type: ignore[no-untyped-def]
+    asset_id = env.registered(owner=_addr(SELLER))
+    return asset_id, env.tx(asset_id, seller=_addr(SELLER), buyer=_addr(BUYER))
+
+
+def test_both_parties_sign_and_the_logs_carry_it(env: Env) -> None:
+    _asset_id, tx = _setup(env)
+    a, b = _sign(env, tx, SELLER), _sign(env, tx, BUYER)
+    res = env.client.record_with_consent(tx, [a, b])
+    assert env.client.record_count() == res.first_record_id + 2  # the record and two consents
+    assert env.client.nonce(_addr(SELLER)) == 1 == env.client.nonce(_addr(BUYER))
+    logs = env.backend.get_logs(0, env.backend.head(), [env.client.ledger_address])
+    events = load("IPLedger").events()
+    dec = decoders(load("IPLedger"))[topic0(events["ConsentGiven"])]
+    given = [dec.decode(g.topics, g.data) for g in logs if g.topics[0] == topic0(events["ConsentGiven"])]
+    assert [(g["txRecordId"], g["level"], g["signer"]) for g in given] == [
+        (res.first_record_id, 1, "0x" + _addr(SELLER).hex()),
+        (res.first_record_id, 2, "0x" + _addr(BUYER).hex()),
+    ]
+    # Everything needed to re-verify is in the log: signature bytes, nonce and deadline.
+    for g, c in zip(given, (a, b), strict=True):
+        again = PartyConsent(bytes.fromhex(g["signer"][2:]), g["nonce"], g["deadline"], g["signature"])
+        assert again == c
+        assert recover(tx, again, env.backend.chain_id, env.client.ledger_address) == c.signer
+    acc, n = recompute("IPLedger", logs, chain_id=env.backend.chain_id, address=env.client.ledger_address)
+    assert (acc, n) == (env.client.accumulator(), env.client.record_count())
+
+
+def test_replay_expiry_and_strangers_are_refused(env: Env) -> None:
+    _asset_id, tx = _setup(env)
+    a = _sign(env, tx, SELLER)
+    env.client.record_with_consent(tx, [a])
+    with expect_revert("InvalidAccountNonce", account="0x" + _addr(SELLER).hex(), currentNonce=1):
+        env.client.record_with_consent(tx, [a])  # the same signature again
+    late = _sign(env, tx, SELLER, deadline=now() - 10)
+    with expect_revert("ConsentExpired", signer="0x" + _addr(SELLER).hex()):
+        env.client.record_with_consent(tx, [late])
+    with expect_revert("ConsentNotParty", signer="0x" + _addr(STRANGER).hex()):
+        env.client.record_with_consent(tx, [_sign(env, tx, STRANGER)])
+    twice = _sign(env, tx, SELLER, nonce=2)
+    with expect_revert("ConsentNotParty", signer="0x" + _addr(SELLER).hex()):
+        env.client.record_with_consent(tx, [_sign(env, tx, SELLER), twice])
+    with expect_revert("MalformedBatch", length=3):
+        env.client.record_with_consent(tx, [_sign(env, tx, SELLER), _sign(env, tx, BUYER), twice])
+
+
+def test_signature_binds_terms_and_deployment(env: Env) -> None:
+    _asset_id, tx = _setup(env)
+    signed = _sign(env, tx, SELLER)
+    with expect_revert("InvalidConsent", signer="0x" + _addr(SELLER).hex()):
+        env.client.record_with_consent(replace(tx, amount=tx.amount * 10), [signed])  # other price
+    elsewhere = sign_record(tx, SELLER, 0, now() + DAY, env.backend.chain_id, b"\x42" * 20)
+    with expect_revert("InvalidConsent"):
+        env.client.record_with_consent(tx, [elsewhere])  # signed for another ledger
+    forged = PartyConsent(_addr(SELLER), 0, signed.deadline, _sign(env, tx, STRANGER).signature)
+    with expect_revert("InvalidConsent"):
+        env.client.record_with_consent(tx, [forged])  # someone else's key under the seller's name
+    assert env.client.nonce(_addr(SELLER)) == 0
+
+
+def test_owner_consent_setting(env: Env) -> None:
+    asset_id, licence = _setup(env)
+    sale = env.tx(asset_id, TxKind.ASSIGNMENT, seller=_addr(SELLER), buyer=_addr(BUYER), royalty_bps=0)
+    pledge = env.tx(asset_id, TxKind.PLEDGE, seller=_addr(SELLER), buyer=_addr(BUYER), royalty_bps=0)
+    with expect_revert("AccessControlUnauthorizedAccount"):
+        env.client.as_sender(env.accounts[9]).set_owner_consent_required(True)
+    env.client.set_owner_consent_required(True)
+    assert env.client.owner_consent_required()
+    owner = "0x" + _addr(SELLER).hex()
+    with expect_revert("OwnerConsentRequired", assetId=asset_id, owner=owner):
+        env.client.record(sale)
+    with expect_revert("OwnerConsentRequired", assetId=asset_id, owner=owner):
+        env.client.record_batch([licence, pledge])
+    with expect_revert("OwnerConsentRequired"):
+        env.client.record_with_consent(sale, [_sign(env, sale, BUYER)])  # the buyer alone is not enough
+    env.client.record_batch([licence, licence])  # licences need no owner signature
+    env.client.record_with_consent(pledge, [_sign(env, pledge, SELLER)])
+    env.client.record_batch_with_consent([(licence, []), (sale, [_sign(env, sale, SELLER), _sign(env, sale, BUYER)])])
+    assert env.client.asset_state(asset_id).owner == _addr(BUYER)
+    env.client.set_owner_consent_required(False)
+    back = env.tx(asset_id, TxKind.ASSIGNMENT, seller=_addr(BUYER), buyer=_addr(SELLER), royalty_bps=0)
+    env.client.record(back)
+
+
+def test_batch_and_amendment_with_consent(env: Env) -> None:
+    _asset_id, tx = _setup(env)
+    other = replace(tx, amount=tx.amount + 1)
+    res = env.client.record_batch_with_consent(
+        [
+            (tx, [_sign(env, tx, SELLER, nonce=0)]),
+            (other, [_sign(env, other, SELLER, nonce=1), _sign(env, other, BUYER)]),
+        ]
+    )
+    assert env.client.record_count() == res.first_record_id + 4
+    with expect_revert("MalformedBatch"):
+        env.client._write("ledger", "recordBatchWithConsent", [tx.as_tuple()], [])
+    fixed = replace(tx, amount=5, ref=res.first_record_id)
+    env.client.amend_with_consent(fixed, [_sign(env, fixed, BUYER)])
+    assert env.client.record_info(res.first_record_id)[1]  # superseded
+
+
+# Minimal ERC-1271 wallets (hand-assembled runtime code): one answers the magic value 0x1626ba7e
+# to every isValidSignature call, one answers zero to everything.
+_ACCEPT = bytes.fromhex("6010600c60003960106000f3" + "631626ba7e60e01b60005260206000f3")
+_REJECT = bytes.fromhex("6005600c60003960056000f3" + "60206000f3")
+
+
+def deploy_wallet(env: Env, accept: bool = True) -> bytes:
+    receipt = env.backend.transact(env.accounts[0], None, _ACCEPT if accept else _REJECT)
+    assert receipt.status == 1 and receipt.contract_address is not None
+    return receipt.contract_address
+
+
+def test_contract_wallet_consent_erc1271(env: Env) -> None:
+    wallet, refuser = deploy_wallet(env), deploy_wallet(env, accept=False)
+    asset_id = env.registered(owner=wallet)
+    tx = env.tx(asset_id, TxKind.ASSIGNMENT, seller=wallet, buyer=_addr(BUYER), royalty_bps=0)
+    env.client.set_owner_consent_required(True)
+    wallet_consent = PartyConsent(wallet, 0, now() + DAY, b"approved by the wallet's own rules")
+    env.client.record_with_consent(tx, [wallet_consent, _sign(env, tx, BUYER)])
+    assert env.client.asset_state(asset_id).owner == _addr(BUYER)
+    assert env.client.nonce(wallet) == 1
+    other = env.registered("ZL201810012346.1", owner=refuser)
+    sale = env.tx(other, TxKind.ASSIGNMENT, seller=refuser, buyer=_addr(BUYER), royalty_bps=0)
+    with expect_revert("InvalidConsent", signer="0x" + refuser.hex()):
+        env.client.record_with_consent(sale, [PartyConsent(refuser, 0, now() + DAY, b"\x01" * 65)])

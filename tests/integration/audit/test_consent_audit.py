@@ -1,0 +1,83 @@
+"""The audit re-verifies every party signature from the logs and fails on a bad one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ipledger.audit import audit
+from ipledger.chain import LedgerClient, TxKind, deploy
+from ipledger.chain.backend import RawLog
+from ipledger.chain.compiled import load, topic0
+from ipledger.chain.consent import PartyConsent
+from ipledger.chain.embedded import EmbeddedBackend
+from ipledger.ledger import Indexer, Store
+from tests.conformance.conftest import DAY, Env, now
+from tests.conformance.test_consent import BUYER, SELLER, _addr, _sign, deploy_wallet
+
+CONSENT = topic0(load("IPLedger").events()["ConsentGiven"])
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Env, int, Path]]:
+    backend = EmbeddedBackend(None)
+    d = deploy(backend)
+    env = Env(backend, LedgerClient(backend, d.ledger, d.registry), backend.accounts())
+    asset_id = env.registered(owner=_addr(SELLER))
+    tx = env.tx(asset_id, seller=_addr(SELLER), buyer=_addr(BUYER))
+    env.client.record_with_consent(tx, [_sign(env, tx, SELLER), _sign(env, tx, BUYER)])
+    wallet = deploy_wallet(env)
+    lic = env.tx(asset_id, seller=_addr(SELLER), buyer=wallet)
+    env.client.record_with_consent(lic, [PartyConsent(wallet, 0, now() + DAY, b"wallet says yes")])
+    env.client.record(env.tx(asset_id, TxKind.PLEDGE, seller=_addr(SELLER), royalty_bps=0))
+    path = tmp_path_factory.mktemp("consent") / "ledger.sqlite"
+    store = Store(f"sqlite:///{path}")
+    Indexer(backend, store, d.ledger, d.registry, start_block=d.block).sync()
+    store.close()
+    yield env, d.block, path
+    backend.close()
+
+
+def _audit(env: Env, start: int, path: Path):  # type: ignore[no-untyped-def]
+    store = Store(f"sqlite:///{path}")
+    try:
+        return audit(env.backend, store, env.client, start_block=start, reports=False)
+    finally:
+        store.close()
+
+
+def test_every_signature_verifies(chain: tuple[Env, int, Path]) -> None:
+    env, start, path = chain
+    report = _audit(env, start, path)
+    assert report.passed, report.to_json()
+    counts = report.check("consent").counts
+    assert counts["signatures_verified"] == 3 and counts["contract_wallet_signatures"] == 1
+    store = Store(f"sqlite:///{path}")
+    levels = sorted(int(r["consent"]) for r in store.read("transactions"))
+    store.close()
+    assert levels == [0, 1, 2]
+
+
+def test_a_forged_signature_in_the_logs_fails(chain: tuple[Env, int, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A log feed (or a twin contract) serving a consent whose signature is not the signer's."""
+    env, start, path = chain
+    real = env.backend.get_logs
+
+    def forged(*args: object, **kw: object) -> list[RawLog]:
+        out = []
+        for g in real(*args, **kw):  # type: ignore[arg-type]
+            if g.topics and g.topics[0] == CONSENT and g.topics[3][-20:] == _addr(BUYER):
+                data = bytearray(g.data)
+                data[-40] ^= 0x01  # one bit of the signature's s value
+                g = g._replace(data=bytes(data))
+            out.append(g)
+        return out
+
+    monkeypatch.setattr(env.backend, "get_logs", forged)
+    report = _audit(env, start, path)
+    consent = report.check("consent")
+    assert not consent.passed
+    assert any("does not verify" in f.message and f.code == "signature" for f in consent.findings)
+    assert consent.counts["signatures_verified"] == 2
