@@ -43,7 +43,7 @@ def _reference(name: str, ev: dict[str, Any], log: RawLog) -> tuple[str, dict[st
             "buyer": low(ev["to"]), "date": ev["date"], "currency": _text(ev["currency"]), "amount": ev["amount"],
             "royalty_bps": ev["royaltyBps"], "exclusivity": ev["exclusivity"], "territory": _text(ev["territory"]),
             "term_end": ev["termEnd"], "ref": ev["ref"], "doc_hash": h(ev["docHash"]), "recorder": low(ev["recorder"]),
-            **prov,
+            "consent": 0, **prov,
         }  # fmt: skip
     return "assets", {
         "asset_id": h(ev["assetId"]), "record_id": ev["recordId"], "registry_number": ev["registryNumber"],
