@@ -140,3 +140,28 @@ def test_dev_keys_refused_off_development_chains() -> None:
     check_signer(1, bytes.fromhex(Account.from_key(KEY).address[2:]))
     with pytest.raises(ConfigError, match=r"public development key .* chain 1 is not a development chain"):
         check_signer(1, dev)
+
+
+def test_keys_cli_new_and_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from ipledger.cli.main import app
+
+    for var in ("IPLEDGER_PROFILE", "IPLEDGER_DATA_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ipledger.toml").write_text('[profile.local]\nbackend = "embedded"\ndata_dir = "d"\n')
+    (tmp_path / "pw").write_text("a long passphrase\n")
+    runner = CliRunner()
+    made = runner.invoke(app, ["keys", "new", "alice", "--password-file", "pw", "--json"])
+    assert made.exit_code == 0, made.output
+    address = json.loads(made.output)["address"]
+    listed = runner.invoke(app, ["keys", "list", "--json"])
+    assert json.loads(listed.output) == [
+        {"name": "alice", "address": address, "path": str(tmp_path / "d" / "keystore" / "alice.json")}
+    ]
+    keyfile = json.loads((tmp_path / "d" / "keystore" / "alice.json").read_text())
+    assert keyfile["crypto"]["kdfparams"]["n"] == DEFAULT_WORK_FACTOR  # the CLI never lowers the cost
+    assert KeyStore(tmp_path / "d" / "keystore").unlock("alice", "a long passphrase").address == address
+    again = runner.invoke(app, ["keys", "new", "alice", "--password-file", "pw"])
+    assert again.exit_code != 0 and "already exists" in str(again.exception)
