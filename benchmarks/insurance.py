@@ -149,14 +149,13 @@ def _glms(data: Path) -> dict[str, float]:
 def _portfolio_with_reinsurance(n: int = 10_000, sims: int = 10_000) -> dict[str, float]:
     """``portfolio simulate``'s work on a generated book: correlated claims (parameter
     uncertainty, campaigns), treaties, capital and the per-decile and per-field tables."""
-    from ipledger.cli.insurance_cmds import breakdown
     from ipledger.insurance import aggregate, reinsurance
 
     book = synthetic_book(n, seed=0)
     t0 = time.perf_counter()
     claims = aggregate.simulate(book, sims, dependence=aggregate.Dependence(), seed=1)
     res = reinsurance.apply(claims, float(book.premium.sum()), reinsurance.Treaties())
-    breakdown(book, claims)
+    aggregate.breakdown(book, claims)
     seconds = time.perf_counter() - t0
     out = {"portfolio_s": seconds, "portfolio_claims_simulated": float(len(claims.amount))}
     out |= {f"portfolio_ri_{k}": v for k, v in res.summary().items()}

@@ -116,6 +116,8 @@ def test_read_commands_on_the_demo_ledger(demo: tuple[Path, dict[str, object]]) 
     assert history[0]["event"] == "registered" and all(h["tx_hash"].startswith("0x") for h in history)
     book = json.loads(cli("portfolio", "simulate", "--policies", "500", "--sims", "200", "--json").stdout)
     assert book["tiered"]["max_decile_dev"] < book["flat"]["max_decile_dev"]
+    assert book["reinsurance"]["net_premium"] < book["reinsurance"]["gross_premium"]
+    assert len(book["by_decile"]) == 10 and {r["group"] for r in book["by_field"]} >= {"other"}
 
 
 def test_errors_are_one_line_with_exit_codes(demo: tuple[Path, dict[str, object]]) -> None:

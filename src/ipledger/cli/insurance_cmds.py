@@ -159,7 +159,7 @@ def simulate(
             book, sims, dependence=dependence, seed=seed + 1, progress=lambda done: bar.update(task, completed=done)
         )
     ri = reinsurance.apply(claims, float(book.premium.sum()), treaties)
-    tables = breakdown(book, claims)
+    tables = aggregate.breakdown(book, claims)
     one = simulate_claims(book, sims, seed=seed + 1) if years == 1 else None
     tiered = simulate_portfolio(book, n_sims=sims, n_years=years, seed=seed + 1, claims=one)
     flat = simulate_portfolio(
@@ -231,43 +231,3 @@ def simulate(
                 f"{r['capital_share']:.1%}",
             )
         console.print(t)
-
-
-def breakdown(book: Any, claims: Any) -> dict[str, list[dict[str, Any]]]:
-    """Per risk decile and per technical field: policies, premium, expected claims, loss ratio
-    and share of the book's TVaR capital (co-TVaR), from one simulation."""
-    import numpy as np
-
-    from ipledger.insurance import reinsurance
-
-    per_policy = claims.per_policy() / claims.n_sims
-    alloc = reinsurance.allocate_capital(claims)
-    total_cap = float(alloc.sum()) or 1.0
-    risk = book.expected_loss()
-    order = np.argsort(risk, kind="stable")
-    deciles = np.empty(book.n, dtype=int)
-    deciles[order] = np.arange(book.n) * 10 // book.n
-    groups = {
-        "decile": [str(d + 1) for d in deciles],
-        "field": [str(f) for f in (book.field if book.field is not None else ["unknown"] * book.n)],
-    }
-    out: dict[str, list[dict[str, Any]]] = {}
-    for name, labels in groups.items():
-        lab = np.asarray(labels)
-        rows = []
-        for g in sorted(set(labels), key=lambda x: (x.isdigit() and int(x), x)):
-            m = lab == g
-            prem = float(book.premium[m].sum())
-            exp = float(per_policy[m].sum())
-            rows.append(
-                {
-                    "group": g,
-                    "policies": int(m.sum()),
-                    "premium": prem,
-                    "expected_claims": exp,
-                    "loss_ratio": exp / prem if prem > 0 else float("nan"),
-                    "capital_share": float(alloc[m].sum()) / total_cap,
-                }
-            )
-        out[name] = rows
-    return out

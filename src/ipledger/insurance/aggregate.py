@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -185,4 +186,42 @@ def _group_payment(book: Book, lead: I, limit: F, aggregate: F, rng: np.random.G
     return np.asarray(np.minimum(np.where(occ, pay, 0.0).sum(axis=1), aggregate), dtype=np.float64)
 
 
-__all__ = ["INDEPENDENT", "Claims", "Dependence", "simulate"]
+def breakdown(book: Book, claims: Claims) -> dict[str, list[dict[str, Any]]]:
+    """Per risk decile and per technical field: policies, premium, expected claims, loss ratio
+    and share of the book's TVaR capital (co-TVaR), from one simulation."""
+    from ipledger.insurance import reinsurance
+
+    per_policy = claims.per_policy() / claims.n_sims
+    alloc = reinsurance.allocate_capital(claims)
+    total_cap = float(alloc.sum()) or 1.0
+    risk = book.expected_loss()
+    order = np.argsort(risk, kind="stable")
+    deciles = np.empty(book.n, dtype=int)
+    deciles[order] = np.arange(book.n) * 10 // book.n
+    groups = {
+        "decile": [str(d + 1) for d in deciles],
+        "field": [str(f) for f in (book.field if book.field is not None else ["unknown"] * book.n)],
+    }
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name, labels in groups.items():
+        lab = np.asarray(labels)
+        rows = []
+        for g in sorted(set(labels), key=lambda x: (x.isdigit() and int(x), x)):
+            m = lab == g
+            prem = float(book.premium[m].sum())
+            exp = float(per_policy[m].sum())
+            rows.append(
+                {
+                    "group": g,
+                    "policies": int(m.sum()),
+                    "premium": prem,
+                    "expected_claims": exp,
+                    "loss_ratio": exp / prem if prem > 0 else float("nan"),
+                    "capital_share": float(alloc[m].sum()) / total_cap,
+                }
+            )
+        out[name] = rows
+    return out
+
+
+__all__ = ["INDEPENDENT", "Claims", "Dependence", "breakdown", "simulate"]

@@ -124,7 +124,9 @@ def _draw_attrs(n: int, rng: np.random.Generator) -> pd.DataFrame:
     )
 
 
-def true_frequency(attrs: pd.DataFrame, scenario: Scenario, rng: np.random.Generator) -> tuple[F, F]:
+def true_frequency(
+    attrs: pd.DataFrame, scenario: Scenario, rng: np.random.Generator, *, table_seed: int = 0
+) -> tuple[F, F]:
     """Scenario truth, computed without the pricing model's rate function.
 
     Returns:
@@ -132,7 +134,9 @@ def true_frequency(attrs: pd.DataFrame, scenario: Scenario, rng: np.random.Gener
     """
     base = cal.PATENT_CASES_2020 / cal.PATENT_RIGHT_YEARS_2020
     fields = sorted(cal.FIELD_FREQUENCY)
-    off = dict(zip(fields, np.exp(rng.normal(0.0, scenario.field_sd, size=len(fields))), strict=True))
+    # The scenario's tables come from their own stream, so a book of any size shares them.
+    tables = np.random.default_rng([table_seed, 7])
+    off = dict(zip(fields, np.exp(tables.normal(0.0, scenario.field_sd, size=len(fields))), strict=True))
     field_rel = np.array([cal.FIELD_FREQUENCY[f] * off[f] for f in attrs["field"]])
     firm_tab = dict(cal.FIRM_FREQUENCY)
     if scenario.firm_reversed:
@@ -161,7 +165,7 @@ def build(
     load = loadings or Loadings(fixed_expense=0.0, minimum_premium=0.0)
     m = 3 * n if scenario.selection > 0 else n
     attrs = _draw_attrs(m, rng)
-    freq0, frailty = true_frequency(attrs, scenario, rng)
+    freq0, frailty = true_frequency(attrs, scenario, rng, table_seed=seed)
     if scenario.selection > 0:
         w = frailty**scenario.selection
         keep = rng.choice(m, size=n, replace=False, p=w / w.sum())

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import statistics
-import time
 from dataclasses import dataclass
 
 import pandas as pd
@@ -179,16 +177,6 @@ def test_credibility_blends_experience() -> None:
 def test_minimum_premium() -> None:
     q = quote(10_000, "enforcement", RiskProfile(stage="application"), loadings=Loadings(minimum_premium=50_000))
     assert q.minimum_premium_applied and q.gross_premium == 50_000
-
-
-def test_quote_is_fast() -> None:
-    times = []
-    for i in range(60):
-        t0 = time.perf_counter()
-        quote(1e6 + i, "champion_patent_guard", RiskProfile(export_markets=("US",)))
-        times.append(time.perf_counter() - t0)
-    # The benchmark tracks the 20 ms p50 target; headroom here for a loaded CI machine.
-    assert statistics.median(times) < 0.040
 
 
 def test_top_level_lazy_quote() -> None:
