@@ -157,7 +157,6 @@ class TxInput:
         _addr(self.buyer)
 
     def as_tuple(self) -> tuple[Any, ...]:
-        check_currency(self.currency)
         return (
             self.asset_id,
             int(self.kind),
@@ -190,7 +189,6 @@ class AnchorInput:
     high: int = 0
 
     def as_tuple(self) -> tuple[Any, ...]:
-        check_currency(self.currency)
         return (
             self.asset_id,
             int(self.kind),
@@ -217,7 +215,6 @@ class ClaimInput:
     doc_hash: bytes = ZERO32
 
     def as_tuple(self) -> tuple[Any, ...]:
-        check_currency(self.currency)
         return (
             self.asset_id,
             int(self.kind),
