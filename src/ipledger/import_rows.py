@@ -198,6 +198,9 @@ def _header_problem(header: list[str], required: Sequence[str]) -> str | None:
     if dupes:
         return f"column {dupes[0]!r} appears twice in the header row"
     lacking = [c for c in required if c not in header]
+    if lacking and len(header) == 1 and ("\t" in header[0] or ";" in header[0]):
+        sep = "tabs" if "\t" in header[0] else "semicolons"
+        return f"the header row has one column: the file is separated by {sep}; save it as CSV with commas"
     if lacking:
         return f"no column {lacking[0]!r} in the header row (columns: {', '.join(header)})"
     return None

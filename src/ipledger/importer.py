@@ -386,6 +386,9 @@ def plan_transactions(
                 _plan_tx(item, view, owner, status, seen, (path or Path(".")).parent, now, plan)
         except Exception as exc:  # one bad row must never stop the others
             plan.errors.append(RowError(item.line, _reason(exc), where.name))
+    # Replayed in date order, reported in file order: the transactions file first.
+    first = path.name if path is not None else ""
+    plan.errors.sort(key=lambda e: (e.file != first, e.file, e.line))
     return plan
 
 

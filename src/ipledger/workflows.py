@@ -17,7 +17,7 @@ import pandas as pd
 from ipledger.chain.codes import AnchorKind
 from ipledger.chain.records import AnchorInput, WriteResult, to_timestamp
 from ipledger.errors import ValuationError
-from ipledger.money import to_minor
+from ipledger.money import check_currency, to_minor
 
 IP_TYPES = {
     "invention": "patent",
@@ -110,7 +110,7 @@ def anchor_valuation(ledger: Any, valuation: Any) -> WriteResult:
     digest = ledger.documents.put(doc)
     if "0x" + digest.hex() != valuation.report_hash:
         raise ValuationError("the stored report does not hash to the valuation's report hash")
-    cur = valuation.currency
+    cur = check_currency(valuation.currency)  # ISO 4217 before anything is written
     return ledger.client.anchor(
         AnchorInput(
             bytes.fromhex(valuation.asset_id[2:]),
@@ -134,7 +134,7 @@ def anchor_quote(ledger: Any, quote: Any, asset_id: str, state_block: int, *, po
     if "0x" + digest.hex() != quote.report_hash:
         raise ValuationError("the stored quote does not hash to the quote's report hash")
     si, gross, net = quote.anchor_figures()
-    cur = quote.currency
+    cur = check_currency(quote.currency)
     # The anchor's date must not be ahead of the chain's clock.
     as_of = min(int(dt.datetime.now(dt.UTC).timestamp()), ledger.backend.block(ledger.backend.head()).timestamp)
     return ledger.client.anchor(
@@ -174,6 +174,7 @@ def record_claim(
     if head not in COST_HEADS:
         raise ValuationError(f"unknown cost head {head!r} (heads: {', '.join(COST_HEADS)})")
     code = ClaimKind[kind.upper()]
+    currency = check_currency(currency)
     when = to_timestamp(date) if date is not None else ledger.backend.block(ledger.backend.head()).timestamp
     doc = ledger.documents.put(document) if document else b"\0" * 32
     return ledger.client.record_claim(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.e2e.conftest import CLI
 
-SIZES = ("--assets", "40", "--transactions", "4000", "--seed", "5")
+SIZES = ("--assets", "40", "--transactions", "3000", "--seed", "5")
 
 
 def _status(cli: CLI) -> dict[str, int]:
@@ -53,4 +53,4 @@ def test_killed_demo_resumes_to_the_full_market_and_anchors_once(tmp_path: Path)
     refused = cli("demo", "--assets", "50", "--transactions", "200", check=False)
     assert refused.returncode == 1
     line = refused.stderr.strip()
-    assert "\n" not in line and "already holds a demo market of 40 assets and 4000 transactions" in line
+    assert "\n" not in line and "already holds a demo market of 40 assets and 3000 transactions" in line

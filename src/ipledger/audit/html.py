@@ -73,7 +73,7 @@ code{font-size:12px;word-break:break-all}
 """
 
 
-def timeline_chart(report: AuditReport) -> str:
+def timeline_chart(report: AuditReport, name: str | None = None) -> str:
     """Base64 PNG of the asset's records, one row per kind of event: on the left by the date each
     record states, on the right by block (chain order). Records a check failed are red. Empty
     string when the report has no timeline."""
@@ -120,7 +120,7 @@ def timeline_chart(report: AuditReport) -> str:
         ax.grid(axis="x", alpha=0.3)
     by_block.legend(loc="upper left", fontsize=8)
     fig.autofmt_xdate()
-    fig.suptitle(f"provenance of asset {str(report.asset_id)[:18]}…")
+    fig.suptitle(f"provenance of {name}" if name else f"provenance of asset {str(report.asset_id)[:18]}…")
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
@@ -158,5 +158,5 @@ def render_html(report: AuditReport, lang: str | None = None, identity: Any = No
         created=created,
         num=lambda x, d: t.number(x, digits=d),
         title=lambda c: check_title(t, c),
-        chart=timeline_chart(report),
+        chart=timeline_chart(report, identity.registry_number if identity is not None else None),
     )
