@@ -214,6 +214,11 @@ def _backtest() -> dict[str, Any]:
     for name in SCENARIOS:
         print(f"backtest {name} ...", file=sys.stderr)
         scenarios[name] = _scenario(name)
+    return summary(scenarios)
+
+
+def summary(scenarios: dict[str, Any]) -> dict[str, Any]:
+    """The headline keys (the ``base`` scenario's) and the per-scenario objects."""
     base = scenarios["base"]
     return {
         "scenarios": scenarios,

@@ -49,3 +49,29 @@ def test_anchored_valuation_is_reproduced_from_its_block(ledger: Ledger) -> None
     assert recompute_valuation(report, ledger, v.state_block) == v.report_hash
     changed = {**report, "inputs": {**report["inputs"], "caller_inputs": {"revenue": 1.0}}}
     assert recompute_valuation(changed, ledger, v.state_block) != v.report_hash
+
+
+def test_market_model_is_kept_beside_the_ledger_and_read_back(ledger: Ledger) -> None:
+    from ipledger.audit import recompute_valuation
+    from ipledger.valuation import market as mk
+    from ipledger.valuation.conformal import StoredModel
+
+    aid = str(ledger.assets()["asset_id"].iloc[7])
+    mk._CACHE.clear()
+    fitted = value_asset(ledger, aid, as_of="2025-06-30", inputs=INPUTS)
+    files = list((ledger.profile.data_dir / "models").glob("market-*.npz"))
+    assert files
+    mk._CACHE.clear()  # as a new process: the model comes from its file, not from a refit
+    read = value_asset(ledger, aid, as_of="2025-06-30", inputs=INPUTS)
+    ctx = mk.get_context(ledger.assets(), ledger.transactions(), "2025-06-30")
+    assert isinstance(ctx.model, StoredModel)
+    assert read.report_hash == fitted.report_hash
+    # A damaged file is ignored: the model is refitted and the value is the same.
+    for f in files:
+        f.write_bytes(b"not a model")
+    mk._CACHE.clear()
+    assert value_asset(ledger, aid, as_of="2025-06-30", inputs=INPUTS).report_hash == fitted.report_hash
+    # The audit recomputes from the state block without the cache (its frames carry no folder).
+    anchor_valuation(ledger, read)
+    ledger.sync(progress=False)
+    assert recompute_valuation(read.to_dict(), ledger, read.state_block) == read.report_hash

@@ -28,8 +28,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from sklearn.linear_model import Ridge
 
 from ipledger.errors import ValidationError, ValuationError
 from ipledger.valuation.fx import FxTable, load_fx
@@ -274,6 +272,10 @@ def estimate_price_index(trades: pd.DataFrame, freq: str = "Q", alpha: float = 1
     Returns:
         Index by period start, 1.0 in the first period.
     """
+    # Imported here: a process that reads a persisted market model (and its index) never needs them.
+    from scipy import sparse
+    from sklearn.linear_model import Ridge
+
     s = trades[trades["tx_kind"].isin(SALE_KINDS) & (trades["amount"] > 0)]
     if len(s) < 10:
         raise ValuationError(f"{len(s)} sales are too few to estimate a price index")

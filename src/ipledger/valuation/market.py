@@ -26,7 +26,7 @@ import math
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -48,17 +48,21 @@ from ipledger.valuation.comparables import (
 )
 from ipledger.valuation.fx import FxTable, load_fx
 from ipledger.valuation.life import legal_expiry_many
-from ipledger.valuation.market_model import (
+from ipledger.valuation.conformal import (
     _LF_FLOOR,
     _MAX_CATEGORIES,
     _TAU_YEARS,
     CATEGORICAL,
+    DEFAULT_PARAMS,
     FEATURES,
     MIN_COMPARABLES,
     MIN_SALES,
     MONDRIAN,
-    MarketModel,
+    ConformalPredictor,
 )
+
+if TYPE_CHECKING:
+    from ipledger.valuation.market_model import MarketModel
 
 __all__ = [
     "FEATURES",
@@ -72,6 +76,16 @@ __all__ = [
     "value_many",
 ]
 from ipledger.valuation.types import MethodResult
+
+
+def __getattr__(name: str) -> Any:
+    # MarketModel needs scikit-learn: imported when asked for, so that reading a persisted
+    # model does not pay for it.
+    if name == "MarketModel":
+        from ipledger.valuation.market_model import MarketModel
+
+        return MarketModel
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class _Decayed:
@@ -129,7 +143,7 @@ class MarketContext:
     own_lic: _Decayed
     code: _Decayed
     sub: _Decayed
-    model: MarketModel
+    model: ConformalPredictor
     asset_pos: dict[str, int]
     rates: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]
     base_currency: str = "CNY"
@@ -251,7 +265,27 @@ def build_context(
         raise ValuationError(
             f"fewer than {MIN_SALES} sales before {cutoff.date()}: the market approach needs more data"
         )
-    index = estimate_price_index(known)
+    path, key, stored = None, "", None
+    if store is not None and model is None:
+        # A model fitted earlier on the same data, read back without importing scikit-learn;
+        # the price index it was fitted with is kept beside it.
+        from ipledger.valuation import model_store
+
+        data = repr(state_key) if state_key is not None else _fingerprint(assets, transactions, cutoff)
+        params = DEFAULT_PARAMS | {
+            "categorical_features": CATEGORICAL,
+            "mondrian_features": MONDRIAN,
+            "random_state": random_state,
+        }
+        key = model_store.model_key(data, params, {"cutoff": cutoff.isoformat(), "consent": consent})
+        path = Path(store) / f"market-{key[:24]}.npz"
+        stored = model_store.load_model(path, key)
+    if stored is not None and {"index_dates", "index_values"} <= set(stored[1]):
+        extra = stored[1]
+        index = pd.Series(extra["index_values"], index=pd.DatetimeIndex(extra["index_dates"]), name="price_index")
+    else:
+        stored = None
+        index = estimate_price_index(known)
     date = trades["date"].to_numpy(dtype="datetime64[ns]")
     lf = np.clip(trades["lf"].to_numpy(), _LF_FLOOR, None)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -287,30 +321,26 @@ def build_context(
         own_lic=_Decayed(aid[lic], t[lic], z[lic]),
         code=_Decayed(code_key[sale], t[sale], z[sale]),
         sub=_Decayed(sub_key[sale], t[sale], z[sale]),
-        model=model if model is not None else MarketModel(random_state=random_state),
+        model=stored[0] if stored is not None else (model if model is not None else _new_model(random_state)),
         asset_pos={a: i for i, a in enumerate(assets["asset_id"])},
         rates=_rate_table(trades),
         base_currency=fx.base,
         fx_dropped=dict(trades.attrs.get("fx_dropped", {})),
     )
     if not hasattr(ctx.model, "trees_"):
-        ctx.model.set_params(categorical_features=CATEGORICAL, mondrian_features=MONDRIAN)
-        path, key = None, ""
-        if store is not None:
-            from ipledger.valuation import model_store
-
-            data = repr(state_key) if state_key is not None else _fingerprint(assets, transactions, cutoff)
-            key = model_store.model_key(data, ctx.model, {"cutoff": cutoff.isoformat()})
-            path = Path(store) / f"market-{key[:24]}.npz"
-            if model_store.load_model(path, key, ctx.model) is not None:
-                return ctx
+        fresh = cast("MarketModel", ctx.model)
+        fresh.set_params(categorical_features=CATEGORICAL, mondrian_features=MONDRIAN)
         # Train on every sale before the cutoff (the valuation date's data), in time order:
         # the model calibrates its intervals on the newest of them.
         train = trades[sale & (trades["date"] < cutoff).to_numpy()]
         X, y = training_data(ctx, train)
-        ctx.model.fit(X, y, sample_time=train["t"].to_numpy(dtype=float))
+        fresh.fit(X, y, sample_time=train["t"].to_numpy(dtype=float))
         if path is not None:
-            _persist(path, ctx.model, key)
+            extra = {
+                "index_dates": index.index.to_numpy(),  # datetime64 in its own unit (no pickle needed)
+                "index_values": index.to_numpy(dtype=float),
+            }
+            _persist(path, fresh, key, extra)
     return ctx
 
 
@@ -325,13 +355,19 @@ def _fingerprint(assets: pd.DataFrame, transactions: pd.DataFrame, cutoff: pd.Ti
     return h.hexdigest()
 
 
-def _persist(path: Path, model: MarketModel, key: str, keep: int = 4) -> None:
+def _new_model(random_state: int) -> MarketModel:
+    from ipledger.valuation.market_model import MarketModel
+
+    return MarketModel(random_state=random_state)
+
+
+def _persist(path: Path, model: MarketModel, key: str, extra: dict[str, np.ndarray], keep: int = 4) -> None:
     """Write the model beside the ledger; keep the ``keep`` newest files. A folder that cannot
     be written only costs a refit next time."""
     from ipledger.valuation import model_store
 
     try:
-        model_store.save_model(path, model, key)
+        model_store.save_model(path, model, key, extra)
         old = sorted(path.parent.glob("market-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
         for stale in old[keep:]:
             stale.unlink(missing_ok=True)

@@ -23,56 +23,32 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import ThreadpoolController
 
 from ipledger.errors import ValuationError
-
-FEATURES = (
-    "kind",
-    "jurisdiction",
-    "field",
-    "subclass",
-    "claims",
-    "citations",
-    "family",
-    "rem_years",
-    "log_lf",
-    "auction",
-    "own_z",
-    "own_w",
-    "own_age",
-    "lic_z",
-    "lic_w",
-    "code_z",
-    "code_w",
-    "sub_z",
-    "sub_w",
+from ipledger.valuation.conformal import (
+    _LF_FLOOR,
+    _MAX_CATEGORIES,
+    _MIN_GROUP,
+    _TAU_YEARS,
+    CATEGORICAL,
+    FEATURES,
+    MIN_COMPARABLES,
+    MIN_SALES,
+    MONDRIAN,
+    ConformalPredictor,
+    weighted_conformal_quantile,
 )
-CATEGORICAL = (0, 1, 2, 3)
-MONDRIAN = (FEATURES.index("own_z"), FEATURES.index("code_z"))
-MIN_COMPARABLES = 5
-MIN_SALES = 30
-_TAU_YEARS = 3.0
-_LF_FLOOR = 0.05
-_MAX_CATEGORIES = 250
-_MIN_GROUP = 50
 
-
-def weighted_conformal_quantile(scores: np.ndarray, weights: np.ndarray, coverage: float) -> float:
-    """Non-exchangeable conformal quantile (Barber et al. 2023, eq. 9).
-
-    The smallest score ``s`` with ``sum(w_i [score_i <= s]) / (sum(w) + 1) >= coverage``: the
-    test point carries weight 1 at +infinity. When no score reaches it (too few or too light
-    calibration points) the largest score is returned, and the interval may undercover.
-
-    Args:
-        scores: calibration scores sorted ascending.
-        weights: their weights (same order), in (0, 1]; all ones gives split conformal.
-        coverage: nominal coverage in (0, 1).
-    """
-    if not len(scores):
-        return math.inf
-    cum = np.cumsum(weights) / (float(np.sum(weights)) + 1.0)
-    k = int(np.searchsorted(cum, coverage - 1e-12, side="left"))
-    return float(scores[min(k, len(scores) - 1)])
-
+__all__ = [
+    "CATEGORICAL",
+    "FEATURES",
+    "MIN_COMPARABLES",
+    "MIN_SALES",
+    "MONDRIAN",
+    "_LF_FLOOR",
+    "_MAX_CATEGORIES",
+    "_TAU_YEARS",
+    "MarketModel",
+    "weighted_conformal_quantile",
+]
 
 _THREADS: list[ThreadpoolController] = []
 
@@ -84,7 +60,7 @@ def _limit(threads: int | None) -> Any:
     return _THREADS[0].limit(limits=threads)
 
 
-class MarketModel(RegressorMixin, BaseEstimator):
+class MarketModel(ConformalPredictor, RegressorMixin, BaseEstimator):
     """Hedonic gradient boosting with time-ordered, recency-weighted conformal intervals.
 
     ``fit(X, y, sample_time=t)``: ``X`` numeric (array or DataFrame; NaN allowed), ``y`` any
@@ -256,43 +232,8 @@ class MarketModel(RegressorMixin, BaseEstimator):
         """Point predictions (same units as the ``y`` used in fit)."""
         check_is_fitted(self, "trees_")
         X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan")
-        return self.trees_.predict(X)
+        return np.asarray(self.trees_.predict(X))
 
-    def predict_interval(self, X: Any, coverage: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
-        """Conformal interval ``(low, high)`` holding the target with probability ``coverage``.
-
-        Args:
-            X: features.
-            coverage: nominal coverage in (0, 1).
-        """
-        pred = self.predict(X)
-        q = self.conformal_width(coverage, X)
-        return pred - q, pred + q
-
-    def conformal_width(self, coverage: float, X: Any = None) -> np.ndarray:
-        """Half-widths of the conformal intervals, one per row of ``X`` (one pooled width without X).
-
-        The width is the weighted conformal quantile (:func:`weighted_conformal_quantile`) of
-        the calibration scores of the row's Mondrian group (its missingness pattern over
-        ``mondrian_features``), or of all scores when the group had fewer than 50 rows.
-        """
-        if not 0 < coverage < 1:
-            raise ValuationError(f"coverage must be in (0, 1), got {coverage}")
-        check_is_fitted(self, "calibration_scores_")
-        pooled = weighted_conformal_quantile(self.calibration_scores_, self.calibration_weights_, coverage)
-        if X is None:
-            return np.array([pooled])
-        X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan")
-        out = np.full(X.shape[0], pooled)
-        if self.group_scores_:
-            keys = self._groups(X)
-            for key, (scores, weights) in self.group_scores_.items():
-                out[keys == key] = weighted_conformal_quantile(scores, weights, coverage)
-        return out
-
-    def _groups(self, X: np.ndarray) -> np.ndarray:
-        cols = list(self.mondrian_features or ())
-        if not cols:
-            return np.zeros(X.shape[0], dtype=np.int64)
-        bits = np.isnan(X[:, cols]).astype(np.int64)
-        return np.asarray(bits @ (1 << np.arange(len(cols))), dtype=np.int64)
+    def _check_X(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "trees_")
+        return np.asarray(validate_data(self, X, reset=False, ensure_all_finite="allow-nan"))

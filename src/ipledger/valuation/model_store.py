@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from ipledger.valuation.conformal import StoredModel
+
 #: Bump when the persisted layout or anything that changes a fitted model changes.
 FORMAT = "ipledger.market-model/1"
 _NODE_FIELDS = ("feature", "threshold", "missing_left", "left", "right", "is_leaf", "is_cat", "bitset", "value")
@@ -212,11 +214,11 @@ def _arrays(model: Any) -> dict[str, np.ndarray]:
     return out
 
 
-def model_key(data_fingerprint: str, model: Any, extra: dict[str, Any]) -> str:
+def model_key(data_fingerprint: str, params: dict[str, Any], extra: dict[str, Any]) -> str:
     """Hex key of a fitted model: the data it was fitted on, its settings and the code version."""
     from ipledger import __version__
 
-    params = {k: v for k, v in model.get_params().items() if k != "n_threads"}
+    params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items() if k != "n_threads"}
     blob = json.dumps(
         {"format": FORMAT, "ipledger": __version__, "data": data_fingerprint, "params": params, **extra},
         sort_keys=True,
@@ -225,8 +227,15 @@ def model_key(data_fingerprint: str, model: Any, extra: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def save_model(path: Path, model: Any, key: str) -> None:
-    """Write the fitted model to ``path`` (npz, no pickled objects) atomically, with its key."""
+def save_model(path: Path, model: Any, key: str, extra: dict[str, np.ndarray] | None = None) -> None:
+    """Write the fitted model to ``path`` (npz, no pickled objects) atomically, with its key.
+
+    Args:
+        path: the file.
+        model: a fitted MarketModel.
+        key: its key (:func:`model_key`).
+        extra: more arrays to keep beside it (numbers only), read back by :func:`load_model`.
+    """
     meta = {
         "format": FORMAT,
         "key": key,
@@ -239,6 +248,7 @@ def save_model(path: Path, model: Any, key: str) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             arrays = _arrays(model)
+            arrays.update({f"extra.{k}": np.asarray(v) for k, v in (extra or {}).items()})
             arrays["meta"] = np.frombuffer(json.dumps(meta, default=list).encode(), dtype=np.uint8)
             np.savez(fh, allow_pickle=False, **arrays)  # type: ignore[arg-type]
             fh.flush()
@@ -249,18 +259,18 @@ def save_model(path: Path, model: Any, key: str) -> None:
         raise
 
 
-def load_model(path: Path, key: str, model: Any) -> Any | None:
-    """The model stored at ``path`` if its key is ``key`` and it reads back whole, else None.
+def load_model(path: Path, key: str) -> tuple[StoredModel, dict[str, np.ndarray]] | None:
+    """The model stored at ``path`` and its extra arrays, if its key is ``key`` and it reads
+    back whole; else None.
 
     Args:
         path: the npz file.
         key: the key the caller expects (see :func:`model_key`).
-        model: an unfitted MarketModel with the caller's settings; it is filled and returned.
     """
     try:
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(bytes(z["meta"]).decode())
-            if meta.get("format") != FORMAT or meta.get("key") != key:
+            if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("key") != key:
                 return None
             trees = Trees(**{f.name: np.asarray(z[f"trees.{f.name}"]) for f in fields(Trees)})
             groups: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -270,15 +280,11 @@ def load_model(path: Path, key: str, model: Any) -> Any | None:
                     groups[g] = (np.asarray(z[name], dtype=float), np.asarray(z[f"group.{g}.weights"], dtype=float))
             scores = np.asarray(z["calibration_scores"], dtype=float)
             weights = np.asarray(z["calibration_weights"], dtype=float)
+            extra = {name[6:]: np.asarray(z[name]) for name in z.files if name.startswith("extra.")}
+            n_features = int(meta["n_features_in"])
+            model = StoredModel(dict(meta["params"]), n_features, int(meta["n_iter"]), trees, scores, weights, groups)
     except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile):
         return None
-    n_features = int(meta.get("n_features_in", -1))
     if len(scores) != len(weights) or not _valid(trees, n_features):
         return None
-    model.trees_ = trees
-    model.n_features_in_ = int(meta["n_features_in"])
-    model.n_iter_ = int(meta["n_iter"])
-    model.calibration_scores_ = scores
-    model.calibration_weights_ = weights
-    model.group_scores_ = groups
-    return model
+    return model, extra

@@ -11,6 +11,7 @@ import pytest
 from sklearn.ensemble import HistGradientBoostingRegressor
 
 from ipledger.sources.generator import Market
+from ipledger.valuation.conformal import DEFAULT_PARAMS, StoredModel
 from ipledger.valuation.market import build_context, get_context, training_data
 from ipledger.valuation.market_model import MarketModel, weighted_conformal_quantile
 from ipledger.valuation.model_store import Trees, load_model, model_key, save_model
@@ -60,8 +61,9 @@ def test_persisted_model_reads_back_and_predicts_the_same(market: Market, tmp_pa
     first = build_context(a, tx, CUT, store=tmp_path)
     files = list(tmp_path.glob("market-*.npz"))
     assert len(files) == 1
-    again = build_context(a, tx, CUT, store=tmp_path, model=MarketModel(random_state=0))
-    assert not hasattr(again.model, "base_")  # read, not refitted
+    again = build_context(a, tx, CUT, store=tmp_path)
+    assert isinstance(again.model, StoredModel)  # read, not refitted
+    pd.testing.assert_series_equal(first.index, again.index, check_freq=False, check_names=False)
     tr = first.trades
     X, _ = training_data(first, tr[(tr["date"] >= CUT) & (tr["tx_kind"] == "assignment")])
     assert np.array_equal(first.model.predict(X), again.model.predict(X))
@@ -82,14 +84,15 @@ def test_damaged_or_foreign_file_is_ignored(tmp_path: Path) -> None:
     rng = np.random.default_rng(2)
     X, y = rng.normal(size=(300, 3)), rng.normal(size=300)
     m = MarketModel(max_iter=10, random_state=0).fit(X, y)
-    key = model_key("data", m, {})
+    key = model_key("data", m.get_params(), {})
     path = tmp_path / "m.npz"
     save_model(path, m, key)
-    assert load_model(path, key, MarketModel(max_iter=10, random_state=0)) is not None
-    assert load_model(path, "another key", MarketModel()) is None
+    loaded = load_model(path, key)
+    assert loaded is not None and np.array_equal(loaded[0].predict(X), m.predict(X))
+    assert load_model(path, "another key") is None
     path.write_bytes(path.read_bytes()[:200])  # truncated
-    assert load_model(path, key, MarketModel()) is None
-    assert load_model(tmp_path / "missing.npz", key, MarketModel()) is None
+    assert load_model(path, key) is None
+    assert load_model(tmp_path / "missing.npz", key) is None
     # A crafted file with the right key but trees pointing out of bounds is refused.
     trees = m.trees_
     bad = {f"trees.{k}": v for k, v in vars(trees).items()}
@@ -98,10 +101,37 @@ def test_damaged_or_foreign_file_is_ignored(tmp_path: Path) -> None:
     meta = {"format": "ipledger.market-model/1", "key": key, "n_features_in": 3, "n_iter": 10, "params": {}}
     bad["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     np.savez(path, **bad)
-    assert load_model(path, key, MarketModel()) is None
+    assert load_model(path, key) is None
     # Pickled objects are never loaded.
     np.savez(path, meta=np.array([{"key": key}], dtype=object))
-    assert load_model(path, key, MarketModel()) is None
+    assert load_model(path, key) is None
+
+
+def test_default_params_are_the_models() -> None:
+    params = MarketModel().get_params()
+    params.pop("n_threads")
+    assert params == DEFAULT_PARAMS
+
+
+def test_reading_a_persisted_model_does_not_import_scikit_learn(market: Market, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    a, tx = market.assets, market.transactions
+    build_context(a, tx, CUT, store=tmp_path / "models")
+    a.to_pickle(tmp_path / "a.pkl")  # test fixture files only (the project never reads pickles)
+    tx.to_pickle(tmp_path / "tx.pkl")
+    code = (
+        "import sys, pandas as pd\n"
+        "from pathlib import Path\n"
+        "from ipledger.valuation.market import build_context\n"
+        f"d = Path({str(tmp_path)!r})\n"
+        "ctx = build_context(pd.read_pickle(d / 'a.pkl'), pd.read_pickle(d / 'tx.pkl'),"
+        f" pd.Timestamp({str(CUT.date())!r}), store=d / 'models')\n"
+        "print(type(ctx.model).__name__, 'sklearn' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["StoredModel", "False"]
 
 
 def test_get_context_trains_up_to_the_valuation_date(market: Market) -> None:
