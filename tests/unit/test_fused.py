@@ -119,3 +119,18 @@ def test_fused_row_reads_whole_words_when_padding_is_not_zero(data: st.DataObjec
     (dec,) = [d for d in mapper._decoders[LEDGER].values() if d.name == "TxRecorded"]
     want = _reference("TxRecorded", dec.decode(log.topics, log.data), log)[1]
     assert mapper.rows([log])["transactions"] == [want]
+
+
+def test_fused_rows_keep_each_logs_own_transaction_hash_and_contract() -> None:
+    event = next(e for _c, e in HOT if e["name"] == "TxRecorded")
+    words = b"\0" * 32 * 12
+    tx_a, tx_b = b"\xaa" * 32, b"\xbb" * 32
+    topics = (topic0(event), b"\0" * 31 + b"\1", b"\2" * 32, b"\0" * 31 + b"\2")
+    logs = [
+        RawLog(LEDGER, topics, words, 1, b"", tx, 0, i) for i, tx in enumerate([tx_a, tx_a, tx_b, bytes(tx_a), tx_b])
+    ]
+    mapper = Mapper(LEDGER, REGISTRY)
+    rows = mapper.rows(logs)["transactions"]
+    assert [r["tx_hash"] for r in rows] == ["0x" + t.hex() for t in (tx_a, tx_a, tx_b, tx_a, tx_b)]
+    assert {r["contract"] for r in rows} == {"0x" + LEDGER.hex()}
+    assert mapper.rows([logs[0]._replace(address=REGISTRY)]) == {}  # TxRecorded only from the ledger

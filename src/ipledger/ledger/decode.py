@@ -204,8 +204,13 @@ def fused_row(entry: dict[str, Any], columns: Sequence[tuple[str, str]]) -> Call
     for source, convert in columns:
         if source in PROVENANCE:
             expr = slow = PROVENANCE[source]
-        elif source in PROVENANCE_HEX:
-            expr = slow = f"'0x' + {PROVENANCE_HEX[source]}.hex()"
+        elif source == "@tx_hash":
+            expr, slow = "c[1]", f"'0x' + {PROVENANCE_HEX[source]}.hex()"
+        elif source == "@contract":
+            expr, slow = (
+                "(_addresses.get(log.address) or _address_hex(log.address))",
+                f"'0x' + {PROVENANCE_HEX[source]}.hex()",
+            )
         elif source.startswith("="):  # a constant (a column no log field fills)
             expr = slow = repr(int(source[1:]))
         elif source in topic_at:
@@ -229,6 +234,11 @@ def fused_row(entry: dict[str, Any], columns: Sequence[tuple[str, str]]) -> Call
         f"    return ({', '.join(slow_parts)},)\n\n"
         "def row(log):\n    topics = log.topics\n    data = log.data\n"
         f"{check}{unpack}{guard}"
+        # The logs of one transaction share one hash object: hex it once (a local pair, so
+        # threads sharing this function never mix hashes).
+        "    c = _last_tx[0]\n"
+        "    if c[0] is not log.tx_hash:\n"
+        "        c = _last_tx[0] = (log.tx_hash, '0x' + log.tx_hash.hex())\n"
         f"    return ({', '.join(parts)},)\n"
     )
     namespace: dict[str, Any] = {
@@ -237,7 +247,15 @@ def fused_row(entry: dict[str, Any], columns: Sequence[tuple[str, str]]) -> Call
         "_unpack": struct.Struct(fmt).unpack_from,
         "_Z24": bytes(24),
         "_Z16": bytes(16),
+        "_last_tx": [(None, "")],
+        "_addresses": {},
     }
+
+    def _address_hex(address: bytes) -> str:
+        text = namespace["_addresses"][address] = "0x" + address.hex()
+        return text
+
+    namespace["_address_hex"] = _address_hex
     # The generated source comes from the compiled ABI only (no names reach it), so exec is safe;
     # a generated function saves a call and a dict per value (the point of fusing).
     exec(compile(code, f"<fused {entry['name']}>", "exec"), namespace)

@@ -42,21 +42,36 @@ class _Writer:
     statement: str  # INSERT with positional parameters, COPY ... FROM STDIN, or "" (SQLAlchemy binds)
     copy: bool
     processors: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column position, bind processor)
+    convert: Callable[[Sequence[Sequence[Any]]], list[Sequence[Any]]]  # tuples through the processors
 
     def tuples(self, rows: Sequence[Row], process: bool = True) -> list[Sequence[Any]]:
         """Rows as sequences in column order, through the bind processors when ``process``."""
+        if not any(isinstance(row, Mapping) for row in rows):
+            return self.convert(rows) if process else list(rows)  # type: ignore[arg-type]
         cols = self.columns
         procs = self.processors if process else ()
         out: list[Sequence[Any]] = []
-        append = out.append
         for row in rows:
             values: Sequence[Any] = [row.get(c) for c in cols] if isinstance(row, Mapping) else row
             if procs:
                 values = list(values)
                 for i, proc in procs:
                     values[i] = proc(values[i])
-            append(values)
+            out.append(values)
         return out
+
+
+def _converter(n: int, processors: Sequence[tuple[int, Callable[[Any], Any]]]) -> Callable[..., list[Any]]:
+    """``rows -> [tuple with processed values]`` as one generated comprehension (no call per row
+    beyond the processors themselves)."""
+    if not processors:
+        return list
+    at = dict(processors)
+    items = ", ".join(f"_p{i}(r[{i}])" if i in at else f"r[{i}]" for i in range(n))
+    namespace: dict[str, Any] = {f"_p{i}": p for i, p in at.items()}
+    # Source built from column positions only; a comprehension is the cheapest row loop in Python.
+    exec(f"def convert(rows):\n    return [({items},) for r in rows]\n", namespace)
+    return namespace["convert"]  # type: ignore[no-any-return]
 
 
 def _writer(table: sa.Table, dialect: Any) -> _Writer:
@@ -79,7 +94,7 @@ def _writer(table: sa.Table, dialect: Any) -> _Writer:
         proc = col.type.dialect_impl(dialect).bind_processor(dialect)
         if proc is not None:
             processors.append((i, proc))
-    return _Writer(columns, statement, copy, tuple(processors))
+    return _Writer(columns, statement, copy, tuple(processors), _converter(len(columns), processors))
 
 
 class Store:
