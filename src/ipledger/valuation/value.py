@@ -388,7 +388,7 @@ def value_asset(
                 raise ValuationError(f"currency {cur} is not in the FX table ({', '.join(fx.currencies)})")
         field = ev.field_name(ctx)
         life, results, comparables = _run(ctx, chosen, field, cur, eng)
-        error_sd = {**METHOD_ERROR_SD, **dict(ctx.pick("method_error_sd", {}, "src.error_sd") or {})}
+        error_sd = {**METHOD_ERROR_SD, **dict(ctx.pick("method_error_sd", dict(METHOD_ERROR_SD), "src.error_sd") or {})}
         cost_role = str(ctx.pick("cost_role", "check", "src.cost_role"))
         rec = reconcile(results, min_methods=min_methods, error_sd=error_sd, cost_role=cost_role)
     except (TypeError, ValueError) as exc:
