@@ -75,7 +75,32 @@ def screen(table: pd.DataFrame) -> pd.DataFrame:
     Returns:
         A copy with the added columns; a caller filters it by date, kind, field and territory.
     """
-    out = table.copy()
+    # plain numpy columns (no Arrow strings, no attrs to deep-copy): the distribution below reads
+    # them for every subject
+    keep = [
+        c
+        for c in (
+            "record_id",
+            "tx_hash",
+            "log_index",
+            "date",
+            "royalty_rate",
+            "exclusivity",
+            "territory",
+            "term_end",
+            "asset_kind",
+            "asset_field",
+        )
+        if c in table
+    ]
+    out = pd.DataFrame(
+        {
+            c: table[c].to_numpy(dtype=object)
+            if table[c].dtype == object or str(table[c].dtype).startswith(("string", "str"))
+            else table[c].to_numpy()
+            for c in keep
+        }
+    )
     rate = out["royalty_rate"].to_numpy(float)
     above = rate > ROYALTY_CAP
     term_end = out["term_end"] if "term_end" in out else pd.Series(pd.NaT, index=out.index)
@@ -86,9 +111,8 @@ def screen(table: pd.DataFrame) -> pd.DataFrame:
     out["above_cap"], out["short_term"], out["kept"] = above, short & ~above, ~above & ~short
     out["factor"] = factor
     out["adjusted_rate"] = np.minimum(rate * factor, ROYALTY_CAP)
-    out["territory_code"] = (
-        out["territory"].fillna("").astype(str).str.upper() if "territory" in out else pd.Series("", index=out.index)
-    )
+    terr = out["territory"].fillna("").astype(str).str.upper() if "territory" in out else pd.Series("", index=out.index)
+    out["territory_code"] = terr.to_numpy(dtype=object)
     return out
 
 
@@ -143,19 +167,22 @@ def distribution(
             median_raw=float(np.median(table["royalty_rate"].to_numpy(float)[chosen])),
             median_adjusted=p50,
         )
+        # the listed licences from column arrays (an iloc over the whole frame costs more)
+        rows = chosen[-LISTED_LICENCES:]
+        cols = {c: table[c].to_numpy()[rows] for c in _LISTED}
         licences = [
             {
-                "record_id": int(r.record_id),
-                "tx_hash": str(r.tx_hash),
-                "log_index": int(r.log_index),
-                "date": pd.Timestamp(r.date).date().isoformat(),
-                "royalty_rate": float(r.royalty_rate),
-                "exclusivity": str(r.exclusivity),
-                "territory": str(r.territory_code),
-                "factor": float(r.factor),
-                "adjusted_rate": float(r.adjusted_rate),
+                "record_id": int(cols["record_id"][i]),
+                "tx_hash": str(cols["tx_hash"][i]),
+                "log_index": int(cols["log_index"][i]),
+                "date": pd.Timestamp(cols["date"][i]).date().isoformat(),
+                "royalty_rate": float(cols["royalty_rate"][i]),
+                "exclusivity": str(cols["exclusivity"][i]),
+                "territory": str(cols["territory_code"][i]),
+                "factor": float(cols["factor"][i]),
+                "adjusted_rate": float(cols["adjusted_rate"][i]),
             }
-            for r in table.iloc[chosen[-LISTED_LICENCES:]][list(_LISTED)].itertuples()
+            for i in range(len(rows))
         ]
         source_key = "src.ledger_licences_field" if scope == "field" else "src.ledger_licences_kind"
         source = f"ledger licences of {kind} assets" + (f" in {field}" if scope == "field" else " (all fields)")
