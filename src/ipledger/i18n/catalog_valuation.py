@@ -129,8 +129,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "v.comp.adjusted": {"en": "Adjusted to the subject", "zh-CN": "调整至评估对象"},
     "v.comp.record": {"en": "Record", "zh-CN": "记录号"},
     "v.comp.chart": {
-        "en": "Comparable amounts by date (size = weight); the dashed line is the reconciled value.",
-        "zh-CN": "可比交易金额随时间分布（点大小表示权重），虚线为评估结论。",
+        "en": "Comparable trades adjusted to the subject, by date (size = weight); "
+        "the dashed line is the reconciled value.",
+        "zh-CN": "调整至评估对象的可比交易金额随时间分布（点大小表示权重），虚线为评估结论。",
     },
     "v.comp.none": {"en": "No market comparables were used.", "zh-CN": "未采用市场可比交易。"},
     "v.lic.heading": {"en": "Comparable licences (royalty rates)", "zh-CN": "可比许可（提成率）"},
@@ -199,6 +200,28 @@ MESSAGES: dict[str, dict[str, str]] = {
     "charge.workforce": {"en": "assembled workforce", "zh-CN": "人力资源"},
     "charge.other_intangibles": {"en": "other intangibles", "zh-CN": "其他无形资产"},
     "charge.after_tax_ebit": {"en": "after-tax operating margin", "zh-CN": "税后经营利润率"},
+    # ------------------------------------------------------------------ fields
+    "field.general": {"en": "general technology", "zh-CN": "通用技术"},
+    "field.pharmaceuticals": {"en": "pharmaceuticals", "zh-CN": "医药"},
+    "field.biotechnology": {"en": "biotechnology", "zh-CN": "生物技术"},
+    "field.medical_devices": {"en": "medical devices", "zh-CN": "医疗器械"},
+    "field.chemicals": {"en": "chemicals", "zh-CN": "化工"},
+    "field.electronics": {"en": "electronics", "zh-CN": "电子"},
+    "field.semiconductors": {"en": "semiconductors", "zh-CN": "半导体"},
+    "field.telecommunications": {"en": "telecommunications", "zh-CN": "通信"},
+    "field.computing": {"en": "computing", "zh-CN": "计算机"},
+    "field.software": {"en": "software", "zh-CN": "软件"},
+    "field.automotive": {"en": "automotive", "zh-CN": "汽车"},
+    "field.machinery": {"en": "machinery", "zh-CN": "机械"},
+    "field.energy": {"en": "energy", "zh-CN": "能源"},
+    "field.materials": {"en": "materials", "zh-CN": "材料"},
+    "field.consumer_goods": {"en": "consumer goods", "zh-CN": "消费品"},
+    "field.instruments": {"en": "instruments", "zh-CN": "仪器仪表"},
+    "field.construction": {"en": "construction", "zh-CN": "建筑"},
+    "field.agriculture_food": {"en": "agriculture and food", "zh-CN": "农业与食品"},
+    "field.environmental": {"en": "environmental technology", "zh-CN": "环保技术"},
+    "field.brands": {"en": "brands", "zh-CN": "品牌（商标）"},
+    "field.creative_works": {"en": "creative works", "zh-CN": "作品（著作权）"},
     # ------------------------------------------------------------------ input names
     "in.currency": {"en": "Valuation currency", "zh-CN": "评估币种"},
     "in.field": {"en": "Field for defaults", "zh-CN": "参数所属领域"},
@@ -228,6 +251,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "in.royalty_rate": {"en": "Royalty rate", "zh-CN": "提成率"},
     "in.revenues": {"en": "Revenue forecast", "zh-CN": "收入预测"},
     "in.revenue": {"en": "First-year revenue", "zh-CN": "首年收入"},
+    "in.fx_table": {"en": "Exchange-rate table", "zh-CN": "汇率表"},
+    "in.contributory_assets": {"en": "Contributory assets", "zh-CN": "贡献资产"},
+    "in.ebitda_margin": {"en": "EBITDA margin", "zh-CN": "息税折旧摊销前利润率"},
+    "in.royalty_rate_low": {"en": "Royalty rate, low", "zh-CN": "提成率下限"},
+    "in.royalty_rate_high": {"en": "Royalty rate, high", "zh-CN": "提成率上限"},
     # ------------------------------------------------------------------ sources of defaults
     "src.usual_currency": {
         "en": "the currency of most of the asset's own ledger transactions",
@@ -280,6 +308,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "假设：长期增长率为每年2%，约等于长期通胀水平",
     },
     "src.inputs": {"en": "given by the valuer", "zh-CN": "评估人员提供"},
+    "src.fx_default": {
+        "en": "the shipped reference rates: annual averages 2015-2024 (PBOC central parity, ECB), transcribed by hand",
+        "zh-CN": "随附参考汇率：2015-2024年年平均汇率（人民银行中间价、欧洲央行），人工录入",
+    },
     "src.ledger_licences_field": {
         "en": "screened ledger licences of the same kind and field",
         "zh-CN": "账本中同类型、同领域并经筛选的许可",

@@ -245,6 +245,7 @@ def licence_table(ctx: Context) -> pd.DataFrame:
     ).drop_duplicates("_key")
     table = lic.merge(meta, on="_key", how="left").drop(columns="_key")
     table = table.sort_values(["date", "block_number", "log_index"], kind="stable").reset_index(drop=True)
+    table = royalty.screen(table)  # once per ledger state, not once per valuation
     _LICENCE_CACHE[key] = (ctx.ledger, table)
     while len(_LICENCE_CACHE) > _CACHE_SIZE:
         _LICENCE_CACHE.popitem(last=False)

@@ -8,12 +8,19 @@ from typing import Any
 from ipledger.i18n import Translator
 
 #: Fields whose value is a code with its own catalogue entry under this prefix.
-_CODED = {"source": "src.", "status": "status.", "kind": "kind.", "basis": "basis.", "method": "method."}
+_CODED = {
+    "source": "src.",
+    "status": "status.",
+    "kind": "kind.",
+    "basis": "basis.",
+    "method": "method.",
+    "field": "field.",
+}
 
 
 def say(t: Translator, key: str, fields: dict[str, Any] | None = None) -> str:
     """The text of ``key`` in ``t``'s language; coded fields (a ``source``, ``status``, ``kind``,
-    ``basis`` or ``method`` code) are translated too when the catalogue knows them."""
+    ``basis``, ``method`` or ``field`` code) are translated too when the catalogue knows them."""
     filled: dict[str, Any] = {}
     for name, value in (fields or {}).items():
         prefix = _CODED.get(name)

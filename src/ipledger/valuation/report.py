@@ -50,7 +50,7 @@ _RATES = {
 #: Inputs that are money in the valuation currency.
 _MONEY = {"rd_cost", "revenue"}
 #: Recorded inputs not shown in the assumptions table (shown elsewhere or internal).
-_HIDDEN = {"caller_inputs", "methods", "min_methods", "legal_life", "legal_expiry"}
+_HIDDEN = {"caller_inputs", "methods", "min_methods", "legal_life", "legal_expiry", "fx_table_digest"}
 #: English warnings of the market approach, mapped to message keys for other languages.
 _MARKET_PATTERNS = (
     (re.compile(r"only (\d+) comparable trades before \S+ \(fewer than (\d+)\)"), "warn.market_thin", ("n", "min")),
@@ -172,6 +172,8 @@ class _View:
             return self.code("method", value)
         if name == "cost_role":
             return self.code("role", value)
+        if name == "field":
+            return self.code("field", value)
         if isinstance(value, dict):
             parts = []
             for k, v in sorted(value.items()):
@@ -424,6 +426,7 @@ def render_html(valuation: Valuation, *, lang: str | None = None) -> str:
         (t("v.kind"), view.code("kind", a.get("kind"))),
         (t("v.class_code"), a.get("class_code") or "—"),
         (t("v.jurisdiction"), a.get("jurisdiction") or "—"),
+        (t("v.field"), view.code("field", v.inputs.get("field")) if v.inputs.get("field") else "—"),
         (t("v.owner"), a.get("owner_name") or a.get("owner") or "—"),
         (t("v.status"), view.code("status", a.get("status"))),
         (t("v.filing_date"), view.date(a.get("filing_date"))),
@@ -460,14 +463,7 @@ def render_html(valuation: Valuation, *, lang: str | None = None) -> str:
         (str(c.get("record_id", "")), view.date(c.get("date")), c.get("tx_hash") or "—", c.get("log_index"))
         for c in [*v.comparables, *licences]
     ]
-    fx_source = next(
-        (
-            m.details.get("base_currency")
-            for m in v.methods
-            if isinstance(m.details, dict) and m.details.get("base_currency")
-        ),
-        None,
-    )
+    fx_source = f"{v.inputs['fx_table']} ({v.inputs.get('fx_table_digest', '')})" if v.inputs.get("fx_table") else None
     return template.render(
         v=v,
         t=t,

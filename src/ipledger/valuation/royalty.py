@@ -37,6 +37,8 @@ __all__ = ["EXCLUSIVITY_FACTOR", "MIN_LICENCES", "MIN_TERM_YEARS", "ROYALTY_CAP"
 ROYALTY_CAP = 0.25
 #: Shortest licence term accepted (years): shorter ones are trials or options (assumption).
 MIN_TERM_YEARS = 1.0
+#: The same in days, allowing for calendar conventions (a licence "for one year" may run 364 days).
+SHORT_TERM_DAYS = 360
 #: Fewest screened licences for a distribution from the ledger (assumption: with fewer, the
 #: 10th and 90th percentiles are the extreme points themselves).
 MIN_LICENCES = 8
@@ -49,43 +51,82 @@ EXCLUSIVITY_FACTOR: dict[str, float] = {"exclusive": 1.0, "sole": 1.1, "non_excl
 WORLDWIDE = ("WW", "")
 #: The report lists at most this many of the licences used (the most recent).
 LISTED_LICENCES = 25
+_LISTED = (
+    "record_id",
+    "tx_hash",
+    "log_index",
+    "date",
+    "royalty_rate",
+    "exclusivity",
+    "territory_code",
+    "factor",
+    "adjusted_rate",
+)
 
 
-def screen(table: pd.DataFrame, as_of: pd.Timestamp, jurisdiction: str) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Licences dated on or before ``as_of`` that pass the royalty screen, with adjusted rates.
+def screen(table: pd.DataFrame) -> pd.DataFrame:
+    """The licence table with the screen's columns: ``above_cap``, ``short_term``, ``kept``,
+    ``factor`` and ``adjusted_rate`` (the rate on an exclusive basis, capped at the cap).
 
     Args:
         table: the licence table (transactions with ``royalty_rate`` in (0, 1], ``asset_kind``,
             ``asset_field``), in date order.
-        as_of: the valuation date.
-        jurisdiction: the subject's jurisdiction code (for the territory screen).
 
     Returns:
-        ``(screened, counts)``: the kept rows with ``factor`` and ``adjusted_rate`` columns and
-        ``covers`` (territory covers the subject's jurisdiction); counts of rows left out by
-        reason (``above_cap``, ``short_term``).
+        A copy with the added columns; a caller filters it by date, kind, field and territory.
     """
-    dated = table.loc[(table["date"] <= as_of).to_numpy(bool)]
-    rate = dated["royalty_rate"].to_numpy(float)
-    above = rate > ROYALTY_CAP
-    term_end = dated["term_end"] if "term_end" in dated else pd.Series(pd.NaT, index=dated.index)
-    term = (pd.to_datetime(term_end) - dated["date"]).dt.days.to_numpy(float) / 365.25
-    short = np.nan_to_num(term, nan=np.inf) < MIN_TERM_YEARS
-    kept = dated.loc[~above & ~short].copy()
-    excl = kept["exclusivity"].astype(str) if "exclusivity" in kept else pd.Series("", index=kept.index)
-    kept["factor"] = excl.map(EXCLUSIVITY_FACTOR).fillna(1.0).to_numpy(float)
-    kept["adjusted_rate"] = np.minimum(kept["royalty_rate"].to_numpy(float) * kept["factor"].to_numpy(), ROYALTY_CAP)
-    terr = (
-        kept["territory"].fillna("").astype(str).str.upper() if "territory" in kept else pd.Series("", index=kept.index)
+    # plain numpy columns (no Arrow strings, no attrs to deep-copy): the distribution below reads
+    # them for every subject
+    keep = [
+        c
+        for c in (
+            "record_id",
+            "tx_hash",
+            "log_index",
+            "date",
+            "royalty_rate",
+            "exclusivity",
+            "territory",
+            "term_end",
+            "asset_kind",
+            "asset_field",
+        )
+        if c in table
+    ]
+    out = pd.DataFrame(
+        {
+            c: table[c].to_numpy(dtype=object)
+            if table[c].dtype == object or str(table[c].dtype).startswith(("string", "str"))
+            else table[c].to_numpy()
+            for c in keep
+        }
     )
-    kept["covers"] = (terr == str(jurisdiction).upper()) | terr.isin(WORLDWIDE)
-    return kept, {"above_cap": int(above.sum()), "short_term": int((short & ~above).sum())}
+    rate = out["royalty_rate"].to_numpy(float)
+    above = rate > ROYALTY_CAP
+    term_end = out["term_end"] if "term_end" in out else pd.Series(pd.NaT, index=out.index)
+    days = (pd.to_datetime(term_end) - out["date"]).dt.days.to_numpy(float)
+    short = np.nan_to_num(days, nan=np.inf) < SHORT_TERM_DAYS
+    excl = out["exclusivity"].astype(str) if "exclusivity" in out else pd.Series("", index=out.index)
+    factor = excl.map(EXCLUSIVITY_FACTOR).fillna(1.0).to_numpy(float)
+    out["above_cap"], out["short_term"], out["kept"] = above, short & ~above, ~above & ~short
+    out["factor"] = factor
+    out["adjusted_rate"] = np.minimum(rate * factor, ROYALTY_CAP)
+    terr = out["territory"].fillna("").astype(str).str.upper() if "territory" in out else pd.Series("", index=out.index)
+    out["territory_code"] = terr.to_numpy(dtype=object)
+    return out
 
 
 def distribution(
     table: pd.DataFrame, as_of: pd.Timestamp, kind: Any, field: str, jurisdiction: str
 ) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
     """The royalty-rate distribution for a subject of ``kind`` in ``field``.
+
+    Args:
+        table: the licence table after :func:`screen`.
+        as_of: the valuation date (later licences are ignored).
+        kind: the subject's kind.
+        field: the subject's field.
+        jurisdiction: the subject's jurisdiction code (territory screen).
 
     Returns:
         ``(result, notes)``: result has ``p10``, ``p50``, ``p90`` (fractions), ``n`` (licences
@@ -94,44 +135,54 @@ def distribution(
         notes are ``(message key, fields)`` pairs for the report's warnings.
     """
     notes: list[tuple[str, dict[str, Any]]] = []
-    kept, counts = screen(table, as_of, jurisdiction)
+    # numpy masks over the date-sorted table: a batch asks this for many subjects
+    n = int(np.searchsorted(table["date"].to_numpy(dtype="datetime64[ns]"), np.datetime64(as_of, "ns"), side="right"))
+    counts = {
+        "above_cap": int(table["above_cap"].to_numpy(bool)[:n].sum()),
+        "short_term": int(table["short_term"].to_numpy(bool)[:n].sum()),
+    }
     if counts["above_cap"]:
         notes.append(("warn.royalty_above_cap", {"n": counts["above_cap"], "cap": ROYALTY_CAP}))
-    same_kind = kept.loc[(kept["asset_kind"] == kind).to_numpy(bool)]
-    same_field = same_kind.loc[(same_kind["asset_field"] == field).to_numpy(bool)]
-    chosen, scope = same_kind.iloc[0:0], ""
+    kept = table["kept"].to_numpy(bool)[:n]
+    terr = table["territory_code"].to_numpy(dtype=object)[:n]
+    covers = (terr == str(jurisdiction).upper()) | np.isin(terr, WORLDWIDE)
+    same_kind = kept & (table["asset_kind"].to_numpy(dtype=object)[:n] == kind)
+    same_field = same_kind & (table["asset_field"].to_numpy(dtype=object)[:n] == field)
+    chosen, scope = np.zeros(0, dtype=np.int64), ""
     for candidate, label in ((same_field, "field"), (same_kind, "kind")):
-        covering = candidate.loc[candidate["covers"].to_numpy(bool)]
-        if len(covering) >= MIN_LICENCES:
-            chosen, scope = covering, label
+        if int((candidate & covers).sum()) >= MIN_LICENCES:
+            chosen, scope = np.flatnonzero(candidate & covers), label
             break
-        if len(candidate) >= MIN_LICENCES:
-            chosen, scope = candidate, label
-            notes.append(("warn.royalty_other_territory", {"n": int((~candidate["covers"]).sum())}))
+        if int(candidate.sum()) >= MIN_LICENCES:
+            chosen, scope = np.flatnonzero(candidate), label
+            notes.append(("warn.royalty_other_territory", {"n": int((candidate & ~covers).sum())}))
             break
     summary: dict[str, Any] = {**counts, "min_licences": MIN_LICENCES, "cap": ROYALTY_CAP}
     if len(chosen) >= MIN_LICENCES:
         if scope == "kind":
             notes.append(("warn.royalty_all_fields", {"field": field, "min": MIN_LICENCES}))
-        adjusted = chosen["adjusted_rate"].to_numpy(float)
+        adjusted = table["adjusted_rate"].to_numpy(float)[chosen]
         p10, p50, p90 = (float(x) for x in np.percentile(adjusted, [10, 50, 90]))
         summary.update(
-            median_raw=float(np.median(chosen["royalty_rate"].to_numpy(float))),
+            median_raw=float(np.median(table["royalty_rate"].to_numpy(float)[chosen])),
             median_adjusted=p50,
         )
+        # the listed licences from column arrays (an iloc over the whole frame costs more)
+        rows = chosen[-LISTED_LICENCES:]
+        cols = {c: table[c].to_numpy()[rows] for c in _LISTED}
         licences = [
             {
-                "record_id": int(r.record_id),
-                "tx_hash": str(r.tx_hash),
-                "log_index": int(r.log_index),
-                "date": pd.Timestamp(r.date).date().isoformat(),
-                "royalty_rate": float(r.royalty_rate),
-                "exclusivity": str(r.exclusivity),
-                "territory": str(getattr(r, "territory", "") or ""),
-                "factor": float(r.factor),
-                "adjusted_rate": float(r.adjusted_rate),
+                "record_id": int(cols["record_id"][i]),
+                "tx_hash": str(cols["tx_hash"][i]),
+                "log_index": int(cols["log_index"][i]),
+                "date": pd.Timestamp(cols["date"][i]).date().isoformat(),
+                "royalty_rate": float(cols["royalty_rate"][i]),
+                "exclusivity": str(cols["exclusivity"][i]),
+                "territory": str(cols["territory_code"][i]),
+                "factor": float(cols["factor"][i]),
+                "adjusted_rate": float(cols["adjusted_rate"][i]),
             }
-            for r in chosen.tail(LISTED_LICENCES).itertuples()
+            for i in range(len(rows))
         ]
         source_key = "src.ledger_licences_field" if scope == "field" else "src.ledger_licences_kind"
         source = f"ledger licences of {kind} assets" + (f" in {field}" if scope == "field" else " (all fields)")
@@ -147,7 +198,7 @@ def distribution(
         }
         return result, notes
     _, d = field_defaults(field)
-    notes.append(("warn.royalty_fallback", {"n": len(same_kind), "min": MIN_LICENCES, "field": field}))
+    notes.append(("warn.royalty_fallback", {"n": int(same_kind.sum()), "min": MIN_LICENCES, "field": field}))
     result = {
         "p10": d.royalty_p10,
         "p50": d.royalty_p50,

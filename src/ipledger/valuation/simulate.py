@@ -34,8 +34,9 @@ from ipledger.errors import ValuationError
 
 __all__ = ["DRAWS", "SEED", "Stream", "present_values", "simulate", "split_lognormal", "tab_factors"]
 
-#: Monte Carlo draws for the income range (enough for a p10/p90 stable to about 1%).
-DRAWS = 4000
+#: Monte Carlo draws for the income range: the p10/p90 of 2,000 draws move by about 1-2% of
+#: the value between seeds (a quantile's standard error is sqrt(0.1 * 0.9 / n) in probability).
+DRAWS = 2000
 #: Fixed seed: the same inputs give the same range, so the report hash is reproducible.
 SEED = 20240611
 #: Longest horizon of an explicit forecast (years); lives beyond are cut here (a 50-year
@@ -103,7 +104,7 @@ def present_values(stream: Stream, rate: ArrayLike, k: ArrayLike, life: ArrayLik
     rev[:, :m] = base[:m]
     if horizon > m:
         steps = years[m:] - m  # 1, 2, ... years past the forecast's end
-        rev[:, m:] = base[m - 1] * np.power.outer(1.0 + growth, steps)
+        rev[:, m:] = base[m - 1] * np.exp(np.multiply.outer(np.log1p(growth), steps))
     n_years = np.where(indefinite, stream.explicit_years, np.ceil(finite_life - 1e-12))
     stub = np.where(indefinite, 1.0, finite_life - (n_years - 1.0))  # length of the last year
     last = years[None, :] == n_years[:, None]
@@ -112,7 +113,7 @@ def present_values(stream: Stream, rate: ArrayLike, k: ArrayLike, life: ArrayLik
     start = years - 1.0
     when = start[None, :] + (length / 2.0 if stream.mid_year else length)
     when = np.where(inside, when, 1.0)
-    disc = np.power(1.0 + k[:, None], -when)
+    disc = np.exp(-when * np.log1p(k)[:, None])  # (1 + k) ** -when, exp being cheaper than power
     value = (rev * length * disc).sum(axis=1) * rate * (1.0 - stream.tax_rate)
     if indefinite.any():
         g = stream.terminal_growth

@@ -19,7 +19,7 @@ from ipledger.valuation.cost import cost_value, depreciation_rate
 from ipledger.valuation.defaults import TAB_PERIODS, TAX_RATE_CN, field_defaults
 from ipledger.valuation.engagement import Engagement
 from ipledger.valuation.excess import ContributoryAssets, excess_margin
-from ipledger.valuation.fx import load_fx
+from ipledger.valuation.fx import DEFAULT_TABLE, load_fx
 from ipledger.valuation.life import Life
 from ipledger.valuation.reconcile import METHOD_ERROR_SD, METHOD_ERROR_SOURCE, Z80, reconcile
 from ipledger.valuation.result import Valuation
@@ -158,6 +158,7 @@ def _income(ctx: ev.Context, field: str, life: Life, eng: Engagement) -> MethodR
             "n": n_data,
             "source": rates["source"],
         }
+        ctx.sources["royalty_rate"] = {"key": rates.get("source_key") or "src.inputs", "fields": {}}
         details.update(
             licences=rates["licences"],
             royalty_source=rates["source"],
@@ -382,13 +383,14 @@ def value_asset(
     )
     try:  # the caller's inputs are converted with float(); name the failure as a valuation error
         cur = ev.currency(ctx)
-        if cur != "CNY" or given.get("fx_table"):
-            fx = load_fx(given.get("fx_table"))
-            if cur not in fx.currencies:
-                raise ValuationError(f"currency {cur} is not in the FX table ({', '.join(fx.currencies)})")
+        fx = load_fx(given.get("fx_table"))
+        ctx.pick("fx_table", DEFAULT_TABLE, "src.fx_default")
+        ctx.used["fx_table_digest"] = fx.digest  # which table converted the amounts
+        if cur not in fx.currencies:
+            raise ValuationError(f"currency {cur} is not in the FX table ({', '.join(fx.currencies)})")
         field = ev.field_name(ctx)
         life, results, comparables = _run(ctx, chosen, field, cur, eng)
-        error_sd = {**METHOD_ERROR_SD, **dict(ctx.pick("method_error_sd", {}, "src.error_sd") or {})}
+        error_sd = {**METHOD_ERROR_SD, **dict(ctx.pick("method_error_sd", dict(METHOD_ERROR_SD), "src.error_sd") or {})}
         cost_role = str(ctx.pick("cost_role", "check", "src.cost_role"))
         rec = reconcile(results, min_methods=min_methods, error_sd=error_sd, cost_role=cost_role)
     except (TypeError, ValueError) as exc:

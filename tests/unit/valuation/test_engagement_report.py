@@ -188,3 +188,22 @@ def test_english_report_reads_like_an_ivs_report(market: None) -> None:
     assert "%" in text and "CN¥" in text
     for c in v.comparables:
         assert c["tx_hash"] in text
+
+
+def test_every_message_key_in_the_valuation_code_has_both_languages() -> None:
+    from pathlib import Path
+
+    from ipledger.i18n.catalog_valuation import MESSAGES
+
+    root = Path(__file__).resolve().parents[3] / "src" / "ipledger" / "valuation"
+    used: set[str] = set()
+    for path in root.glob("*.py"):
+        used |= set(re.findall(r'"((?:warn|why|src)\.[a-z_]+)"', path.read_text("utf-8")))
+    assert {"warn.royalty_fallback", "why.leading_shared", "src.cn_eit"} <= used
+    # keys built from codes: the cost role, the life basis, the TAB source, the royalty sources
+    used |= {"why.cost_check", "why.cost_floor", "src.life_legal", "src.life_economic", "src.life_indefinite"}
+    used |= {"src.cn_tab", "src.us_tab", "src.parr_ipra", "src.assumption"}
+    missing = sorted(k for k in used if k not in MESSAGES)
+    assert missing == []
+    one_language = sorted(k for k, v in MESSAGES.items() if not (v.get("en") and v.get("zh-CN")))
+    assert one_language == []
