@@ -72,12 +72,39 @@ class DemoLedger:
 def demo_ledger(tmp_path_factory: pytest.TempPathFactory) -> DemoLedger:
     """A generated market on the embedded chain, one asset valued and quoted (anchored), and
     keystore keys for the valuer and insurer organisations holding their chain roles."""
-    from ipledger.demo import run_demo
+    import os
+    import subprocess
+    import sys
+
     from ipledger.ledger import Ledger
 
     folder = tmp_path_factory.mktemp("platform")
     profile = Profile(name="web", data_dir=folder / "data")
-    result = run_demo(profile, n_assets=60, n_transactions=400, out_dir=folder / "reports")
+    # The demo as a user runs it, in its own process: nothing of it stays open in this one.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IPLEDGER_") or k == "IPLEDGER_SHARED_DATA"}
+    env["IPLEDGER_DATA_DIR"] = str(profile.data_dir)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ipledger.cli.main",
+            "demo",
+            "--assets",
+            "60",
+            "--transactions",
+            "400",
+            "--json",
+            "--out",
+            str(folder / "reports"),
+        ],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr
+    figures = json.loads(proc.stdout)["figures"]
     ks = make_keystore(profile.data_dir / "keystore")
     with Ledger.open(profile) as ledger:
         keys = ledger.backend.evm.account_keys
@@ -86,7 +113,7 @@ def demo_ledger(tmp_path_factory: pytest.TempPathFactory) -> DemoLedger:
             address = ks.import_key(f"{role}-key", key.to_hex(), KEY_PASSWORD)
             ledger.client.grant_role(role, bytes.fromhex(address[2:]))
         ledger.sync(progress=False)
-    return DemoLedger(profile, str(result.figures["asset_id"]), str(result.figures["valuation_hash"]), ks)
+    return DemoLedger(profile, str(figures["asset_id"]), str(figures["valuation_hash"]), ks)
 
 
 def add_accounts(accounts: Any, keystore: Any) -> None:

@@ -2,32 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Any
+import shutil
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from tests.web.conftest import DemoLedger
 
 
-def test_loss_ratio_is_claims_net_of_recoveries_over_premium(platform_app: Any, demo_ledger: DemoLedger) -> None:
+def test_loss_ratio_is_claims_net_of_recoveries_over_premium(demo_ledger: DemoLedger, tmp_path: Path) -> None:
+    from ipledger.ledger import Ledger
+    from ipledger.web.data import LedgerView
     from ipledger.workflows import record_claim
 
-    view = platform_app.state.platform.view
-    quotes = view.anchors(demo_ledger.asset_id, "quote")
-    assert quotes, "the demo anchors a quote"
-    q = quotes[0]
-    before = view.portfolio()
-    with view._lock:
-        ledger = view.ledger
+    # A copy of the demo ledger of its own: this test writes claims, other tests must not see them.
+    shutil.copytree(demo_ledger.profile.data_dir, tmp_path / "data")
+    with Ledger.open(replace(demo_ledger.profile, data_dir=tmp_path / "data")) as ledger:
+        view = LedgerView(ledger)
+        quotes = view.anchors(demo_ledger.asset_id, "quote")
+        assert quotes, "the demo anchors a quote"
+        q = quotes[0]
+        before = view.portfolio()
         record_claim(ledger, q["asset_id"], q["report_hash"], "paid", 1_200.0, claim_ref="T-1", head="legal")
         record_claim(ledger, q["asset_id"], q["report_hash"], "recovered", 200.0, claim_ref="T-1", head="legal")
         ledger.sync(progress=False)
-    view.invalidate()
-    after = view.portfolio()
+        view.invalidate()
+        after = view.portfolio()
+        field = view.asset(q["asset_id"])["field"] or "other"
     assert after["claims"] == pytest.approx(before["claims"] + 1_000.0)
     assert after["premium"] == pytest.approx(before["premium"])
     assert after["loss_ratio"] == pytest.approx(after["claims"] / after["premium"])
-    field = view.asset(q["asset_id"])["field"] or "other"
     row = next(r for r in after["by_field"] if r["field"] == field)
     assert row["claims"] >= 1_000.0 and row["loss_ratio"] == pytest.approx(row["claims"] / row["premium"])
     assert sum(d["policies"] for d in after["by_decile"]) == after["policies"]

@@ -7,6 +7,7 @@ runner, the middleware and both routers (pages and ``/api/v1``).
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -217,6 +218,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     accounts = Accounts(db_url)
     keystore = settings.keystore if settings.keystore is not None else default_keystore(profile.data_dir)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
+    chain_lock = threading.Lock()
     templates.env.filters["tojson_compact"] = lambda v: json.dumps(v, default=str)
     templates.env.globals["urlquote"] = urlquote
     plat = Platform(
@@ -224,8 +226,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         profile=profile,
         view=view,
         accounts=accounts,
-        writer=Writer(view, keystore),
-        audits=AuditJobs(lambda: Ledger.open(profile), profile.data_dir / "reports" / "platform-audit.json"),
+        writer=Writer(view, keystore, chain_lock),
+        audits=AuditJobs(
+            lambda: Ledger.open(profile), profile.data_dir / "reports" / "platform-audit.json", chain_lock
+        ),
         limiter=RateLimiter({"login": (settings.login_limit, 60.0), "write": (settings.write_limit, 60.0)}),
         templates=templates,
     )

@@ -26,11 +26,13 @@ class AuditJobs:
     Args:
         open_ledger: opens a fresh Ledger for one audit (closed afterwards).
         result_file: where the latest result is kept.
+        chain_lock: held while the audit's ledger is open; writes take it too.
     """
 
-    def __init__(self, open_ledger: Callable[[], Any], result_file: Path) -> None:
+    def __init__(self, open_ledger: Callable[[], Any], result_file: Path, chain_lock: threading.Lock) -> None:
         self.open_ledger = open_ledger
         self.result_file = result_file
+        self.chain_lock = chain_lock
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._started = 0.0
@@ -80,11 +82,14 @@ class AuditJobs:
         from ipledger.audit import audit_ledger
 
         try:
-            ledger = self.open_ledger()
-            try:
-                report = audit_ledger(ledger, asset_id=asset_id)
-            finally:
-                ledger.close()
+            # The audit's own chain connection and the platform's writes must not overlap: the
+            # embedded chain is one SQLite file, and a write would wait on the audit's reads.
+            with self.chain_lock:
+                ledger = self.open_ledger()
+                try:
+                    report = audit_ledger(ledger, asset_id=asset_id)
+                finally:
+                    ledger.close()
             data = report.to_dict()
             data["by"] = username
             data["seconds"] = round(report.seconds, 2)

@@ -68,6 +68,7 @@ class _Index:
     anchors: list[dict[str, Any]]
     claims: list[dict[str, Any]]
     anchors_by_asset: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict)
     bundles: OrderedDict[str, dict[str, Any]] = field(default_factory=OrderedDict)
 
 
@@ -115,7 +116,13 @@ class LedgerView:
         a = self.ledger.assets().reset_index(drop=True)
         tx = self.ledger.transactions(include_void=True).reset_index(drop=True)
         groups = tx.groupby("asset_id", sort=False).indices if len(tx) else {}
-        text = (a["registry_number"].astype(str) + " " + a["title"].astype(str)).str.lower() if len(a) else pd.Series()
+        text = pd.Series(
+            [
+                f"{r} {t}".lower() if isinstance(t, str) else str(r).lower()
+                for r, t in zip(a["registry_number"], a["title"], strict=True)
+            ],
+            dtype=object,
+        )
         anchors = [record(r) for r in self.ledger.anchors().to_dict("records")]
         for r in anchors:
             cur = str(r["currency"])
@@ -164,7 +171,8 @@ class LedgerView:
         a = ix.assets
         mask = np.ones(len(a), dtype=bool)
         if q.strip():
-            mask &= ix.search.str.contains(q.strip().lower(), regex=False).to_numpy()
+            needle = q.strip().lower()
+            mask &= np.fromiter((needle in t for t in ix.search), dtype=bool, count=len(ix.search))
         for key, value in filters.items():
             if not value:
                 continue
@@ -195,8 +203,8 @@ class LedgerView:
         hit = ix.bundles.get(aid)
         if hit is not None:
             return hit
+        asset = self.asset(aid)
         with self._lock:
-            asset = record(ix.assets.iloc[ix.position[aid]].to_dict())
             pos = ix.tx_by_asset.get(aid)
             tx = [] if pos is None else [record(r) for r in ix.tx.iloc[pos].to_dict("records")]
             rows = [record(r) for r in self.ledger.history(aid).to_dict("records")]
@@ -229,7 +237,6 @@ class LedgerView:
                 for t in tx
                 if not t["void"] and t["amount"]
             ],
-            "owner_organisation": self.organisation_of(asset["owner"]),
         }
         with self._lock:
             ix.bundles[aid] = bundle
@@ -239,8 +246,15 @@ class LedgerView:
 
     def asset(self, asset_id: str) -> dict[str, Any]:
         """One asset's identity and current state (a copy the caller may change)."""
-        b = self._bundle(asset_id)
-        return {**b["asset"], "owner_organisation": b["owner_organisation"]}
+        ix = self.index()
+        aid = self.resolve(asset_id)
+        row = ix.rows.get(aid)
+        if row is None:
+            with self._lock:
+                row = record(ix.assets.iloc[ix.position[aid]].to_dict())
+            row["owner_organisation"] = self.organisation_of(row["owner"])
+            ix.rows[aid] = row
+        return dict(row)
 
     def transactions(self, asset_id: str) -> list[dict[str, Any]]:
         """An asset's transaction records (void ones flagged) in chain order."""

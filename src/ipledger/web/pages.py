@@ -8,11 +8,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from ipledger.errors import IPLedgerError, ValidationError
 from ipledger.web import charts
-from ipledger.web.app import LANG_COOKIE, SESSION_COOKIE, Denied, platform, principal, render, require
+from ipledger.web.app import LANG_COOKIE, SESSION_COOKIE, Denied, platform, principal, render, require, translator
 from ipledger.web.writes import FIRM_TYPES, VALUATION_INPUTS
 
 router = APIRouter(include_in_schema=False)
@@ -125,29 +126,43 @@ async def assets(
 async def asset_page(request: Request, asset: str) -> HTMLResponse:
     require(request, "read")
     who = principal(request)
-    view = platform(request).view
+    p = platform(request)
+    view = p.view
     a = view.asset(asset)
     aid = a["asset_id"]
     members = who is not None
-    history = view.history(aid)
-    status_rows = [h for h in history if h["event"] in ("registered", "status")]
-    prices = view.price_history(aid) if members else []
-    chart = charts.price_history(
-        [(p["date"], p["amount"], p["kind"]) for p in prices], prices[0]["currency"] if prices else "", "price history"
-    )
-    return render(
-        request,
-        "asset.html",
-        a=a,
-        history=history,
-        status_rows=status_rows,
-        documents=view.documents(aid),
-        valuations=view.anchors(aid, "valuation") if members else [],
-        quotes=[q for q in view.anchors(aid) if q["kind_name"] != "valuation"] if members else [],
-        chart=chart,
-        members=members,
-        owner_org=a["owner_organisation"],
-    )
+    t = translator(request)
+    # The body depends only on the asset (at this ledger state), the language and whether prices
+    # may be shown: render it once and reuse it; only the header and actions are per request.
+    bundle = view._bundle(aid)
+    key = (t.lang, members, p.settings.tx_url)
+    fragments = bundle.setdefault("fragments", {})
+    body = fragments.get(key)
+    if body is None:
+        history = view.history(aid)
+        prices = view.price_history(aid) if members else []
+        chart = charts.price_history(
+            [(x["date"], x["amount"], x["kind"]) for x in prices],
+            prices[0]["currency"] if prices else "",
+            "price history",
+        )
+        body = Markup(
+            p.templates.env.get_template("_asset_body.html").render(
+                t=t,
+                a=a,
+                history=history,
+                status_rows=[h for h in history if h["event"] in ("registered", "status")],
+                documents=view.documents(aid),
+                valuations=view.anchors(aid, "valuation") if members else [],
+                quotes=[q for q in view.anchors(aid) if q["kind_name"] != "valuation"] if members else [],
+                chart=chart,
+                members=members,
+                owner_org=a["owner_organisation"],
+                tx_url=p.settings.tx_url,
+            )
+        )
+        fragments[key] = body
+    return render(request, "asset.html", a=a, body=body)
 
 
 # ------------------------------------------------------------------ valuations

@@ -54,12 +54,16 @@ class Writer:
     Args:
         view: the platform's ledger view.
         keystore: the keystore (None: writes unavailable, with the reason shown).
+        chain_lock: shared with the audit runner (see :class:`ipledger.web.audits.AuditJobs`).
     """
 
-    def __init__(self, view: LedgerView, keystore: KeyStoreLike | None) -> None:
+    def __init__(
+        self, view: LedgerView, keystore: KeyStoreLike | None, chain_lock: threading.Lock | None = None
+    ) -> None:
         self.view = view
         self.keystore = keystore
-        self._lock = threading.Lock()  # one write at a time: nonces and the sync after it
+        # One write at a time (nonces and the sync after it), and none while an audit reads.
+        self._lock = chain_lock or threading.Lock()
 
     def unavailable(self, org: dict[str, Any] | None) -> str | None:
         """Why this organisation cannot write from the platform, or None when it can."""
