@@ -65,7 +65,8 @@ def test_admin_delay_defaults_by_backend_and_is_configurable(tmp_path: Path) -> 
     from ipledger.config import RPC_ADMIN_DELAY
 
     cfg = tmp_path / "ipledger.toml"
-    cfg.write_text(TOML + 'admin_delay = 3600\n[profile.shared]\nbackend = "rpc"\n[profile.bad]\nadmin_delay = "soon"\n')
+    extra = 'admin_delay = 3600\n[profile.shared]\nbackend = "rpc"\n[profile.bad]\nadmin_delay = "soon"\n'
+    cfg.write_text(TOML + extra)
     assert load_profile("local", config_path=cfg).effective_admin_delay == 0
     assert load_profile("shared", config_path=cfg).effective_admin_delay == RPC_ADMIN_DELAY == 172_800
     assert load_profile("node", config_path=cfg).effective_admin_delay == 3600
