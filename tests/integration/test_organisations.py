@@ -41,6 +41,9 @@ def test_directory_is_indexed_and_history_names_the_recorder(tmp_path: Path) -> 
         # As the directory stood at each record: unnamed before the admin listed the exchange.
         assert hist["organisation"].tolist() == [None, None, "Beijing IP Exchange"]
         assert hist["by"].tolist() == ["0x" + admin.hex()] * 3
+        # Valuations and quotes cite transactions: those carry the recording organisation too.
+        tx = ledger.transactions("0x" + asset_id.hex())
+        assert tx["organisation"].tolist() == [None, "Beijing IP Exchange"]
 
 
 def test_orgs_cli(tmp_path: Path) -> None:

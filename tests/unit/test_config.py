@@ -59,3 +59,16 @@ def test_bad_profiles_say_what_is_wrong(tmp_path: Path, extra: str, message: str
         load_profile("local", cfg)
     with pytest.raises(ConfigError, match="unknown profile"):
         load_profile("nope", cfg)
+
+
+def test_admin_delay_defaults_by_backend_and_is_configurable(tmp_path: Path) -> None:
+    from ipledger.config import RPC_ADMIN_DELAY
+
+    cfg = tmp_path / "ipledger.toml"
+    extra = 'admin_delay = 3600\n[profile.shared]\nbackend = "rpc"\n[profile.bad]\nadmin_delay = "soon"\n'
+    cfg.write_text(TOML + extra)
+    assert load_profile("local", config_path=cfg).effective_admin_delay == 0
+    assert load_profile("shared", config_path=cfg).effective_admin_delay == RPC_ADMIN_DELAY == 172_800
+    assert load_profile("node", config_path=cfg).effective_admin_delay == 3600
+    with pytest.raises(ConfigError, match="admin_delay"):
+        load_profile("bad", config_path=cfg)

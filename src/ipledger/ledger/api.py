@@ -388,6 +388,17 @@ def build_frames(store: Store, documents: DocumentStore | None, max_block: int |
     void_rows = store.read("voids", where)
     status_rows = store.read("status_changes", where)
     tx = frames.transactions_frame(tx_rows, void_rows)
+    # The organisation that recorded each transaction, as the directory stood at that record
+    # (valuations and quotes that cite comparables can name it instead of an address).
+    orgs = OrgDirectory(store.read("organisations", where))
+    if len(tx):
+        names = [
+            orgs.name_at(str(a), int(b), int(i))
+            for a, b, i in zip(tx["recorder"], tx["block_number"], tx["log_index"], strict=True)
+        ]
+        tx["organisation"] = pd.Series(names, index=tx.index, dtype="object")
+    else:
+        tx["organisation"] = pd.Series(dtype="object")
     return {
         "tx": tx,
         "voids": void_rows,
