@@ -46,8 +46,6 @@ from ipledger.valuation.comparables import (
     weighted_quantile,
     years_since_2000,
 )
-from ipledger.valuation.fx import FxTable, load_fx
-from ipledger.valuation.life import legal_expiry_many
 from ipledger.valuation.conformal import (
     _LF_FLOOR,
     _MAX_CATEGORIES,
@@ -60,6 +58,8 @@ from ipledger.valuation.conformal import (
     MONDRIAN,
     ConformalPredictor,
 )
+from ipledger.valuation.fx import FxTable, load_fx
+from ipledger.valuation.life import legal_expiry_many
 
 if TYPE_CHECKING:
     from ipledger.valuation.market_model import MarketModel

@@ -85,8 +85,9 @@ class Writer:
         address = str(account.address).lower()
         if address != str(org["account"]).lower():
             raise ValidationError("the organisation's key does not hold its registered account")
-        _, missing = self.view.organisations()
-        if missing is None and self.view.organisation_of(address) != org["org_id"]:
+        listed, missing = self.view.organisations()
+        listed_ids = {str(r["account"]).lower(): str(r["org_id"]) for r in listed}
+        if missing is None and listed_ids.get(address) != org["org_id"]:
             raise ValidationError(f"account {address} is not listed for {org['org_id']} in the on-chain directory")
         ledger = self.view.ledger
         sender = bytes.fromhex(address[2:])
@@ -98,6 +99,13 @@ class Writer:
             def forget() -> None:
                 if remove is not None:
                     remove(account)
+
+        elif hasattr(backend, "use_signer"):
+            # The embedded chain signs with a registered keystore account (and funds it).
+            backend.use_signer(account)
+
+            def forget() -> None:
+                return None
 
         elif getattr(backend, "kind", "") == "embedded":
             # The embedded chain signs with keys it holds; hold this one for one write only.
