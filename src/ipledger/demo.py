@@ -174,7 +174,7 @@ def run_demo(
 
 
 def _status_changes(market: Any) -> int:
-    from ipledger.valuation.market_writer import _CHAIN_BLOCKED
+    from ipledger.sources.market_writer import _CHAIN_BLOCKED
 
     return int(market.assets["status"].isin(sorted(_CHAIN_BLOCKED)).sum())
 
