@@ -20,6 +20,7 @@ contract IPLedger is ConsentLedger {
         for (uint256 i; i < currencies.length; ++i) {
             _setCurrency(currencies[i], true);
         }
+        emit CurrenciesSet(currencies, true);
     }
 
     /// @notice Whether `assetId` is registered and `currency` is allowed: the one call the

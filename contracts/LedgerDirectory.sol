@@ -16,8 +16,9 @@ abstract contract LedgerDirectory is LedgerRoles, ILedgerErrors {
 
     /// @notice An account joined, changed or (kind 0) left the organisation directory.
     event OrganisationSet(address indexed account, string orgId, string name, uint8 kind);
-    /// @notice A currency code was allowed or withdrawn.
-    event CurrencySet(bytes3 indexed currency, bool allowed);
+    /// @notice Currency codes were allowed or withdrawn (one log per call, so that seeding the
+    ///         whole ISO 4217 list stays one log for log-range-limited providers).
+    event CurrenciesSet(bytes3[] currencies, bool allowed);
 
     // One bit per code: index (c0-'A')*676 + (c1-'A')*26 + (c2-'A') < 17,576, 256 codes a word,
     // so that a batch of records in one currency reads one warm word.
@@ -31,6 +32,7 @@ abstract contract LedgerDirectory is LedgerRoles, ILedgerErrors {
         for (uint256 i; i < codes.length; ++i) {
             _setCurrency(codes[i], allowed);
         }
+        emit CurrenciesSet(codes, allowed);
     }
 
     /// @notice Names the organisation behind `account`; kind 0 removes the account.
@@ -82,7 +84,6 @@ abstract contract LedgerDirectory is LedgerRoles, ILedgerErrors {
         } else {
             _currencyBits[idx >> 8] &= ~(1 << (idx & 255));
         }
-        emit CurrencySet(c, allowed);
     }
 
     function _requireCurrency(bytes3 c) internal view {

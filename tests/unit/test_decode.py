@@ -15,6 +15,8 @@ from ipledger.ledger.decode import decoders
 
 
 def _strategy(t: str) -> st.SearchStrategy[Any]:
+    if t.endswith("[]"):
+        return st.lists(_strategy(t[:-2]), max_size=4)
     if t.startswith("uint"):
         return st.integers(0, 2 ** int(t[4:] or 256) - 1)
     if t.startswith("int"):

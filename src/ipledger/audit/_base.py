@@ -20,7 +20,7 @@ ZERO20 = "0x" + "00" * 20
 # Tables fed by each contract, and the key that names a row.
 LEDGER_TABLES = ("assets", "status_changes", "transactions", "voids", "consents")
 REGISTRY_TABLES = ("anchors", "claims")
-ROW_TABLES = (*LEDGER_TABLES, *REGISTRY_TABLES, "role_events", "organisations")
+ROW_TABLES = (*LEDGER_TABLES, *REGISTRY_TABLES, "role_events", "organisations", "currency_events")
 ASSET_TABLES = (*LEDGER_TABLES, *REGISTRY_TABLES)
 
 # Which account column of a table must hold which role.
@@ -49,7 +49,7 @@ def _hex(b: bytes) -> str:
 
 
 def _key(table: str, row: Mapping[str, Any]) -> tuple[Any, ...]:
-    if table in ("role_events", "organisations"):
+    if table in ("role_events", "organisations", "currency_events"):
         return (int(row["block_number"]), int(row["log_index"]))
     return (int(row["record_id"]),)
 
@@ -68,7 +68,7 @@ def _where(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _name(table: str, row: Mapping[str, Any]) -> str:
-    if table in ("role_events", "organisations"):
+    if table in ("role_events", "organisations", "currency_events"):
         return f"{table} row at block {row['block_number']} log {row['log_index']}"
     return f"{table} #{row['record_id']} (block {row['block_number']}, log {row['log_index']})"
 

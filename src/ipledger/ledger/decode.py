@@ -40,6 +40,8 @@ def _bytes_n(n: int) -> Callable[[bytes], bytes]:
 
 
 def _static_reader(abi_type: str) -> Callable[[bytes], Any] | None:
+    if abi_type.endswith("]"):
+        return None  # arrays are dynamic here (e.g. the currency list of CurrenciesSet)
     if abi_type.startswith("uint"):
         return _uint
     if abi_type.startswith("int"):

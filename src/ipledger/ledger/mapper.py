@@ -222,6 +222,17 @@ class Mapper:
                         "kind": OrgKind(kind).name.lower() if kind else "removed",
                     }
                 )
+            elif name == "CurrenciesSet":
+                out["currency_events"].append(
+                    {
+                        "block_number": log.block_number,
+                        "log_index": log.log_index,
+                        "codes": ",".join(_text(c) for c in ev["currencies"]),
+                        "allowed": bool(ev["allowed"]),
+                        "tx_hash": prov["tx_hash"],
+                        "contract": prov["contract"],
+                    }
+                )
             elif name in ("RoleGranted", "RoleRevoked"):
                 out["role_events"].append(
                     {

@@ -214,5 +214,28 @@ organisations = sa.Table(
     sa.Column("kind", sa.String(16), nullable=False),
 )
 
+# The admin's changes to the ISO 4217 allow-list (CurrenciesSet): codes comma-separated.
+currency_events = sa.Table(
+    "currency_events",
+    metadata,
+    sa.Column("block_number", sa.BigInteger, primary_key=True),
+    sa.Column("log_index", sa.Integer, primary_key=True),
+    sa.Column("codes", sa.Text, nullable=False),
+    sa.Column("allowed", sa.Boolean, nullable=False),
+    sa.Column("tx_hash", sa.String(66), nullable=False),
+    sa.Column("contract", sa.String(42), nullable=False),
+)
+
 # Tables whose rows come from logs and are rolled back on a reorg.
-LOG_TABLES = (assets, transactions, status_changes, voids, anchors, claims, role_events, organisations, consents)
+LOG_TABLES = (
+    assets,
+    transactions,
+    status_changes,
+    voids,
+    anchors,
+    claims,
+    role_events,
+    organisations,
+    consents,
+    currency_events,
+)
