@@ -34,8 +34,8 @@ def test_both_parties_sign_offline_and_import(cli: CLI, tmp_path: Path) -> None:
     bad = cli("import", "transactions", "bad.csv", check=False)
     assert bad.returncode != 0 and "InvalidConsent" in bad.stderr
     cli("import", "transactions", "s2.csv")
-    hist = json.loads(cli("history", "ZL201810012345.6", "--json").stdout)
+    hist = json.loads(cli("history", "ZL201810012345.6", "--json").stdout)["records"]
     sale = [h for h in hist if h["event"] == "assignment"]
-    assert sale and sale[0]["consent"] == 2 and "signed by both parties" in sale[0]["detail"]
+    assert sale and sale[0]["consent"] == 2 and "signed by both parties" in sale[0]["text"]
     key_text = SELLER.key.hex().removeprefix("0x")
     assert key_text not in (tmp_path / "s2.csv").read_text()

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from ipledger.chain.codes import OrgKind
 from ipledger.config import Profile
 from ipledger.web.accounts import ROLES
 
@@ -112,6 +113,10 @@ def demo_ledger(tmp_path_factory: pytest.TempPathFactory) -> DemoLedger:
             key = keys[index]
             address = ks.import_key(f"{role}-key", key.to_hex(), KEY_PASSWORD)
             ledger.client.grant_role(role, bytes.fromhex(address[2:]))
+            # The platform writes only for an account the on-chain directory lists for its org.
+            org_id, kind = ORG_OF_ROLE[role]
+            title = org_id.replace("-", " ").title()
+            ledger.client.set_organisation(bytes.fromhex(address[2:]), org_id, title, OrgKind[kind.upper()])
         ledger.sync(progress=False)
     return DemoLedger(profile, str(figures["asset_id"]), str(figures["valuation_hash"]), ks)
 

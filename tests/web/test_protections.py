@@ -86,6 +86,8 @@ def test_headers_body_limit_errors_and_etags(platform_app: Any, demo_ledger: Dem
     _, token = accounts.issue_token("auditor", ("read",))
     auth = {"authorization": f"Bearer {token}"}
     r = client.get("/api/v1/assets/0xnot-an-asset", headers=auth)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "ValidationError"
+    r = client.get("/api/v1/assets/0x" + "ab" * 32, headers=auth)
     assert r.status_code == 404 and r.json()["error"]["code"] == "LedgerError"
     r = client.get("/api/v1/assets?per_page=1000", headers=auth)
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request"
