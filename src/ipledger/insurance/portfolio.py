@@ -75,6 +75,43 @@ class Book:
         return replace(self, premium=np.asarray(premium, dtype=float))
 
 
+
+@dataclass
+class RatedArrays:
+    """A book's per-policy rating arrays (heads in ``COST_HEADS`` order), filled one policy at a
+    time by :meth:`rate`: frequency, per-head probability and lognormal severity (mu, sigma),
+    limit and deductible, coinsurance and aggregate limit."""
+
+    probability: F
+    mu: F
+    sigma: F
+    limit: F
+    deductible: F
+    freq: F
+    coins: F
+    agg: F
+
+    @classmethod
+    def zeros(cls, n: int) -> RatedArrays:
+        def heads() -> F:
+            return np.zeros((n, _H))
+
+        # sigma 1 for heads a product does not cover (their probability stays 0)
+        sigma = np.ones((n, _H))
+        return cls(heads(), heads(), sigma, heads(), heads(), np.zeros(n), np.zeros(n), np.zeros(n))
+
+    def rate(self, i: int, model: LossModel, value: float, product: Product, profile: RiskProfile) -> None:
+        """Rate policy ``i`` (value at risk ``value``) with ``model`` and store its figures."""
+        si = sum_insured(ValuationInput(value, value, value, None, None, None), product)
+        risk, _ = model.rate(value, product, profile, si.sub_limits, si.total)
+        self.freq[i], self.agg[i] = risk.frequency, risk.aggregate_limit
+        for h in risk.heads:
+            j = COST_HEADS.index(h.head)  # type: ignore[arg-type]
+            self.probability[i, j], self.mu[i, j], self.sigma[i, j] = h.probability, h.p1, h.p2
+            self.limit[i, j], self.deductible[i, j] = h.limit, h.deductible
+            self.coins[i] = h.coinsurance
+
+
 def book_from_quotes(quotes: Sequence[Quote], *, years: int = 3) -> Book:
     """A book from quotes (their rated risk, gross premium and subsidy rate by year)."""
     if not quotes:
@@ -196,9 +233,7 @@ def synthetic_book(
     portfolio = 1 + rng.geometric(0.08, size=n)
     value = np.exp(rng.normal(math.log(2e6), 1.0, size=n))
     product = np.where(firm == "champion", "champion_patent_guard", "small_micro_patent_guard")
-    probability, mu, sigma, limit, deductible = (np.zeros((n, _H)) for _ in range(5))
-    sigma[:] = 1.0
-    freq, coins, agg = np.zeros(n), np.zeros(n), np.zeros(n)
+    arr = RatedArrays.zeros(n)
     sub = np.zeros((n, 3))
     products: dict[str, Product] = {p: get_product(p) for p in set(product)}
     for i in range(n):
@@ -210,32 +245,20 @@ def synthetic_book(
             portfolio_size=int(portfolio[i]),
             firm_type=str(firm[i]),
         )
-        si = sum_insured(ValuationInput(float(value[i]), float(value[i]), float(value[i]), None, None, None), prod)
-        risk, _ = model.rate(float(value[i]), prod, prof, si.sub_limits, si.total)
-        freq[i], agg[i] = risk.frequency, risk.aggregate_limit
-        for h in risk.heads:
-            j = COST_HEADS.index(h.head)  # type: ignore[arg-type]
-            probability[i, j], mu[i, j], sigma[i, j], limit[i, j], deductible[i, j] = (
-                h.probability,
-                h.p1,
-                h.p2,
-                h.limit,
-                h.deductible,
-            )
-            coins[i] = h.coinsurance
+        arr.rate(i, model, float(value[i]), prod, prof)
         sub[i] = BEIJING_TAPER["champion" if firm[i] == "champion" else "key_field_sme"]
     shape = 1.0 / frailty_cv**2 if frailty_cv > 0 else math.inf
     frailty = rng.gamma(shape, 1.0 / shape, size=n) if frailty_cv > 0 else np.ones(n)
     book = Book(
-        freq,
-        freq * frailty,
-        probability,
-        mu,
-        sigma,
-        limit,
-        deductible,
-        coins,
-        agg,
+        arr.freq,
+        arr.freq * frailty,
+        arr.probability,
+        arr.mu,
+        arr.sigma,
+        arr.limit,
+        arr.deductible,
+        arr.coins,
+        arr.agg,
         np.zeros(n),
         sub,
         product,

@@ -36,10 +36,9 @@ from ipledger.insurance import calibration as cal
 from ipledger.insurance.development import REPORTING_PATTERN, develop
 from ipledger.insurance.loss import DEFAULT_MODEL, LossModel, RiskProfile
 from ipledger.insurance.payment import lognormal_expected_payment
-from ipledger.insurance.portfolio import Book, flat_premium
+from ipledger.insurance.portfolio import Book, RatedArrays, flat_premium
 from ipledger.insurance.premium import Loadings
 from ipledger.insurance.products import COST_HEADS, get_product
-from ipledger.insurance.sum_insured import ValuationInput, sum_insured
 
 F = NDArray[np.float64]
 _H = len(COST_HEADS)
@@ -170,9 +169,7 @@ def build(
         w = frailty**scenario.selection
         keep = rng.choice(m, size=n, replace=False, p=w / w.sum())
         attrs, freq0, frailty = attrs.iloc[keep].reset_index(drop=True), freq0[keep], frailty[keep]
-    probability, mu, sigma, limit, deductible = (np.zeros((n, _H)) for _ in range(5))
-    sigma[:] = 1.0
-    freq, coins, agg = np.zeros(n), np.zeros(n), np.zeros(n)
+    arr = RatedArrays.zeros(n)
     products = {p: get_product(p) for p in attrs["product"].unique()}
     for i, row in enumerate(attrs.itertuples(index=False)):
         prod = products[row.product]
@@ -183,22 +180,11 @@ def build(
             portfolio_size=int(row.portfolio),
             firm_type=row.firm,
         )
-        v = float(row.value)
-        si = sum_insured(ValuationInput(v, v, v, None, None, None), prod)
-        risk, _ = model.rate(v, prod, prof, si.sub_limits, si.total)
-        freq[i], agg[i] = risk.frequency, risk.aggregate_limit
-        for h in risk.heads:
-            j = COST_HEADS.index(h.head)  # type: ignore[arg-type]
-            probability[i, j], mu[i, j], sigma[i, j], limit[i, j], deductible[i, j] = (
-                h.probability,
-                h.p1,
-                h.p2,
-                h.limit,
-                h.deductible,
-            )
-            coins[i] = h.coinsurance
+        arr.rate(i, model, float(row.value), prod, prof)
+    probability, mu, sigma, limit, deductible = arr.probability, arr.mu, arr.sigma, arr.limit, arr.deductible
+    coins = arr.coins
     book = Book(
-        freq,
+        arr.freq,
         freq0 * frailty,
         probability,
         mu,
@@ -206,7 +192,7 @@ def build(
         limit,
         deductible,
         coins,
-        agg,
+        arr.agg,
         np.zeros(n),
         np.zeros((n, 1)),
         attrs["product"].to_numpy(dtype=str),
@@ -214,7 +200,7 @@ def build(
     e = lognormal_expected_payment(mu, sigma, deductible=deductible, coinsurance=coins[:, None], limit=limit)
     per_claim = np.asarray((probability * e).sum(axis=1), dtype=float)
     ratio = load.target_loss_ratio
-    manual = freq * per_claim / ratio
+    manual = arr.freq * per_claim / ratio
     true_f = freq0 * frailty + scenario.campaign_prob * scenario.campaign_rate / len(cal.FIELD_FREQUENCY)
     return Population(book.with_premium(manual), attrs, per_claim, true_f, manual, ratio)
 
