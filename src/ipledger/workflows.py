@@ -68,7 +68,28 @@ def risk_profile_for(ledger: Any, asset_id: str, *, as_of: Any = None, **overrid
     return RiskProfile(**fields)
 
 
-def value_for_quote(
+def parse_inputs(pairs: list[str]) -> dict[str, object]:
+    """``KEY=VALUE`` pairs -> valuation inputs; numbers become floats, true/false booleans."""
+    import contextlib
+
+    from ipledger.errors import ValidationError
+
+    out: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValidationError(f"--input takes KEY=VALUE, not {pair!r}")
+        value: object = text.strip()
+        if text.strip().lower() in ("true", "false"):
+            value = text.strip().lower() == "true"
+        else:
+            with contextlib.suppress(ValueError):  # not a number: keep the text
+                value = float(text)
+        out[key.strip()] = value
+    return out
+
+
+def value_with_options(
     ledger: Any,
     asset_id: str,
     *,
@@ -78,11 +99,10 @@ def value_for_quote(
     growth: float = 0.0,
     inputs: list[str] | None = None,
 ) -> Any:
-    """Value an asset for a quote exactly as ``ipledger value`` does with the same options: the
-    same ``value_asset`` call with the same inputs (``KEY=VALUE`` pairs parsed the same way,
-    revenue and its growth enabling the income approach), so the quote's valuation report hash
-    equals the one ``value`` prints."""
-    from ipledger.cli.value_cmds import parse_inputs
+    """Value an asset from the command-line options ``ipledger value`` and ``ipledger quote``
+    share: one ``value_asset`` call with the same inputs (``KEY=VALUE`` pairs, revenue and its
+    growth enabling the income approach), so a quote's valuation report hash equals the one
+    ``value`` prints for the same options."""
     from ipledger.valuation import value_asset
 
     given = parse_inputs(inputs or [])

@@ -52,14 +52,14 @@ def quote_cmd(
     from ipledger.identity import identify
     from ipledger.insurance import quote
     from ipledger.ledger import Ledger
-    from ipledger.workflows import anchor_quote, risk_profile_for, value_for_quote
+    from ipledger.workflows import anchor_quote, risk_profile_for, value_with_options
 
     prof = load_existing(profile)
     with Ledger(prof) as ledger:
         ledger.sync(progress=False)
         aid = ledger.resolve_asset(asset)
         ident = identify(ledger, aid)
-        valuation = value_for_quote(
+        valuation = value_with_options(
             ledger, aid, as_of=as_of, methods=methods, revenue=revenue, growth=growth, inputs=inputs
         )
         markets = tuple(m.strip().upper() for m in export.split(",") if m.strip())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import Annotated
 
@@ -12,25 +11,6 @@ from ipledger.cli._common import JsonOpt, LangOpt, ProfileOpt, console, load_exi
 
 HtmlOpt = Annotated[Path | None, typer.Option("--html", help="Write the self-contained HTML report here.")]
 AnchorOpt = Annotated[bool, typer.Option("--anchor", help="Anchor the report hash and figures on chain (valuer role).")]
-
-
-def parse_inputs(pairs: list[str]) -> dict[str, object]:
-    """KEY=VALUE pairs -> inputs; numbers become floats, true/false booleans."""
-    from ipledger.errors import ValidationError
-
-    out: dict[str, object] = {}
-    for pair in pairs:
-        key, sep, text = pair.partition("=")
-        if not sep or not key.strip():
-            raise ValidationError(f"--input takes KEY=VALUE, not {pair!r}")
-        value: object = text.strip()
-        if text.strip().lower() in ("true", "false"):
-            value = text.strip().lower() == "true"
-        else:
-            with contextlib.suppress(ValueError):  # not a number: keep the text
-                value = float(text)
-        out[key.strip()] = value
-    return out
 
 
 def register(app: typer.Typer) -> None:
@@ -64,23 +44,15 @@ def value(
     from ipledger.identity import identify
     from ipledger.ledger import Ledger
     from ipledger.reports import write_html
-    from ipledger.valuation import value_asset
-    from ipledger.workflows import anchor_valuation
+    from ipledger.workflows import anchor_valuation, value_with_options
 
     prof = load_existing(profile)
     with Ledger(prof) as ledger:
         ledger.sync(progress=False)
         ident = identify(ledger, asset)
-        given = parse_inputs(inputs or [])
-        if revenue is not None:
-            given.update(revenue=revenue, revenue_growth=growth)
         with spinner("valuing", enabled=show_progress(json_out)):
-            v = value_asset(
-                ledger,
-                ledger.resolve_asset(asset),
-                as_of=as_of,
-                methods=tuple(m.strip() for m in methods.split(",")),
-                inputs=given or None,
+            v = value_with_options(
+                ledger, asset, as_of=as_of, methods=methods, revenue=revenue, growth=growth, inputs=inputs
             )
         if html:
             write_html(v, html, lang or prof.lang, ident)
