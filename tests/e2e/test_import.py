@@ -9,6 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from tests.conftest import SHARED_DATA
 from tests.e2e.conftest import CLI
 
 ASSETS = (
@@ -106,7 +107,7 @@ def test_kill9_during_import_then_rerun_leaves_no_duplicate_and_no_gap(cli: CLI,
     assert ids == list(range(3, 3 + n))  # no gap, no duplicate
 
 
-CUAD = Path(__file__).resolve().parents[3] / "shared" / "data" / "licences" / "cuad_master_clauses.csv"
+CUAD = SHARED_DATA / "licences" / "cuad_master_clauses.csv"
 
 
 def test_import_cuad_records_licences_with_stated_rates(cli: CLI) -> None:
@@ -120,4 +121,4 @@ def test_import_cuad_records_licences_with_stated_rates(cli: CLI) -> None:
     cli("import", "cuad", str(CUAD))
     assert _records(cli) == records  # idempotent
     assets = json.loads(cli("assets", "--json", "--limit", "0").stdout)
-    assert all(a["registry_number"].startswith("CUAD:") for a in assets)
+    assert all(a["registry_number"].startswith("CUAD-") for a in assets)

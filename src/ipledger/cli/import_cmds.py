@@ -162,9 +162,13 @@ def import_cuad(
     assets_csv, licences_csv, rejected = write_import_files(path, folder)
     if not json_out:
         console.print(f"CUAD: {rejected} contract(s) without a usable royalty rate were left out (see {folder})")
+    findings = False
     for kind, file in (("assets", assets_csv), ("transactions", licences_csv)):
         try:
             _run(kind, file, profile, True, batch_size, dry_run, json_out)
         except typer.Exit as exc:  # rows the ledger rejects are reported above; go on
             if exc.exit_code != EXIT_FINDINGS:
                 raise
+            findings = True
+    if findings:  # a row was refused: say so in the exit code, as the other imports do
+        raise typer.Exit(EXIT_FINDINGS)

@@ -11,10 +11,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
 
+from ipledger.chain.numbers import MAX_LENGTH
 from ipledger.errors import ValidationError
 
 ASSET_COLUMNS = [
@@ -59,6 +61,15 @@ def _date(value: object) -> str:
     return "" if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
 
 
+def registry_number(filename: str) -> str:
+    """A canonical registry number for a CUAD agreement: ``CUAD-`` and its file name's letters and
+    digits, cut to fit the contract's 64 characters, and 8 hex digits of the full name's SHA-256 so
+    two agreements whose names agree in their first characters stay two assets."""
+    stem = re.sub(r"[^0-9A-Z]+", "-", Path(filename).stem.upper()).strip("-")
+    digest = hashlib.sha256(filename.encode()).hexdigest()[:8].upper()
+    return f"CUAD-{stem[: MAX_LENGTH - len('CUAD--') - len(digest)].rstrip('-')}-{digest}"
+
+
 def write_import_files(path: Path, folder: Path) -> tuple[Path, Path, int]:
     """Write ``cuad-assets.csv``, ``cuad-licences.csv`` and one JSON document per licence into
     ``folder``; returns their paths and how many contracts had no usable rate."""
@@ -87,7 +98,7 @@ def write_import_files(path: Path, folder: Path) -> tuple[Path, Path, int]:
                 continue
             licensor = str(row.licensor or "").strip() or f"Licensor of {row.filename}"
             licensee = str(row.licensee or "").strip() or f"Licensee of {row.filename}"
-            number = "CUAD:" + str(row.filename)[:80]
+            number = registry_number(str(row.filename))
             doc = {
                 "source": ATTRIBUTION,
                 "filename": row.filename,
