@@ -60,8 +60,13 @@ def run_demo(
     seed: int = 7,
     out_dir: Path = Path("reports"),
     step: Step | None = None,
+    screenshots: bool = True,
 ) -> DemoResult:
-    """Run the demo on ``profile``; reruns reuse the market already on chain."""
+    """Run the demo on ``profile``; reruns reuse the market already on chain.
+
+    With ``screenshots``, headless Chromium then photographs every page of the web platform over
+    the demo ledger into ``out_dir`` (``platform-*.png``); without a Chromium installed the step is
+    skipped and ``figures["screenshots_skipped"]`` says why."""
     from ipledger.chain.connect import ensure_deployed, open_backend
     from ipledger.insurance import quote as make_quote
     from ipledger.ledger import Ledger
@@ -170,7 +175,27 @@ def run_demo(
     result.timings["audit_s"] = time.perf_counter() - t
     result.figures["valued_at"] = str(pd.Timestamp.now(tz="UTC").date())
     ledger.close()
+    if screenshots:
+        _screenshots(profile, out_dir, result, tick)
     return result
+
+
+def _screenshots(profile: Profile, out_dir: Path, result: DemoResult, tick: Step) -> None:
+    """Pictures of the platform's pages over the demo ledger (nothing is written to the ledger)."""
+    from ipledger.errors import ConfigError
+    from ipledger.web.screenshots import capture
+
+    t = time.perf_counter()
+    tick("screenshots", 0, 1)
+    try:
+        shots = capture(Path.cwd(), out_dir, profile=profile, lang=profile.lang)
+    except (ConfigError, ImportError) as exc:  # no Chromium (or Playwright) here: say so, go on
+        result.figures["screenshots_skipped"] = str(exc)
+        return
+    tick("screenshots", 1, 1)
+    result.figures["screenshots"] = len(shots)
+    result.reports["platform"] = out_dir / "platform-asset.png"
+    result.timings["screenshots_s"] = time.perf_counter() - t
 
 
 def _status_changes(market: Any) -> int:

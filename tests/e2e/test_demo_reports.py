@@ -56,8 +56,16 @@ def test_demo_runs_end_to_end(demo: tuple[Path, dict[str, object]]) -> None:
     assert isinstance(reports, dict)
     for name in ("valuation", "quote", "audit"):
         assert (folder / str(reports[name])).is_file()
+    if shutil.which("chromium") or os.environ.get("IPLEDGER_REQUIRE_CHROMIUM"):  # the platform's pages, photographed
+        pictures = sorted((folder / "reports").glob("platform-*.png"))
+        assert figures["screenshots"] == len(pictures) >= 9, figures.get("screenshots_skipped")
+        assert all(p.stat().st_size > 5_000 for p in pictures)
+    else:
+        assert "Chromium" in str(figures["screenshots_skipped"])
     # A second run reuses the market on chain and still passes.
-    again = json.loads(CLI(folder)("demo", "--assets", "200", "--transactions", "2000", "--json").stdout)
+    again = json.loads(
+        CLI(folder)("demo", "--assets", "200", "--transactions", "2000", "--json", "--no-screenshots").stdout
+    )
     assert again["audit_passed"] is True and again["figures"]["assets"] == 200
 
 

@@ -23,7 +23,7 @@ def _status(cli: CLI) -> dict[str, int]:
 def test_killed_demo_resumes_to_the_full_market_and_anchors_once(tmp_path: Path) -> None:
     cli = CLI(tmp_path)
     proc = subprocess.Popen(
-        cli.cmd("demo", *SIZES, "--json"),
+        cli.cmd("demo", *SIZES, "--no-screenshots", "--json"),
         cwd=tmp_path,
         env=cli.env,
         stdout=subprocess.DEVNULL,
@@ -39,13 +39,13 @@ def test_killed_demo_resumes_to_the_full_market_and_anchors_once(tmp_path: Path)
     total = int(state["records"])
     assert 40 < partial < total, (partial, total)  # killed mid-market
 
-    out = json.loads(cli("demo", *SIZES, "--json").stdout)
+    out = json.loads(cli("demo", *SIZES, "--no-screenshots", "--json").stdout)
     assert out["audit_passed"] is True and out["figures"]["resumed_after"] == partial
     status = _status(cli)
     assert status["ledger_records"] == total and status["registry_records"] == 2  # a valuation and a quote
     assert out["figures"]["asset"]["registry_number"]  # the demo names the asset it valued
 
-    again = json.loads(cli("demo", *SIZES, "--json").stdout)
+    again = json.loads(cli("demo", *SIZES, "--no-screenshots", "--json").stdout)
     assert again["audit_passed"] is True
     assert _status(cli) == status  # nothing written twice: same records, same anchors
     assert again["figures"]["valuation_hash"] == out["figures"]["valuation_hash"]

@@ -95,6 +95,7 @@ def demo_ledger(tmp_path_factory: pytest.TempPathFactory) -> DemoLedger:
             "--transactions",
             "400",
             "--json",
+            "--no-screenshots",
             "--out",
             str(folder / "reports"),
         ],

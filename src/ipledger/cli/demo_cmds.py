@@ -20,6 +20,9 @@ def demo(
     transactions: Annotated[int, typer.Option(help="Transactions in the generated market.")] = 30000,
     seed: Annotated[int, typer.Option(help="Seed of the generated market.")] = 7,
     out: Annotated[Path, typer.Option(help="Folder for the HTML and JSON reports.")] = Path("reports"),
+    screenshots: Annotated[
+        bool, typer.Option(help="Photograph every web platform page into the reports folder (needs Chromium).")
+    ] = True,
     json_out: JsonOpt = False,
 ) -> None:
     """Deploy, record a realistic generated market, index it, value an asset, quote and anchor
@@ -47,7 +50,15 @@ def demo(
                 tasks[label] = bar.add_task(label, total=total or None)
             bar.update(tasks[label], completed=done, total=total or None)
 
-        result = run_demo(prof, n_assets=assets, n_transactions=transactions, seed=seed, out_dir=out, step=step)
+        result = run_demo(
+            prof,
+            n_assets=assets,
+            n_transactions=transactions,
+            seed=seed,
+            out_dir=out,
+            step=step,
+            screenshots=screenshots,
+        )
     if json_out:
         print_json(
             {
@@ -77,9 +88,13 @@ def demo(
         console.print("\nreports:")
         for name, path in result.reports.items():
             console.print(f"  {name:<10} {path.resolve()}")
+        if "screenshots" in f:
+            console.print(f"  {f['screenshots']} pictures of the web platform's pages: {out.resolve()}/platform-*.png")
+        elif "screenshots_skipped" in f:
+            console.print(f"  platform screenshots skipped: {f['screenshots_skipped']}")
         console.print(
             "\nnext: ipledger assets · ipledger history ID · ipledger value ID --html v.html · "
-            "ipledger quote ID --product enforcement · ipledger audit --asset ID · ipledger --help"
+            "ipledger quote ID --product enforcement · ipledger audit --asset ID · ipledger serve · ipledger --help"
         )
     if not result.audit_passed:
         raise typer.Exit(EXIT_FINDINGS)

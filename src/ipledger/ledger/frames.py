@@ -149,7 +149,8 @@ def assets_frame(
             .drop_duplicates("asset_id", keep="last")
             .set_index("asset_id")["owner"]
         )
-        owner = df["asset_id"].map(m).fillna(owner)
+        moved = df["asset_id"].map(m).astype(object)  # float64 NaN when no asset moved: not a string column
+        owner = moved.where(moved.notna(), owner.astype(object))
     df["owner"] = owner.astype("string")
 
     meta = _metadata(df["metadata_hash"].tolist(), documents)
