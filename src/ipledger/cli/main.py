@@ -65,6 +65,7 @@ def _register() -> None:
         "witness_cmds",
         "serve_cmds",
         "trust_cmds",
+        "claims_cmds",
     ):
         try:
             module = __import__(f"ipledger.cli.{name}", fromlist=["register"])
