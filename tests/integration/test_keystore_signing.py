@@ -88,3 +88,43 @@ def test_dev_keys_refused_on_a_non_development_chain(tmp_path: Path, monkeypatch
             assert deployment.deployer == me
     finally:
         node.stop()
+
+
+@pytest.mark.anvil
+def test_platform_writes_on_an_rpc_node_sign_with_the_organisations_keystore_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, anvil_node: AnvilNode
+) -> None:
+    """The platform holds a member's unlocked key for one write on a JSON-RPC node too."""
+    from ipledger.chain.codes import OrgKind
+    from ipledger.errors import ValidationError
+    from ipledger.ledger import Ledger
+    from ipledger.web.data import LedgerView
+    from ipledger.web.writes import Writer
+
+    prof = replace(load_profile("anvil"), data_dir=tmp_path, rpc_url=anvil_node.url, db_url=None)
+    store = KeyStore(tmp_path / "keystore", work_factor=FAST)
+    member = store.new("registry-key", "member pass")
+    me = bytes.fromhex(member[2:])
+    with open_backend(prof) as backend:
+        assert isinstance(backend, RPCBackend)
+        backend.rpc.request("anvil_setBalance", [member, hex(10**21)])
+        ensure_deployed(prof, backend)
+        admin = connect(prof, backend)
+        admin.grant_role("registrar", me)
+        admin.set_organisation(me, "cnipa-bj", "Beijing IP office", int(OrgKind.REGISTRY))
+        with Ledger(prof, backend) as ledger:
+            ledger.sync(progress=False)
+            writer = Writer(LedgerView(ledger), store)
+            org = {"org_id": "cnipa-bj", "account": member, "key_name": "registry-key"}
+            with pytest.raises(ValidationError, match="did not unlock"):
+                writer._client(org, "wrong pass")
+            client, forget = writer._client(org, "member pass")
+            try:
+                result = client.register_asset(_asset(bytes.fromhex("22" * 20), "ZL201810077777.3"))
+            finally:
+                forget()
+            assert backend.transaction_sender(result.tx_hash) == me
+            # Once forgotten, the node is asked to sign for the address, and it holds no such key.
+            with pytest.raises(Exception, match=r"(?i)unknown account|no signer|not found|unlocked") as gone:
+                client.register_asset(_asset(bytes.fromhex("22" * 20), "ZL201810088888.X"))
+            assert "ZL201810088888" not in str(gone.value)  # refused for want of a key, not by the contract

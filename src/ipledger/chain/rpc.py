@@ -137,6 +137,7 @@ class RPCBackend(ChainBackend):
         self.url = url
         self.rpc = JsonRpc(url)
         self._account: Signer | None = signer or (Account.from_key(private_key) if private_key else None)
+        self._signers: dict[bytes, Signer] = {}  # held for one write each (the platform's members)
         self.allow_dev_keys = allow_dev_keys
         self._poll = poll
         self._timeout = timeout
@@ -148,6 +149,14 @@ class RPCBackend(ChainBackend):
     @property
     def chain_id(self) -> int:
         return self._chain_id
+
+    def add_signer(self, signer: Signer) -> None:
+        """Sign writes from ``signer``'s address with it (a keystore account unlocked by its
+        owner) until :meth:`remove_signer`; the node's own accounts are not involved."""
+        self._signers[_bytes(signer.address)] = signer
+
+    def remove_signer(self, signer: Signer) -> None:
+        self._signers.pop(_bytes(signer.address), None)
 
     def accounts(self) -> list[bytes]:
         if self._account is not None:
@@ -169,10 +178,13 @@ class RPCBackend(ChainBackend):
                 # Nothing is sent when the node says the transaction would revert.
                 return Receipt(b"", -1, 0, 0, (), None, revert or b"")
         tx["gas"] = hex(gas)
-        if self._account is not None:
+        held = self._signers.get(sender)
+        if held is not None:
+            tx_hash = self._send_signed(tx, held)
+        elif self._account is not None:
             if _bytes(self._account.address) != sender:
                 raise ChainError(f"this backend signs only for {self._account.address}, not {_hex(sender)}")
-            tx_hash = self._send_signed(tx)
+            tx_hash = self._send_signed(tx, self._account)
         else:
             tx_hash = _bytes(self.rpc.request("eth_sendTransaction", [tx]))
         receipt = self._wait(tx_hash)
@@ -196,8 +208,7 @@ class RPCBackend(ChainBackend):
             revert,
         )
 
-    def _send_signed(self, tx: dict[str, Any]) -> bytes:
-        assert self._account is not None
+    def _send_signed(self, tx: dict[str, Any], account: Signer) -> bytes:
         nonce = int(self.rpc.request("eth_getTransactionCount", [tx["from"], "pending"]), 16)
         base = int(self.rpc.request("eth_getBlockByNumber", ["latest", False])["baseFeePerGas"], 16)
         fields: dict[str, Any] = {
@@ -213,7 +224,7 @@ class RPCBackend(ChainBackend):
         if "to" in tx:
             # eth-account accepts only checksummed addresses in a transaction to sign.
             fields["to"] = to_checksum_address(tx["to"])
-        signed = self._account.sign_transaction(fields)
+        signed = account.sign_transaction(fields)
         return _bytes(self.rpc.request("eth_sendRawTransaction", [_hex(signed.raw_transaction)]))
 
     def _wait(self, tx_hash: bytes) -> dict[str, Any]:
