@@ -63,7 +63,7 @@ code{font-size:12px;word-break:break-all}
 <h2>{{ t("audit.findings") }}</h2>
 {% for c in r.checks %}{% if c.findings %}<h3>{{ c.name }}</h3>
 <table><tr><th>{{ t("audit.severity") }}</th><th>{{ t("audit.message") }}</th><th>{{ t("audit.location") }}</th></tr>
-{% for f in c.findings %}<tr><td class="{{ f.severity.value }}">{{ t("audit.severity." ~ f.severity.value) }}</td><td>{{ f.message }}</td>
+{% for f in c.findings %}<tr><td class="{{ f.severity.value }}">{{ t("audit.severity." ~ f.severity.value) }}</td><td>{% if explain(f) %}<strong>{{ explain(f) }}</strong><br><span lang="en">{{ f.message }}</span>{% else %}{{ f.message }}{% endif %}</td>
 <td>{% for k, v in f.location.items() %}{{ k }}: <code>{{ v }}</code><br>{% endfor %}</td></tr>{% endfor %}
 {% for sev, n in c.omitted.items() %}<tr><td class="{{ sev }}">{{ t("audit.severity." ~ sev) }}</td>
 <td>{{ t("audit.more", n=num(n, 0)) }}</td><td></td></tr>{% endfor %}
@@ -135,10 +135,21 @@ def check_title(t: Any, check: Any) -> str:
         return str(check.title)
 
 
+def finding_explanation(t: Any, finding: Any) -> str | None:
+    """What a finding's kind means, in the translator's language, for reports not in English
+    (the finding's own message, in English, names the row); None in English or for no code."""
+    if t.lang == "en" or not finding.code:
+        return None
+    try:
+        return str(t(f"audit.finding.{finding.code}"))
+    except KeyError:
+        return None
+
+
 def render_html(report: AuditReport, lang: str | None = None, identity: Any = None) -> str:
     """The report as one HTML page in ``lang`` ("en" or "zh-CN"), with the asset's identity block
     (an :class:`~ipledger.identity.AssetIdentity`) when the audit is of one asset. Findings keep
-    the wording of the check that made them."""
+    the wording of the check that made them; in Chinese, each under an explanation of its kind."""
     from ipledger.i18n import Translator
 
     t = Translator(lang)
@@ -158,5 +169,6 @@ def render_html(report: AuditReport, lang: str | None = None, identity: Any = No
         created=created,
         num=lambda x, d: t.number(x, digits=d),
         title=lambda c: check_title(t, c),
+        explain=lambda f: finding_explanation(t, f),
         chart=timeline_chart(report, identity.registry_number if identity is not None else None),
     )

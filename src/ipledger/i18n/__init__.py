@@ -37,10 +37,18 @@ def check_lang(lang: str | None) -> Lang:
 
 
 def _catalogue() -> dict[str, dict[str, str]]:
-    from ipledger.i18n import catalog_audit, catalog_common, catalog_insurance, catalog_valuation, catalog_web
+    from ipledger.i18n import (
+        catalog_audit,
+        catalog_common,
+        catalog_findings,
+        catalog_insurance,
+        catalog_valuation,
+        catalog_web,
+    )
 
     merged: dict[str, dict[str, str]] = {}
-    for module in (catalog_common, catalog_valuation, catalog_insurance, catalog_audit, catalog_web):
+    modules = (catalog_common, catalog_valuation, catalog_insurance, catalog_audit, catalog_findings, catalog_web)
+    for module in modules:
         for key, texts in module.MESSAGES.items():
             if key in merged:
                 raise ConfigError(f"message key {key!r} is defined twice")
