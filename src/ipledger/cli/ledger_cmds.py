@@ -31,7 +31,10 @@ def open_indexed(profile: str | None) -> Any:
     if ledger.store.is_empty():
         where = ledger.store.path or "the configured database"
         ledger.close()
-        raise LedgerError(f"the ledger store {where} is missing or empty: run `ipledger sync` to index the chain")
+        raise LedgerError(
+            f"the ledger store {where} is missing or empty (or was written by an older ipledger and emptied): "
+            "run `ipledger sync` to index the chain"
+        )
     return ledger
 
 

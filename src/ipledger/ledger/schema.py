@@ -1,8 +1,11 @@
 """SQLAlchemy Core schema of the ledger store (SQLite by default, PostgreSQL by URL).
 
 Every row keeps where it came from on chain: block number, log index and transaction hash.
-Hashes and addresses are lower-case 0x-hex text; dates are unix seconds; amounts are exact
-integers of minor units in a column that holds 128-bit values losslessly.
+Hashes and addresses are stored as their bytes (BLOB / BYTEA: 32 and 20 bytes where hex text
+took 66 and 42) and read back as lower-case 0x-hex text, so every reader still sees hex; the
+``v_<table>`` views show them as hex to anyone reading the database with its own client
+(decision record 0110). Dates are unix seconds; amounts are exact integers of minor units in a
+column that holds 128-bit values losslessly.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"  # 3: hashes and addresses as bytes
 
 
 class Amount(sa.types.TypeDecorator[int]):
@@ -38,6 +41,50 @@ class Amount(sa.types.TypeDecorator[int]):
         return None if value is None else int(value)
 
 
+class Hex(sa.types.TypeDecorator[str]):
+    """A 0x-hex hash or address, stored as its bytes and read back as lower-case 0x-hex text;
+    the all-zero value is stored as no bytes at all.
+
+    A value that is not 0x-hex (never written by the indexer; a hostile store may hold one) is
+    kept as its UTF-8 bytes, or read back as the text it is, so the audit compares it with the
+    chain and reports it instead of failing on it.
+    """
+
+    impl = sa.LargeBinary
+    cache_ok = True
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> bytes | None:
+        if value is None or isinstance(value, bytes):
+            return value
+        text = str(value)
+        if text[:2] in ("0x", "0X"):
+            try:
+                raw = bytes.fromhex(text[2:])
+            except ValueError:
+                return text.encode()
+            # The zero hash (no document, no reference) is most rows' value: stored empty.
+            return b"" if raw == self._zero else raw
+        return text.encode()
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, bytes | bytearray | memoryview):
+            return "0x" + (bytes(value) or self._zero).hex()
+        return str(value)
+
+    @property
+    def _zero(self) -> bytes:
+        return bytes(self.size)
+
+
+HASH = 32
+ADDRESS = 20
+
 metadata = sa.MetaData()
 
 
@@ -45,8 +92,8 @@ def _provenance() -> list[sa.Column[Any]]:
     return [
         sa.Column("block_number", sa.BigInteger, nullable=False, index=True),
         sa.Column("log_index", sa.Integer, nullable=False),
-        sa.Column("tx_hash", sa.String(66), nullable=False),
-        sa.Column("contract", sa.String(42), nullable=False),
+        sa.Column("tx_hash", Hex(HASH), nullable=False),
+        sa.Column("contract", Hex(ADDRESS), nullable=False),
     ]
 
 
@@ -57,22 +104,22 @@ checkpoint = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("block_number", sa.BigInteger, nullable=False),
-    sa.Column("block_hash", sa.String(66), nullable=False),
+    sa.Column("block_hash", Hex(HASH), nullable=False),
 )
 
 blocks = sa.Table(
     "blocks",
     metadata,
     sa.Column("number", sa.BigInteger, primary_key=True),
-    sa.Column("hash", sa.String(66), nullable=False),
-    sa.Column("parent_hash", sa.String(66), nullable=False),
+    sa.Column("hash", Hex(HASH), nullable=False),
+    sa.Column("parent_hash", Hex(HASH), nullable=False),
     sa.Column("timestamp", sa.BigInteger, nullable=False),
 )
 
 assets = sa.Table(
     "assets",
     metadata,
-    sa.Column("asset_id", sa.String(66), primary_key=True),
+    sa.Column("asset_id", Hex(HASH), primary_key=True),
     sa.Column("record_id", sa.BigInteger, nullable=False),
     sa.Column("registry_number", sa.Text, nullable=False),
     sa.Column("jurisdiction", sa.String(2), nullable=False),
@@ -82,9 +129,9 @@ assets = sa.Table(
     sa.Column("grant_date", sa.BigInteger, nullable=False),
     sa.Column("expiry_date", sa.BigInteger, nullable=False),
     sa.Column("initial_status", sa.SmallInteger, nullable=False),
-    sa.Column("initial_owner", sa.String(42), nullable=False),
-    sa.Column("metadata_hash", sa.String(66), nullable=False),
-    sa.Column("registrar", sa.String(42), nullable=False),
+    sa.Column("initial_owner", Hex(ADDRESS), nullable=False),
+    sa.Column("metadata_hash", Hex(HASH), nullable=False),
+    sa.Column("registrar", Hex(ADDRESS), nullable=False),
     *_provenance(),
 )
 
@@ -92,10 +139,10 @@ transactions = sa.Table(
     "transactions",
     metadata,
     sa.Column("record_id", sa.BigInteger, primary_key=True),
-    sa.Column("asset_id", sa.String(66), nullable=False, index=True),
+    sa.Column("asset_id", Hex(HASH), nullable=False, index=True),
     sa.Column("kind", sa.SmallInteger, nullable=False),
-    sa.Column("seller", sa.String(42), nullable=False),
-    sa.Column("buyer", sa.String(42), nullable=False),
+    sa.Column("seller", Hex(ADDRESS), nullable=False),
+    sa.Column("buyer", Hex(ADDRESS), nullable=False),
     sa.Column("date", sa.BigInteger, nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("amount", Amount, nullable=False),
@@ -104,8 +151,8 @@ transactions = sa.Table(
     sa.Column("territory", sa.String(2), nullable=False),
     sa.Column("term_end", sa.BigInteger, nullable=False),
     sa.Column("ref", sa.BigInteger, nullable=False),
-    sa.Column("doc_hash", sa.String(66), nullable=False),
-    sa.Column("recorder", sa.String(42), nullable=False),
+    sa.Column("doc_hash", Hex(HASH), nullable=False),
+    sa.Column("recorder", Hex(ADDRESS), nullable=False),
     # Parties who signed the terms (EIP-712): 0 recorder only, 1 one party, 2 both.
     sa.Column("consent", sa.SmallInteger, nullable=False, server_default="0"),
     *_provenance(),
@@ -117,8 +164,8 @@ consents = sa.Table(
     "consents",
     metadata,
     sa.Column("record_id", sa.BigInteger, primary_key=True),
-    sa.Column("asset_id", sa.String(66), nullable=False, index=True),
-    sa.Column("signer", sa.String(42), nullable=False),
+    sa.Column("asset_id", Hex(HASH), nullable=False, index=True),
+    sa.Column("signer", Hex(ADDRESS), nullable=False),
     sa.Column("tx_record_id", sa.BigInteger, nullable=False, index=True),
     sa.Column("level", sa.SmallInteger, nullable=False),
     sa.Column("nonce", sa.Text, nullable=False),  # uint256 as decimal text
@@ -131,12 +178,12 @@ status_changes = sa.Table(
     "status_changes",
     metadata,
     sa.Column("record_id", sa.BigInteger, primary_key=True),
-    sa.Column("asset_id", sa.String(66), nullable=False, index=True),
+    sa.Column("asset_id", Hex(HASH), nullable=False, index=True),
     sa.Column("status", sa.SmallInteger, nullable=False),
     sa.Column("previous_status", sa.SmallInteger, nullable=False),
     sa.Column("date", sa.BigInteger, nullable=False),
-    sa.Column("doc_hash", sa.String(66), nullable=False),
-    sa.Column("registrar", sa.String(42), nullable=False),
+    sa.Column("doc_hash", Hex(HASH), nullable=False),
+    sa.Column("registrar", Hex(ADDRESS), nullable=False),
     *_provenance(),
 )
 
@@ -144,12 +191,12 @@ voids = sa.Table(
     "voids",
     metadata,
     sa.Column("record_id", sa.BigInteger, primary_key=True),
-    sa.Column("asset_id", sa.String(66), nullable=False),
+    sa.Column("asset_id", Hex(HASH), nullable=False),
     sa.Column("kind", sa.SmallInteger, nullable=False),
     sa.Column("target", sa.BigInteger, nullable=False, index=True),
-    sa.Column("restored_owner", sa.String(42), nullable=False),
-    sa.Column("doc_hash", sa.String(66), nullable=False),
-    sa.Column("recorder", sa.String(42), nullable=False),
+    sa.Column("restored_owner", Hex(ADDRESS), nullable=False),
+    sa.Column("doc_hash", Hex(HASH), nullable=False),
+    sa.Column("recorder", Hex(ADDRESS), nullable=False),
     *_provenance(),
 )
 
@@ -157,16 +204,16 @@ anchors = sa.Table(
     "anchors",
     metadata,
     sa.Column("record_id", sa.BigInteger, primary_key=True),
-    sa.Column("asset_id", sa.String(66), nullable=False, index=True),
+    sa.Column("asset_id", Hex(HASH), nullable=False, index=True),
     sa.Column("kind", sa.SmallInteger, nullable=False),
-    sa.Column("report_hash", sa.String(66), nullable=False),
+    sa.Column("report_hash", Hex(HASH), nullable=False),
     sa.Column("state_block", sa.BigInteger, nullable=False),
     sa.Column("as_of", sa.BigInteger, nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("value", Amount, nullable=False),
     sa.Column("low", Amount, nullable=False),
     sa.Column("high", Amount, nullable=False),
-    sa.Column("by", sa.String(42), nullable=False),
+    sa.Column("by", Hex(ADDRESS), nullable=False),
     *_provenance(),
 )
 
@@ -174,16 +221,16 @@ claims = sa.Table(
     "claims",
     metadata,
     sa.Column("record_id", sa.BigInteger, primary_key=True),
-    sa.Column("asset_id", sa.String(66), nullable=False, index=True),
+    sa.Column("asset_id", Hex(HASH), nullable=False, index=True),
     sa.Column("kind", sa.SmallInteger, nullable=False),
-    sa.Column("policy_hash", sa.String(66), nullable=False),
-    sa.Column("claim_ref", sa.String(66), nullable=False),
+    sa.Column("policy_hash", Hex(HASH), nullable=False),
+    sa.Column("claim_ref", Hex(HASH), nullable=False),
     sa.Column("head", sa.SmallInteger, nullable=False),
     sa.Column("date", sa.BigInteger, nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("amount", Amount, nullable=False),
-    sa.Column("doc_hash", sa.String(66), nullable=False),
-    sa.Column("insurer", sa.String(42), nullable=False),
+    sa.Column("doc_hash", Hex(HASH), nullable=False),
+    sa.Column("insurer", Hex(ADDRESS), nullable=False),
     *_provenance(),
 )
 
@@ -192,12 +239,12 @@ role_events = sa.Table(
     metadata,
     sa.Column("block_number", sa.BigInteger, primary_key=True),
     sa.Column("log_index", sa.Integer, primary_key=True),
-    sa.Column("contract", sa.String(42), nullable=False),
-    sa.Column("role", sa.String(66), nullable=False),
-    sa.Column("account", sa.String(42), nullable=False),
+    sa.Column("contract", Hex(ADDRESS), nullable=False),
+    sa.Column("role", Hex(HASH), nullable=False),
+    sa.Column("account", Hex(ADDRESS), nullable=False),
     sa.Column("granted", sa.Boolean, nullable=False),
-    sa.Column("sender", sa.String(42), nullable=False),
-    sa.Column("tx_hash", sa.String(66), nullable=False),
+    sa.Column("sender", Hex(ADDRESS), nullable=False),
+    sa.Column("tx_hash", Hex(HASH), nullable=False),
 )
 
 # The on-chain organisation directory: one row per OrganisationSet event (the latest row of an
@@ -208,7 +255,7 @@ organisations = sa.Table(
     metadata,
     sa.Column("block_number", sa.BigInteger, primary_key=True),
     sa.Column("log_index", sa.Integer, primary_key=True),
-    sa.Column("account", sa.String(42), nullable=False, index=True),
+    sa.Column("account", Hex(ADDRESS), nullable=False, index=True),
     sa.Column("org_id", sa.Text, nullable=False),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("kind", sa.String(16), nullable=False),
@@ -222,8 +269,8 @@ currency_events = sa.Table(
     sa.Column("log_index", sa.Integer, primary_key=True),
     sa.Column("codes", sa.Text, nullable=False),
     sa.Column("allowed", sa.Boolean, nullable=False),
-    sa.Column("tx_hash", sa.String(66), nullable=False),
-    sa.Column("contract", sa.String(42), nullable=False),
+    sa.Column("tx_hash", Hex(HASH), nullable=False),
+    sa.Column("contract", Hex(ADDRESS), nullable=False),
 )
 
 # Tables whose rows come from logs and are rolled back on a reorg.
@@ -239,3 +286,36 @@ LOG_TABLES = (
     consents,
     currency_events,
 )
+
+
+def hex_views() -> list[tuple[str, str, list[tuple[str, bool]]]]:
+    """(view name, table name, [(column, is hex)]) per table with hex columns."""
+    out = []
+    for table in metadata.sorted_tables:
+        cols = [(c.name, isinstance(c.type, Hex)) for c in table.columns]
+        if any(is_hex for _, is_hex in cols):
+            out.append((f"v_{table.name}", table.name, cols))
+    return out
+
+
+def view_ddl(dialect: str) -> list[str]:
+    """CREATE VIEW statements in ``dialect`` ("sqlite" or "postgresql"): each table with its
+    hashes and addresses shown as 0x-hex text, for people reading the database directly."""
+    statements = []
+    for view, table, cols in hex_views():
+        parts = []
+        for name, is_hex in cols:
+            q = f'"{name}"'
+            if is_hex and dialect == "postgresql":
+                parts.append(f"'0x' || encode({q}, 'hex') AS {q}")
+            elif is_hex:
+                parts.append(f"'0x' || lower(hex({q})) AS {q}")  # an empty (zero) value shows as 0x
+            else:
+                parts.append(q)
+        create = "CREATE OR REPLACE VIEW" if dialect == "postgresql" else "CREATE VIEW IF NOT EXISTS"
+        statements.append(f'{create} "{view}" AS SELECT {", ".join(parts)} FROM "{table}"')
+    return statements
+
+
+def drop_view_ddl() -> list[str]:
+    return [f'DROP VIEW IF EXISTS "{view}"' for view, _, _ in hex_views()]

@@ -118,7 +118,7 @@ class Store:
         self.created = self.path is not None and not self.path.exists()
         try:
             self._check_ours()
-            s.metadata.create_all(self.engine)
+            self._create()
         except sa.exc.OperationalError as exc:
             if self.path is not None and "locked" not in str(exc.orig):
                 raise self._damaged(exc.orig) from exc
@@ -182,10 +182,19 @@ class Store:
     # ------------------------------------------------------------------ identity
 
     def bind(self, chain_id: int, contracts: Sequence[str]) -> None:
-        """Tie the store to one chain and deployment; refuse to mix ledgers."""
+        """Tie the store to one chain and deployment; refuse to mix ledgers.
+
+        A store of this ledger written by another version of the schema is emptied (it is only
+        an index of the chain): the next sync indexes the chain again in the current layout.
+        """
         wanted = {"schema_version": s.SCHEMA_VERSION, "chain_id": str(chain_id), "contracts": ",".join(contracts)}
         with self.engine.begin() as conn:
             have = dict(conn.execute(sa.select(s.meta.c.key, s.meta.c.value)).all())
+        same_ledger = all(have.get(k) == wanted[k] for k in ("chain_id", "contracts"))
+        if have and same_ledger and have.get("schema_version") != wanted["schema_version"]:
+            self.reset()
+            have = {}
+        with self.engine.begin() as conn:
             if not have:
                 conn.execute(sa.insert(s.meta), [{"key": k, "value": v} for k, v in wanted.items()])
                 return
@@ -196,10 +205,24 @@ class Store:
                     "use another data folder or database, or `ipledger sync --rebuild`"
                 )
 
+    def _create(self) -> None:
+        """The tables, and the readable views over them where the dialect has them."""
+        s.metadata.create_all(self.engine)
+        if self.dialect in ("sqlite", "postgresql"):
+            with self.engine.begin() as conn:
+                for statement in s.view_ddl(self.dialect):
+                    conn.exec_driver_sql(statement)
+
     def reset(self) -> None:
         """Drop and recreate every table (a full re-index follows)."""
+        with self.engine.begin() as conn:
+            for statement in s.drop_view_ddl():
+                conn.exec_driver_sql(statement)
         s.metadata.drop_all(self.engine)
-        s.metadata.create_all(self.engine)
+        if self.dialect == "sqlite":  # give the emptied pages back to the file system
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM")
+        self._create()
 
     # ------------------------------------------------------------------ checkpoint
 
