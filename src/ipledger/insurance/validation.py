@@ -1,6 +1,6 @@
 """Validation the pricing cannot pass by construction: books whose true risk differs from the
-pricing assumptions, priced by the tool, then years of claims through development, credibility
-and GLM refits.
+pricing assumptions, priced by the tool, then years of claims through development and
+credibility refits of the multiplicative tariff (a Poisson GLM's structure, credited by level).
 
 The true claim frequencies come from :func:`true_frequency`, written apart from
 :meth:`ipledger.insurance.loss.LossModel.rate` with each scenario's own tables (relativities off,
@@ -11,11 +11,11 @@ Each simulated year: the book is priced three ways (flat pilot premium, tiered m
 tiered with experience rating); one realisation of claims is drawn (Poisson counts per policy,
 lognormal heads with the products' limits), each claim notified with a delay
 (:data:`~ipledger.insurance.development.REPORTING_PATTERN`), reserved with an error and paid
-over two years. At each year end the experience-rated price is refitted: reported counts and
-incurred losses are developed to ultimate with ``chainladder`` (Bornhuetter-Ferguson against the
-current price's expectation), a Poisson GLM (offset: the expected reported claims) estimates
-corrections by rating factor, each shrunk by Buhlmann credibility on its claim count, and a
-book-level factor weighs developed incurred losses against expected by credibility.
+over two years. At each year end the experience-rated price is refitted from every accident
+year reported so far by :func:`ipledger.insurance.experience.refit`: Cape Cod development with
+``chainladder``, Buhlmann-Straub class relativities on claim counts (a factor re-rated only
+where its levels differ significantly), a book frequency level and a severity level, each by
+credibility (decision record 0100).
 
 Loss ratios are measured against the *true expected* losses of the premium in force (the
 realised ones are reported too), by field and by decile of true and of rated risk; the target
