@@ -23,11 +23,15 @@ The tariff is ``manual x relativity x frequency level x severity level``:
    combination of GLMs and credibility (Ohlsson 2008, Scand. Actuarial J.; Ohlsson & Johansson
    2010, *Non-Life Insurance Pricing with GLMs*, ch. 4). Claims of one infringer's campaign are
    one event, not independent evidence on the factors: they stay out of the relativities.
-3. **Frequency level.** All reported claims (campaign claims included) over the used-up
-   expected claims of the new relativities; Buhlmann credibility with ``k = 1 / cv^2`` expected
+3. **Frequency level.** Reported single claims over the used-up expected claims of the new
+   relativities; Buhlmann credibility with ``k = 1 / cv^2`` expected
    claims, ``cv`` the between-book spread of true loss costs around the manual (the same
    assumption as :attr:`ipledger.insurance.quote.ClaimsExperience.vhm_cv`, 0.5). This is the
-   off-balance correction that answers adverse selection.
+   off-balance correction that answers adverse selection. Campaign claims are charged as a load
+   per policy-year exposed (their count over the used-up policy-years, with the same
+   credibility), not in proportion to rated frequency: **assumption**, an infringer's campaign
+   targets a field's holders whatever their own litigation propensity, and catastrophe-type
+   loads are set per unit of exposure.
 4. **Severity level.** Developed incurred per developed claim against the expected per claim
    (both Cape Cod, on the new frequency mix). Limited-fluctuation credibility
    ``Z = min(1, sqrt(n / n_full))``, ``n_full = 1,082 x CV^2`` claims (probability 90% of being
@@ -78,6 +82,7 @@ class Refit:
         frequency_factor / z_frequency: book-level frequency correction and its credibility.
         severity_factor / z_severity: book-level severity correction and its credibility.
         reported: claims reported so far (campaign claims included).
+        event_load: campaign claims charged per policy-year, credibility-weighted.
     """
 
     premium: F
@@ -89,6 +94,7 @@ class Refit:
     severity_factor: float = 1.0
     z_severity: float = 0.0
     reported: int = 0
+    event_load: float = 0.0
 
 
 def development_frame(claims: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -216,14 +222,19 @@ def refit(attrs: pd.DataFrame, frequency: F, per_claim: F, manual: F, claims: pd
     # Keep the book's expected claims: the relativities redistribute, the level comes next.
     relativity /= float((frequency * relativity).sum() / frequency.sum())
 
-    # Book frequency level (all reported claims, campaigns included) against used-up expected.
+    # Book frequency level: single claims against the used-up expected of the new relativities.
     n_all = float(len(reported))
+    n_single = float(n_claims.sum())
     exp_claims = float((expo * relativity).sum())
     z_freq = exp_claims / (exp_claims + 1.0 / BOOK_VHM_CV**2) if exp_claims > 0 else 0.0
-    freq_factor = 1.0 + z_freq * (n_all / exp_claims - 1.0) if exp_claims > 0 else 1.0
+    freq_factor = 1.0 + z_freq * (n_single / exp_claims - 1.0) if exp_claims > 0 else 1.0
+    # Campaign claims: a load per policy-year exposed (used-up policy-years: the reported share
+    # of each accident year), not in proportion to rated frequency; credited as the book level.
+    event_rate = (n_all - n_single) / max(len(expo) * share_cnt, 1e-12)
+    event_load = z_freq * event_rate
 
     # Severity level: Cape Cod incurred over Cape Cod counts, both on the new frequency mix.
-    lam = frequency * relativity
+    lam = frequency * relativity * freq_factor + event_rate
     loss_cc = float(inc.latest.sum()) / max(float((lam * per_claim).sum()) * share_inc, 1e-12)
     count_cc = n_all / max(float(lam.sum()) * share_cnt, 1e-12)
     z_sev = sev = 0.0
@@ -234,7 +245,8 @@ def refit(attrs: pd.DataFrame, frequency: F, per_claim: F, manual: F, claims: pd
         z_sev = min(1.0, float(np.sqrt(n_all / n_full)))
         sev = loss_cc / count_cc - 1.0
     sev_factor = 1.0 + z_sev * sev
-    premium = np.asarray(manual * relativity * max(freq_factor, 0.05) * max(sev_factor, 0.05), dtype=np.float64)
+    level = relativity * max(freq_factor, 0.05) + event_load / np.maximum(frequency, 1e-12)
+    premium = np.asarray(manual * level * max(sev_factor, 0.05), dtype=np.float64)
     return Refit(
         premium=premium,
         relativity=relativity,
@@ -245,6 +257,7 @@ def refit(attrs: pd.DataFrame, frequency: F, per_claim: F, manual: F, claims: pd
         severity_factor=sev_factor,
         z_severity=z_sev,
         reported=len(reported),
+        event_load=event_load,
     )
 
 
@@ -262,6 +275,7 @@ def summary(r: Refit) -> dict[str, Any]:
         "frequency_factor": round(r.frequency_factor, 4),
         "z_severity": round(r.z_severity, 4),
         "severity_factor": round(r.severity_factor, 4),
+        "event_load_per_policy_year": round(r.event_load, 6),
         "tau2": {f: round(v, 4) for f, v in r.vhm.items()},
         "field_z": {k: round(v[2], 3) for k, v in r.levels.get("field", {}).items()},
         "field_claims": {k: v[0] for k, v in r.levels.get("field", {}).items()},
