@@ -87,3 +87,20 @@ def test_refit_needs_a_year_of_claims() -> None:
     attrs = _book(10, rng)
     with pytest.raises(PricingError):
         ex.refit(attrs, np.ones(10), np.ones(10), np.ones(10), _claims(np.ones(10), 1, rng), 0)
+
+
+def test_campaign_claims_are_a_load_per_policy_not_a_multiple_of_rated_frequency() -> None:
+    rng = np.random.default_rng(5)
+    attrs = _book(20_000, rng)
+    freq = np.where(attrs["field"] == "a", 0.02, 0.08)  # low- and high-frequency policies
+    per_claim = np.full(len(attrs), 100.0)
+    manual = freq * per_claim / 0.7
+    claims = _claims(freq, 4, rng)
+    event = _claims(np.full(len(attrs), 0.01), 4, rng).assign(event=True)
+    fit = ex.refit(attrs, freq, per_claim, manual, pd.concat([claims, event], ignore_index=True), 4)
+    extra = (fit.premium - manual * fit.relativity * fit.frequency_factor * fit.severity_factor) * 0.7
+    # The event load is the same per policy (about 0.01 claims x 100 a year), whatever the freq.
+    a = (attrs["field"] == "a").to_numpy()
+    assert fit.event_load == pytest.approx(0.01, rel=0.15)
+    assert extra[a].mean() == pytest.approx(extra[~a].mean(), rel=1e-6)
+    assert fit.frequency_factor == pytest.approx(1.0, abs=0.05)  # single claims as priced
