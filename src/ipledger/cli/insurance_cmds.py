@@ -130,13 +130,8 @@ def simulate(
     from rich.progress import Progress
 
     from ipledger.insurance import aggregate, reinsurance
-    from ipledger.insurance.portfolio import (
-        book_from_reports,
-        flat_premium,
-        simulate_claims,
-        simulate_portfolio,
-        synthetic_book,
-    )
+    from ipledger.insurance.book import book_from_reports, flat_premium, synthetic_book
+    from ipledger.insurance.portfolio import simulate_claims, simulate_portfolio
 
     if from_ledger:
         from ipledger.ledger import Ledger

@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ipledger.errors import PricingError
-from ipledger.insurance.portfolio import Book
+from ipledger.insurance.book import Book
 
 F = NDArray[np.float64]
 I = NDArray[np.int64]  # noqa: E741 - the index-array alias

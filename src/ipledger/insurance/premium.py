@@ -22,7 +22,7 @@ class Loadings:
     record 0053): ``cost_of_capital`` (10% a year, assumption: a P&C insurer's hurdle rate; the
     Solvency II risk margin uses 6%) on the capital a policy needs, ``capital_ratio`` times its
     expected loss. ``capital_ratio`` is TVaR 99% minus the mean of the simulated annual claims
-    of the reference book (:func:`ipledger.insurance.portfolio.synthetic_book`, 10,000 pilot
+    of the reference book (:func:`ipledger.insurance.book.synthetic_book`, 10,000 pilot
     policies, parameter uncertainty and campaigns of :class:`ipledger.insurance.aggregate.
     Dependence`), per unit of expected claims: about 1.2 (a test recomputes it).
     """

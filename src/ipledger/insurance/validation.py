@@ -1,6 +1,6 @@
 """Validation the pricing cannot pass by construction: books whose true risk differs from the
-pricing assumptions, priced by the tool, then years of claims through development, credibility
-and GLM refits.
+pricing assumptions, priced by the tool, then years of claims through development and
+credibility refits of the multiplicative tariff (a Poisson GLM's structure, credited by level).
 
 The true claim frequencies come from :func:`true_frequency`, written apart from
 :meth:`ipledger.insurance.loss.LossModel.rate` with each scenario's own tables (relativities off,
@@ -11,11 +11,11 @@ Each simulated year: the book is priced three ways (flat pilot premium, tiered m
 tiered with experience rating); one realisation of claims is drawn (Poisson counts per policy,
 lognormal heads with the products' limits), each claim notified with a delay
 (:data:`~ipledger.insurance.development.REPORTING_PATTERN`), reserved with an error and paid
-over two years. At each year end the experience-rated price is refitted: reported counts and
-incurred losses are developed to ultimate with ``chainladder`` (Bornhuetter-Ferguson against the
-current price's expectation), a Poisson GLM (offset: the expected reported claims) estimates
-corrections by rating factor, each shrunk by Buhlmann credibility on its claim count, and a
-book-level factor weighs developed incurred losses against expected by credibility.
+over two years. At each year end the experience-rated price is refitted from every accident
+year reported so far by :func:`ipledger.insurance.experience.refit`: Cape Cod development with
+``chainladder``, Buhlmann-Straub class relativities on claim counts (a factor re-rated only
+where its levels differ significantly), a book frequency level and a severity level, each by
+credibility (decision record 0100).
 
 Loss ratios are measured against the *true expected* losses of the premium in force (the
 realised ones are reported too), by field and by decile of true and of rated risk; the target
@@ -33,18 +33,16 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ipledger.insurance import calibration as cal
-from ipledger.insurance.development import REPORTING_PATTERN, develop
+from ipledger.insurance import experience
+from ipledger.insurance.book import Book, RatedArrays, flat_premium
+from ipledger.insurance.development import REPORTING_PATTERN
 from ipledger.insurance.loss import DEFAULT_MODEL, LossModel, RiskProfile
 from ipledger.insurance.payment import lognormal_expected_payment
-from ipledger.insurance.portfolio import Book, RatedArrays, flat_premium
 from ipledger.insurance.premium import Loadings
 from ipledger.insurance.products import COST_HEADS, get_product
 
 F = NDArray[np.float64]
 _H = len(COST_HEADS)
-FACTORS = ("field", "firm", "stage", "export")
-#: Paid share of a notified claim by years since notice; the case reserve carries the rest.
-PAYMENT_PATTERN = (0.3, 0.7, 1.0)
 #: Case reserves: lognormal error around the ultimate, median 0.9 (assumption: slight
 #: under-reserving at notice, common in long-tailed lines).
 RESERVE_BIAS, RESERVE_SD = 0.9, 0.4
@@ -233,81 +231,6 @@ def _deciles(score: F) -> NDArray[np.int64]:
     return d
 
 
-def _refit(pop: Population, claims: pd.DataFrame, year: int, premium: F) -> F:
-    """Experience-rated premium for next year from the claims notified by the end of ``year``."""
-    from sklearn.linear_model import PoissonRegressor
-
-    reported = claims[claims["acc"] + claims["lag"] <= year]
-    rows = []
-    for a in range(1, year + 1):
-        for v in range(a, year + 1):
-            c = reported[(reported["acc"] == a) & (reported["acc"] + reported["lag"] <= v)]
-            w = np.asarray(PAYMENT_PATTERN)[np.minimum(v - (c["acc"] + c["lag"]).to_numpy(), 2)]
-            incurred = float((w * c["ult"] + (1 - w) * c["reserve"]).sum())
-            rows.append(
-                {
-                    "origin": str(2000 + a),
-                    "valuation": pd.Timestamp(f"{2000 + v}-12-31"),
-                    "reported": float(len(c)),
-                    "incurred": incurred,
-                }
-            )
-    frame = pd.DataFrame(rows)
-    rel_now = premium / pop.manual_premium
-    exp_counts = float((pop.book.frequency * rel_now).sum())
-    exp_loss = float((pop.book.frequency * rel_now * pop.per_claim).sum())
-    origins = [str(2000 + a) for a in range(1, year + 1)]
-    cnt = develop(frame, "reported", expected=pd.Series(dict.fromkeys(origins, exp_counts)))
-    inc = develop(frame, "incurred", expected=pd.Series(dict.fromkeys(origins, exp_loss)))
-    # Expected reported claims per policy: manual frequency x share reported by now, summed.
-    reported_share = float((1.0 / np.maximum(cnt.cdf, 1.0)).sum())
-    expo = pop.book.frequency * reported_share
-    # Claims of one infringer's campaign are one event, not independent evidence on the rating
-    # factors: they stay out of the relativities and reach the price through the book level.
-    single = reported[~reported["event"].astype(bool)]
-    n_claims = np.bincount(single["pol"].to_numpy(int), minlength=pop.book.n).astype(float)
-    # Poisson GLM on rating cells (sums of claims and expected claims per cell: the same fit,
-    # far fewer rows), offset by the expected reported claims.
-    cells = pop.attrs[list(FACTORS)].astype(str).assign(n=n_claims, e=expo)
-    grouped = cells.groupby(list(FACTORS), as_index=False)[["n", "e"]].sum()
-    xg = pd.get_dummies(grouped[list(FACTORS)], prefix=list(FACTORS))
-    glm = PoissonRegressor(alpha=1e-4, max_iter=300)
-    glm.fit(xg.to_numpy(float), grouped["n"] / grouped["e"], sample_weight=grouped["e"])
-    # Buhlmann-Straub credibility per level, VHM estimated per factor from the data (zero when
-    # the levels differ no more than Poisson noise says they would: then no correction).
-    ratio = float(n_claims.sum() / expo.sum()) if expo.sum() > 0 else 1.0
-    cols = list(xg.columns)
-    x = pd.get_dummies(pop.attrs[list(FACTORS)].astype(str), prefix=list(FACTORS)).reindex(columns=cols, fill_value=0)
-    xm = x.to_numpy(bool)
-    rel = np.ones(pop.book.n)
-    for f in FACTORS:
-        idx = [i for i, c in enumerate(cols) if c.startswith(f + "_")]
-        w = np.array([ratio * float(grouped["e"][xg[cols[i]].to_numpy(bool)].sum()) for i in idx])
-        o = np.array([float(grouped["n"][xg[cols[i]].to_numpy(bool)].sum()) for i in idx])
-        r = o / np.maximum(w, 1e-12)
-        big_w = w.sum()
-        denom = big_w - (w**2).sum() / big_w if big_w > 0 else 0.0
-        vhm = max(((w * (r - 1.0) ** 2).sum() - (len(idx) - 1)) / denom, 0.0) if denom > 0 else 0.0
-        z = w / (w + 1.0 / vhm) if vhm > 0 else np.zeros(len(idx))
-        g = np.exp(glm.coef_[idx])
-        g /= float((w * g).sum() / big_w) if big_w > 0 else 1.0
-        blended = z * g + (1.0 - z)  # credibility: Z x the GLM's relativity + (1 - Z) x the manual's
-        for j, i in enumerate(idx):
-            rel[xm[:, i]] *= blended[j]
-    rel *= float((pop.book.frequency * pop.per_claim).sum() / (pop.book.frequency * rel * pop.per_claim).sum())
-    # Book level: developed incurred (BF) against what the new relativities expect, by credibility.
-    expected_total = float((pop.book.frequency * rel * pop.per_claim).sum()) * year
-    observed_total = float(np.nansum(inc.ultimate_bf if inc.ultimate_bf is not None else inc.ultimate_cl))
-    lam = pop.book.frequency * rel
-    # Assumption: per-claim payments have CV about 1.7, so E[X^2] ~ 4 E[X]^2; VHM from a 0.5 CV
-    # of true book-level loss costs around the manual (as ClaimsExperience.vhm_cv).
-    epv = float((lam * pop.per_claim**2 * 4.0).mean())
-    vhm = (0.5 * float((lam * pop.per_claim).mean())) ** 2
-    z_book = pop.book.n * year / (pop.book.n * year + epv / vhm)
-    book_factor = 1.0 + z_book * (observed_total / expected_total - 1.0)
-    return np.asarray(pop.manual_premium * rel * max(book_factor, 0.05), dtype=np.float64)
-
-
 def run(scenario: Scenario, *, n: int = 10_000, years: int = 8, seed: int = 0) -> dict[str, Any]:
     """Simulate ``years`` of one scenario; loss ratios per year for the three pricings."""
     pop = build(n, scenario, seed=seed)
@@ -334,6 +257,9 @@ def run(scenario: Scenario, *, n: int = 10_000, years: int = 8, seed: int = 0) -
         for k in prices
     }
     pattern = np.asarray(REPORTING_PATTERN)
+    refits: list[dict[str, Any]] = []
+    b = pop.book
+    paying = experience.paying_share(b.probability, b.mu, b.sigma, b.deductible)
     for year in range(1, years + 1):
         pol, pay = _draw_year(pop, pop.book.true_frequency, rng)
         event = np.zeros(len(pol), dtype=bool)
@@ -372,7 +298,11 @@ def run(scenario: Scenario, *, n: int = 10_000, years: int = 8, seed: int = 0) -
             o["max_firm_dev"].append(_deviation(firm_lr, pop.target))
             o["max_decile_dev"].append(max(_deviation(tdl, pop.target), _deviation(rdl, pop.target)))
         if year < years:
-            prices["experience"] = _refit(pop, claims, year, prices["experience"])
+            fit = experience.refit(
+                pop.attrs, b.frequency * paying, pop.per_claim / paying, pop.manual_premium, claims, year
+            )
+            prices["experience"] = fit.premium
+            refits.append(experience.summary(fit))
     result: dict[str, Any] = {
         "scenario": scenario.name,
         "description": scenario.description,
@@ -380,6 +310,8 @@ def run(scenario: Scenario, *, n: int = 10_000, years: int = 8, seed: int = 0) -
         "years": years,
         "target_loss_ratio": pop.target,
         "claims": len(claims),
+        "claims_per_year": round(len(claims) / years, 1),
+        "refits": refits,
     }
     for name, o in out.items():
         within = [i + 1 for i, d in enumerate(o["max_field_dev"]) if d <= 0.15]

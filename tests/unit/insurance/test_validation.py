@@ -33,6 +33,10 @@ def test_experience_rating_moves_the_book_towards_target_and_plain_tiering_does_
     )
     assert flat["max_field_dev"] > tiered["max_field_dev"] or flat["max_decile_dev"] > 0.5
     assert len(exp["per_year"]["field_lr"]) == 4 and len(exp["per_year"]["true_decile_lr"][0]) == 10
+    # One refit per year end before the last, on a growing count of reported claims.
+    reported = [f["reported"] for f in r["refits"]]
+    assert len(reported) == 3 and reported == sorted(reported) and reported[-1] <= r["claims"]
+    assert all(0.0 <= f["z_frequency"] < 1.0 and 0.0 <= f["z_severity"] <= 1.0 for f in r["refits"])
     assert {s.name for s in SCENARIOS} == {
         "fields_off",
         "firm_reversed",
