@@ -88,8 +88,8 @@ interface ILedgerErrors {
     error InvalidTransition(bytes32 assetId, uint8 from, uint8 to);
     error StatusDateBackwards(uint40 date, uint40 lastDate);
     error RecordAssetMismatch(uint64 recordId, bytes32 assetId);
-    error NotLatestTransfer(uint64 recordId, uint64 latestTransfer);
-    error WrongRestoredOwner(address restoredOwner, address seller);
+    /// @dev `recordId` is not the asset's latest live transfer, or `seller` is not its seller.
+    error NotLatestTransfer(uint64 recordId, address seller);
     error PartiesChanged(uint64 recordId);
     error UnknownCurrency(bytes3 currency);
     error InvalidOrganisation(address account);
