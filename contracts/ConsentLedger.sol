@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
-import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {TradeLedger} from "./TradeLedger.sol";
 import {LedgerTypes} from "./LedgerTypes.sol";
 
@@ -11,19 +11,23 @@ import {LedgerTypes} from "./LedgerTypes.sol";
 /// @notice A party (seller/licensor/pledgor `from`, buyer/licensee/pledgee `to`) signs the typed
 ///         data `Record` below offline; the recorder submits the signatures with the record. The
 ///         contract checks each one (ecrecover for accounts, ERC-1271 for contract wallets via
-///         OpenZeppelin's SignatureChecker), spends the signer's nonce and emits one
+///         OpenZeppelin's SignatureChecker), spends the consent's nonce and emits one
 ///         `ConsentGiven` record per signature, carrying the signature bytes, nonce and deadline
 ///         so that anyone can re-verify it from the logs. The consent level of a transaction
 ///         record is the number of its parties that signed (0 recorder only, 1, 2 both).
-abstract contract ConsentLedger is TradeLedger, EIP712, Nonces {
+///         Replay protection without a storage word per signer: a nonce is the submitting
+///         recorder's address (top 160 bits) and a counter it hands out (low 96 bits); each nonce
+///         can be spent once, by that recorder only, in any order (a bitmap, 256 nonces a word).
+///         See docs/decisions/0090-trust-one-asset-word-and-recorder-nonces.md.
+abstract contract ConsentLedger is TradeLedger, EIP712 {
     struct PartyConsent {
         address signer; // must be the record's `from` or `to`
-        uint256 nonce; // the signer's next nonce (nonces(signer))
+        uint256 nonce; // recorder << 96 | counter, not spent before (spentNonces)
         uint256 deadline; // unix seconds; refused after it
         bytes signature; // 65-byte ECDSA signature, or whatever the signer's ERC-1271 wallet accepts
     }
 
-    bytes32 public constant RECORD_TYPEHASH = keccak256(
+    bytes32 private constant RECORD_TYPEHASH = keccak256(
         "Record(bytes32 assetId,uint8 kind,address from,address to,uint40 date,bytes3 currency,uint128 amount,"
         "uint16 royaltyBps,uint8 exclusivity,bytes2 territory,uint40 termEnd,uint64 ref,bytes32 docHash,"
         "uint256 nonce,uint256 deadline)"
@@ -41,6 +45,9 @@ abstract contract ConsentLedger is TradeLedger, EIP712, Nonces {
         uint256 deadline,
         bytes signature
     );
+
+    /// @notice Spent consent nonces, one bit each: nonce n is bit (n & 255) of word n >> 8.
+    mapping(uint256 => uint256) public spentNonces;
 
     constructor() EIP712("ipledger.IPLedger", "2") {}
 
@@ -95,13 +102,6 @@ abstract contract ConsentLedger is TradeLedger, EIP712, Nonces {
         recordCount = last;
     }
 
-    // ------------------------------------------------------------------ views
-
-    /// @notice The EIP-712 digest a party signs for record terms `r` with `nonce` and `deadline`.
-    function recordDigest(TxInput calldata r, uint256 nonce, uint256 deadline) public view returns (bytes32) {
-        return _hashTypedDataV4(_structHash(r, nonce, deadline));
-    }
-
     // ------------------------------------------------------------------ internals
 
     /// @dev EIP-712 hashStruct of `Record`: the 13 static words of TxInput are already their
@@ -118,6 +118,14 @@ abstract contract ConsentLedger is TradeLedger, EIP712, Nonces {
             mstore(add(p, 480), deadline)
             h := keccak256(p, 512)
         }
+    }
+
+    /// @dev ECDSA first, then ERC-1271 (OpenZeppelin 5.0's order). SignatureChecker 5.4 reads the
+    ///      signer's code size first: a cold account access (2,600 gas) for every new signer.
+    function _validSignature(address signer, bytes32 digest, bytes calldata signature) private view returns (bool) {
+        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature);
+        if (err == ECDSA.RecoverError.NoError && recovered == signer) return true;
+        return SignatureChecker.isValidERC1271SignatureNow(signer, digest, signature);
     }
 
     /// @dev Checks the signatures, records `r` as record `id` and its consents as the records
@@ -151,9 +159,13 @@ abstract contract ConsentLedger is TradeLedger, EIP712, Nonces {
             } else {
                 revert ConsentNotParty(signer);
             }
-            _useCheckedNonce(signer, c.nonce);
-            bytes32 digest = _hashTypedDataV4(_structHash(r, c.nonce, c.deadline));
-            if (!SignatureChecker.isValidSignatureNow(signer, digest, c.signature)) revert InvalidConsent(signer);
+            uint256 nonce = c.nonce;
+            uint256 bit = uint256(1) << (nonce & 255);
+            uint256 spent = spentNonces[nonce >> 8];
+            if (spent & bit != 0 || nonce >> 96 != uint256(uint160(msg.sender))) revert ConsentNonceUsed(signer, nonce);
+            spentNonces[nonce >> 8] = spent | bit;
+            bytes32 digest = _hashTypedDataV4(_structHash(r, nonce, c.deadline));
+            if (!_validSignature(signer, digest, c.signature)) revert InvalidConsent(signer);
             if (signer == owner) ownerSigned = true;
         }
         // The batch fast path when it applies (no owner-consent setting, not an amendment).

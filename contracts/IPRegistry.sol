@@ -59,10 +59,9 @@ abstract contract IPRegistry is LedgerDirectory {
     // Packed asset state, one word: owner (bits 0-159) | status (160-162) | kind (163-165) | filing
     // day, unix days (166-181) | transfer seal (182-255). The seal is the top 74 bits of
     // keccak256(abi.encode(assetId, id, seller)) for the asset's latest live assignment or auction
-    // `id` and its seller (0 when none; a void leaves the seal of (void id, address(0)), which no
-    // transfer matches). A void or an amendment must present the (id, seller) pair that hashes to
+    // `id` and its seller (0 when none, and after a void). A void or an amendment must present the (id, seller) pair that hashes to
     // it, so the seller is enforced exactly without a second storage word
-    // (docs/decisions/0090-trust-one-asset-word-and-positional-consent.md).
+    // (docs/decisions/0090-trust-one-asset-word-and-recorder-nonces.md).
     mapping(bytes32 => uint256) internal _assets;
     // Second asset word, written only by status changes: date of the last status change
     // (bits 160-199) | status a dispute interrupted (200-207).

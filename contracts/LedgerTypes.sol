@@ -96,6 +96,9 @@ interface ILedgerErrors {
     // Party consent (EIP-712).
     error ConsentExpired(address signer, uint256 deadline);
     error InvalidConsent(address signer);
+    /// @dev The consent nonce was spent before (a replayed signature), or its top 160 bits name
+    ///      another recorder than the sender.
+    error ConsentNonceUsed(address signer, uint256 nonce);
     error ConsentNotParty(address signer);
     error OwnerConsentRequired(bytes32 assetId, address owner);
 }

@@ -146,9 +146,8 @@ abstract contract TradeLedger is IPRegistry {
             if (state & _SEAL_MASK != _seal(assetId, target, restoredOwner)) {
                 revert NotLatestTransfer(target, restoredOwner);
             }
-            // Owner back to the seller; the seal of (this void, nobody) leaves no transfer to void.
-            _assets[assetId] = (state & _KEEP_STATE) | uint256(uint160(restoredOwner))
-                | _seal(assetId, recordCount + 1, address(0));
+            // Owner back to the seller; seal 0: no transfer left to void.
+            _assets[assetId] = (state & _KEEP_STATE) | uint256(uint160(restoredOwner));
         } else if (restoredOwner != address(0)) {
             revert InvalidParty(restoredOwner);
         }

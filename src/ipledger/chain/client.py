@@ -159,13 +159,10 @@ class LedgerClient:
             1 + len(consents),
         )
 
-    def nonce(self, account: bytes, block: int | str = "latest") -> int:
-        """The next consent nonce of ``account``."""
-        return int(self._read("ledger", "nonces", account, block=block)[0])
-
-    def record_digest(self, tx: TxInput, nonce: int, deadline: int) -> bytes:
-        """The EIP-712 digest the contract computes for ``tx`` (to cross-check offline signing)."""
-        return bytes(self._read("ledger", "recordDigest", tx.as_tuple(), nonce, deadline)[0])
+    def nonce_spent(self, nonce: int, block: int | str = "latest") -> bool:
+        """Whether consent nonce ``nonce`` (see ipledger.chain.consent.consent_nonce) was spent."""
+        word = int(self._read("ledger", "spentNonces", nonce >> 8, block=block)[0])
+        return bool(word >> (nonce & 255) & 1)
 
     def set_owner_consent_required(self, required: bool) -> None:
         """Require (admin) the owner's signature for assignments, auctions and pledges."""
