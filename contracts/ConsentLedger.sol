@@ -60,10 +60,7 @@ abstract contract ConsentLedger is TradeLedger, EIP712 {
         onlyRole(RECORDER_ROLE)
         returns (uint256 recordId)
     {
-        recordId = recordCount + 1;
-        (bytes32 acc, uint256 last) = _consented(r, consents, recordId, _buffer(), accumulator, false);
-        accumulator = acc;
-        recordCount = last;
+        return _single(r, consents, false);
     }
 
     /// @notice Records up to MAX_BATCH transactions, each with its own signatures (possibly none).
@@ -96,10 +93,7 @@ abstract contract ConsentLedger is TradeLedger, EIP712 {
         onlyRole(RECORDER_ROLE)
         returns (uint256 recordId)
     {
-        recordId = recordCount + 1;
-        (bytes32 acc, uint256 last) = _consented(r, consents, recordId, _buffer(), accumulator, true);
-        accumulator = acc;
-        recordCount = last;
+        return _single(r, consents, true);
     }
 
     // ------------------------------------------------------------------ internals
@@ -120,11 +114,26 @@ abstract contract ConsentLedger is TradeLedger, EIP712 {
         }
     }
 
+    function _single(TxInput calldata r, PartyConsent[] calldata consents, bool amend)
+        private
+        returns (uint256 recordId)
+    {
+        recordId = recordCount + 1;
+        (bytes32 acc, uint256 last) = _consented(r, consents, recordId, _buffer(), accumulator, amend);
+        accumulator = acc;
+        recordCount = last;
+    }
+
     /// @dev ECDSA first, then ERC-1271 (OpenZeppelin 5.0's order). SignatureChecker 5.4 reads the
     ///      signer's code size first: a cold account access (2,600 gas) for every new signer.
     function _validSignature(address signer, bytes32 digest, bytes calldata signature) private view returns (bool) {
-        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature);
-        if (err == ECDSA.RecoverError.NoError && recovered == signer) return true;
+        if (signature.length == 65) {
+            // ECDSA.tryRecover(hash, bytes) parses exactly so, after copying the bytes to memory.
+            (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(
+                digest, uint8(signature[64]), bytes32(signature[0:32]), bytes32(signature[32:64])
+            );
+            if (err == ECDSA.RecoverError.NoError && recovered == signer) return true;
+        }
         return SignatureChecker.isValidERC1271SignatureNow(signer, digest, signature);
     }
 
@@ -174,15 +183,36 @@ abstract contract ConsentLedger is TradeLedger, EIP712 {
         if (!amend && !ownerConsentRequired) (done, next) = _fastRecord(r, id, buf, acc);
         acc = done ? next : _record(r, id, buf, acc, amend, ownerSigned);
         bytes32 topic0 = ConsentGiven.selector;
+        bytes32 assetId = r.assetId;
         for (uint256 i; i < n; ++i) {
             PartyConsent calldata c = consents[i];
-            bytes memory data = abi.encode(uint64(id), uint8(i + 1), c.nonce, c.deadline, c.signature);
-            uint256 rid = id + 1 + i;
             uint256 signerWord = uint256(uint160(c.signer));
-            bytes32 assetId = r.assetId;
-            acc = keccak256(abi.encodePacked(acc, topic0, rid, assetId, signerWord, data));
+            uint256 nonce = c.nonce;
+            uint256 deadline = c.deadline;
+            bytes calldata sig = c.signature;
+            uint256 rid = id + 1 + i;
+            // The log's data is abi.encode(uint64 id, uint8 level, nonce, deadline, signature),
+            // written once after the five header words the accumulator hashes in front of it.
             assembly ("memory-safe") {
-                log4(add(data, 32), mload(data), topic0, rid, assetId, signerWord)
+                let p := mload(0x40)
+                mstore(p, acc)
+                mstore(add(p, 32), topic0)
+                mstore(add(p, 64), rid)
+                mstore(add(p, 96), assetId)
+                mstore(add(p, 128), signerWord)
+                let d := add(p, 160)
+                mstore(d, id)
+                mstore(add(d, 32), add(i, 1))
+                mstore(add(d, 64), nonce)
+                mstore(add(d, 96), deadline)
+                mstore(add(d, 128), 0xa0)
+                let padded := and(add(sig.length, 31), not(31))
+                mstore(add(d, add(160, padded)), 0) // zero padding of the last word (the length when empty)
+                mstore(add(d, 160), sig.length)
+                calldatacopy(add(d, 192), sig.offset, sig.length)
+                let len := add(192, padded)
+                acc := keccak256(p, add(160, len))
+                log4(d, len, topic0, rid, assetId, signerWord)
             }
         }
         // Nothing allocated here outlives the record: give the memory back so that a batch

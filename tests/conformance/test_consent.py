@@ -168,6 +168,14 @@ def test_contract_wallet_consent_erc1271(env: Env) -> None:
     env.client.record_with_consent(tx, [wallet_consent, _sign(env, tx, BUYER)])
     assert env.client.asset_state(asset_id).owner == _addr(BUYER)
     assert env.client.nonce_spent(nonce)
+    # An empty wallet signature: the log's bytes (written in assembly) still extend the
+    # accumulator exactly as the logs say.
+    lic = env.tx(asset_id, seller=_addr(BUYER), buyer=wallet)
+    empty = PartyConsent(wallet, consent_nonce(env.client.sender, next(_counter)), now() + DAY, b"")
+    env.client.record_with_consent(lic, [empty])
+    logs = env.backend.get_logs(0, env.backend.head(), [env.client.ledger_address])
+    acc, n = recompute("IPLedger", logs, chain_id=env.backend.chain_id, address=env.client.ledger_address)
+    assert (acc, n) == (env.client.accumulator(), env.client.record_count())
     other = env.registered("ZL201810012346.1", owner=refuser)
     sale = env.tx(other, TxKind.ASSIGNMENT, seller=refuser, buyer=_addr(BUYER), royalty_bps=0)
     with expect_revert("InvalidConsent", signer="0x" + refuser.hex()):
