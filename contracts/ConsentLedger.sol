@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
-import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {TradeLedger} from "./TradeLedger.sol";
 import {LedgerTypes} from "./LedgerTypes.sol";
 
@@ -11,19 +11,23 @@ import {LedgerTypes} from "./LedgerTypes.sol";
 /// @notice A party (seller/licensor/pledgor `from`, buyer/licensee/pledgee `to`) signs the typed
 ///         data `Record` below offline; the recorder submits the signatures with the record. The
 ///         contract checks each one (ecrecover for accounts, ERC-1271 for contract wallets via
-///         OpenZeppelin's SignatureChecker), spends the signer's nonce and emits one
+///         OpenZeppelin's SignatureChecker), spends the consent's nonce and emits one
 ///         `ConsentGiven` record per signature, carrying the signature bytes, nonce and deadline
 ///         so that anyone can re-verify it from the logs. The consent level of a transaction
 ///         record is the number of its parties that signed (0 recorder only, 1, 2 both).
-abstract contract ConsentLedger is TradeLedger, EIP712, Nonces {
+///         Replay protection without a storage word per signer: a nonce is the submitting
+///         recorder's address (top 160 bits) and a counter it hands out (low 96 bits); each nonce
+///         can be spent once, by that recorder only, in any order (a bitmap, 256 nonces a word).
+///         See docs/decisions/0090-trust-one-asset-word-and-recorder-nonces.md.
+abstract contract ConsentLedger is TradeLedger, EIP712 {
     struct PartyConsent {
         address signer; // must be the record's `from` or `to`
-        uint256 nonce; // the signer's next nonce (nonces(signer))
+        uint256 nonce; // recorder << 96 | counter, not spent before (spentNonces)
         uint256 deadline; // unix seconds; refused after it
         bytes signature; // 65-byte ECDSA signature, or whatever the signer's ERC-1271 wallet accepts
     }
 
-    bytes32 public constant RECORD_TYPEHASH = keccak256(
+    bytes32 private constant RECORD_TYPEHASH = keccak256(
         "Record(bytes32 assetId,uint8 kind,address from,address to,uint40 date,bytes3 currency,uint128 amount,"
         "uint16 royaltyBps,uint8 exclusivity,bytes2 territory,uint40 termEnd,uint64 ref,bytes32 docHash,"
         "uint256 nonce,uint256 deadline)"
@@ -42,6 +46,9 @@ abstract contract ConsentLedger is TradeLedger, EIP712, Nonces {
         bytes signature
     );
 
+    /// @notice Spent consent nonces, one bit each: nonce n is bit (n & 255) of word n >> 8.
+    mapping(uint256 => uint256) public spentNonces;
+
     constructor() EIP712("ipledger.IPLedger", "2") {}
 
     // ------------------------------------------------------------------ writes
@@ -53,10 +60,7 @@ abstract contract ConsentLedger is TradeLedger, EIP712, Nonces {
         onlyRole(RECORDER_ROLE)
         returns (uint256 recordId)
     {
-        recordId = recordCount + 1;
-        (bytes32 acc, uint256 last) = _consented(r, consents, recordId, _buffer(), accumulator, false);
-        accumulator = acc;
-        recordCount = last;
+        return _single(r, consents, false);
     }
 
     /// @notice Records up to MAX_BATCH transactions, each with its own signatures (possibly none).
@@ -89,17 +93,7 @@ abstract contract ConsentLedger is TradeLedger, EIP712, Nonces {
         onlyRole(RECORDER_ROLE)
         returns (uint256 recordId)
     {
-        recordId = recordCount + 1;
-        (bytes32 acc, uint256 last) = _consented(r, consents, recordId, _buffer(), accumulator, true);
-        accumulator = acc;
-        recordCount = last;
-    }
-
-    // ------------------------------------------------------------------ views
-
-    /// @notice The EIP-712 digest a party signs for record terms `r` with `nonce` and `deadline`.
-    function recordDigest(TxInput calldata r, uint256 nonce, uint256 deadline) public view returns (bytes32) {
-        return _hashTypedDataV4(_structHash(r, nonce, deadline));
+        return _single(r, consents, true);
     }
 
     // ------------------------------------------------------------------ internals
@@ -118,6 +112,29 @@ abstract contract ConsentLedger is TradeLedger, EIP712, Nonces {
             mstore(add(p, 480), deadline)
             h := keccak256(p, 512)
         }
+    }
+
+    function _single(TxInput calldata r, PartyConsent[] calldata consents, bool amend)
+        private
+        returns (uint256 recordId)
+    {
+        recordId = recordCount + 1;
+        (bytes32 acc, uint256 last) = _consented(r, consents, recordId, _buffer(), accumulator, amend);
+        accumulator = acc;
+        recordCount = last;
+    }
+
+    /// @dev ECDSA first, then ERC-1271 (OpenZeppelin 5.0's order). SignatureChecker 5.4 reads the
+    ///      signer's code size first: a cold account access (2,600 gas) for every new signer.
+    function _validSignature(address signer, bytes32 digest, bytes calldata signature) private view returns (bool) {
+        if (signature.length == 65) {
+            // ECDSA.tryRecover(hash, bytes) parses exactly so, after copying the bytes to memory.
+            (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(
+                digest, uint8(signature[64]), bytes32(signature[0:32]), bytes32(signature[32:64])
+            );
+            if (err == ECDSA.RecoverError.NoError && recovered == signer) return true;
+        }
+        return SignatureChecker.isValidERC1271SignatureNow(signer, digest, signature);
     }
 
     /// @dev Checks the signatures, records `r` as record `id` and its consents as the records
@@ -151,9 +168,13 @@ abstract contract ConsentLedger is TradeLedger, EIP712, Nonces {
             } else {
                 revert ConsentNotParty(signer);
             }
-            _useCheckedNonce(signer, c.nonce);
-            bytes32 digest = _hashTypedDataV4(_structHash(r, c.nonce, c.deadline));
-            if (!SignatureChecker.isValidSignatureNow(signer, digest, c.signature)) revert InvalidConsent(signer);
+            uint256 nonce = c.nonce;
+            uint256 bit = uint256(1) << (nonce & 255);
+            uint256 spent = spentNonces[nonce >> 8];
+            if (spent & bit != 0 || nonce >> 96 != uint256(uint160(msg.sender))) revert ConsentNonceUsed(signer, nonce);
+            spentNonces[nonce >> 8] = spent | bit;
+            bytes32 digest = _hashTypedDataV4(_structHash(r, nonce, c.deadline));
+            if (!_validSignature(signer, digest, c.signature)) revert InvalidConsent(signer);
             if (signer == owner) ownerSigned = true;
         }
         // The batch fast path when it applies (no owner-consent setting, not an amendment).
@@ -162,15 +183,36 @@ abstract contract ConsentLedger is TradeLedger, EIP712, Nonces {
         if (!amend && !ownerConsentRequired) (done, next) = _fastRecord(r, id, buf, acc);
         acc = done ? next : _record(r, id, buf, acc, amend, ownerSigned);
         bytes32 topic0 = ConsentGiven.selector;
+        bytes32 assetId = r.assetId;
         for (uint256 i; i < n; ++i) {
             PartyConsent calldata c = consents[i];
-            bytes memory data = abi.encode(uint64(id), uint8(i + 1), c.nonce, c.deadline, c.signature);
-            uint256 rid = id + 1 + i;
             uint256 signerWord = uint256(uint160(c.signer));
-            bytes32 assetId = r.assetId;
-            acc = keccak256(abi.encodePacked(acc, topic0, rid, assetId, signerWord, data));
+            uint256 nonce = c.nonce;
+            uint256 deadline = c.deadline;
+            bytes calldata sig = c.signature;
+            uint256 rid = id + 1 + i;
+            // The log's data is abi.encode(uint64 id, uint8 level, nonce, deadline, signature),
+            // written once after the five header words the accumulator hashes in front of it.
             assembly ("memory-safe") {
-                log4(add(data, 32), mload(data), topic0, rid, assetId, signerWord)
+                let p := mload(0x40)
+                mstore(p, acc)
+                mstore(add(p, 32), topic0)
+                mstore(add(p, 64), rid)
+                mstore(add(p, 96), assetId)
+                mstore(add(p, 128), signerWord)
+                let d := add(p, 160)
+                mstore(d, id)
+                mstore(add(d, 32), add(i, 1))
+                mstore(add(d, 64), nonce)
+                mstore(add(d, 96), deadline)
+                mstore(add(d, 128), 0xa0)
+                let padded := and(add(sig.length, 31), not(31))
+                mstore(add(d, add(160, padded)), 0) // zero padding of the last word (the length when empty)
+                mstore(add(d, 160), sig.length)
+                calldatacopy(add(d, 192), sig.offset, sig.length)
+                let len := add(192, padded)
+                acc := keccak256(p, add(160, len))
+                log4(d, len, topic0, rid, assetId, signerWord)
             }
         }
         // Nothing allocated here outlives the record: give the memory back so that a batch

@@ -56,13 +56,15 @@ abstract contract IPRegistry is LedgerDirectory {
         address registrar
     );
 
-    // Packed asset state: owner (bits 0-159) | status (160-167) | kind (168-175) | filing (176-215)
-    // | id of the latest live assignment or auction (216-255; 0 when none). The latest transfer's
-    // id rides in the slot a transfer writes anyway, so it costs no new storage.
+    // Packed asset state, one word: owner (bits 0-159) | status (160-162) | kind (163-165) | filing
+    // day, unix days (166-181) | transfer seal (182-255). The seal is the top 74 bits of
+    // keccak256(abi.encode(assetId, id, seller)) for the asset's latest live assignment or auction
+    // `id` and its seller (0 when none, and after a void). A void or an amendment must present the (id, seller) pair that hashes to
+    // it, so the seller is enforced exactly without a second storage word
+    // (docs/decisions/0090-trust-one-asset-word-and-recorder-nonces.md).
     mapping(bytes32 => uint256) internal _assets;
-    // Second asset word, written only by transfers and status changes: seller of the latest
-    // transfer (bits 0-159) | date of the last status change (160-199) | status a dispute
-    // interrupted (200-207).
+    // Second asset word, written only by status changes: date of the last status change
+    // (bits 160-199) | status a dispute interrupted (200-207).
     mapping(bytes32 => uint256) internal _assetAux;
 
     /// @notice Head of the hash chain over every record's log.
@@ -70,8 +72,10 @@ abstract contract IPRegistry is LedgerDirectory {
     /// @notice Number of records so far; record ids run from 1 to recordCount.
     uint256 public recordCount;
 
-    uint256 internal constant _OWNER_MASK = 0x00ffffffffffffffffffffffffffffffffffffffff;
-    uint256 internal constant _LATEST_SHIFT = 216;
+    // Bits 182-255 (the seal) and bits 160-181 (status, kind and filing day).
+    uint256 internal constant _SEAL_MASK = 0xFFFFFFFFFFFFFFFFFFC000000000000000000000000000000000000000000000;
+    uint256 internal constant _KEEP_STATE = 0x0000000000000000003FFFFF0000000000000000000000000000000000000000;
+    uint256 internal constant _DAY = 86_400;
     uint256 internal constant _MAX_NUMBER_LENGTH = 64;
 
     // Allowed status transitions: byte `from` holds a bit per allowed `to`. Terminal states
@@ -123,8 +127,8 @@ abstract contract IPRegistry is LedgerDirectory {
         uint256 state = _assets[assetId];
         if (state == 0) revert UnknownAsset(assetId);
         if (status == 0 || status > LedgerTypes.MAX_STATUS) revert InvalidStatus(status);
-        _checkDate(date, uint40(state >> 176));
-        uint8 previous = uint8(state >> 160);
+        _checkDate(date, _filing(state));
+        uint8 previous = uint8((state >> 160) & 7);
         uint256 aux = _assetAux[assetId];
         uint40 lastDate = uint40(aux >> 160);
         if (date < lastDate) revert StatusDateBackwards(date, lastDate);
@@ -136,8 +140,8 @@ abstract contract IPRegistry is LedgerDirectory {
         if (status == LedgerTypes.STATUS_OWNERSHIP_DISPUTE || status == LedgerTypes.STATUS_INFRINGEMENT_DISPUTE) {
             resume = previous;
         }
-        _assetAux[assetId] = (aux & _OWNER_MASK) | (uint256(date) << 160) | (resume << 200);
-        _assets[assetId] = (state & ~(uint256(0xff) << 160)) | (uint256(status) << 160);
+        _assetAux[assetId] = (uint256(date) << 160) | (resume << 200);
+        _assets[assetId] = (state & ~(uint256(7) << 160)) | (uint256(status) << 160);
         recordId = ++recordCount;
         _commit(
             StatusChanged.selector,
@@ -150,30 +154,27 @@ abstract contract IPRegistry is LedgerDirectory {
 
     // ------------------------------------------------------------------ views
 
-    /// @notice Latest live assignment or auction of an asset (0 when none or voided) and its
-    ///         seller, the date of the last status change, and the status a dispute interrupted.
+    /// @notice The seal of the asset's latest live assignment or auction (top 74 bits of
+    ///         keccak256(abi.encode(assetId, id, seller)), 0 when none), the date of the last status
+    ///         change, and the status a dispute interrupted.
     function assetHistory(bytes32 assetId)
         external
         view
-        returns (uint64 latestTransfer, address seller, uint40 lastStatusDate, uint8 resumeStatus)
+        returns (bytes32 transferSeal, uint40 lastStatusDate, uint8 resumeStatus)
     {
         uint256 aux = _assetAux[assetId];
-        return (
-            uint64(_assets[assetId] >> _LATEST_SHIFT),
-            address(uint160(aux)),
-            uint40(aux >> 160),
-            uint8(aux >> 200)
-        );
+        return (bytes32(_assets[assetId] & _SEAL_MASK), uint40(aux >> 160), uint8(aux >> 200));
     }
 
-    /// @notice Owner, status, kind and filing date of an asset (all zero when unknown).
+    /// @notice Owner, status, kind and filing date of an asset (all zero when unknown); the filing
+    ///         date is kept to the day (00:00 UTC of the filing day).
     function assetState(bytes32 assetId)
         external
         view
         returns (address owner, uint8 status, uint8 kind, uint40 filingDate)
     {
         uint256 s = _assets[assetId];
-        return (address(uint160(s)), uint8(s >> 160), uint8(s >> 168), uint40(s >> 176));
+        return (address(uint160(s)), uint8((s >> 160) & 7), uint8((s >> 163) & 7), _filing(s));
     }
 
     function assetIdOf(bytes2 jurisdiction, uint8 kind, string calldata registryNumber)
@@ -190,7 +191,9 @@ abstract contract IPRegistry is LedgerDirectory {
         if (a.kind == 0 || a.kind > LedgerTypes.MAX_ASSET_KIND) revert InvalidKind(a.kind);
         if (a.status == 0 || a.status > LedgerTypes.MAX_STATUS) revert InvalidStatus(a.status);
         if (a.owner == address(0)) revert InvalidParty(a.owner);
-        if (a.filingDate == 0 || a.filingDate > block.timestamp) revert FutureDate(a.filingDate, block.timestamp);
+        if (a.filingDate == 0 || a.filingDate > block.timestamp || a.filingDate >= _DAY << 16) {
+            revert FutureDate(a.filingDate, block.timestamp);
+        }
         if (
             (a.grantDate != 0 && a.grantDate < a.filingDate)
                 || (a.expiryDate != 0 && a.expiryDate <= a.filingDate)
@@ -200,7 +203,7 @@ abstract contract IPRegistry is LedgerDirectory {
         assetId = assetIdOf(a.jurisdiction, a.kind, a.registryNumber);
         if (_assets[assetId] != 0) revert DuplicateAsset(assetId);
         _assets[assetId] = uint256(uint160(a.owner)) | (uint256(a.status) << 160)
-            | (uint256(a.kind) << 168) | (uint256(a.filingDate) << 176);
+            | (uint256(a.kind) << 163) | ((uint256(a.filingDate) / _DAY) << 166);
         if (a.status >= LedgerTypes.STATUS_OWNERSHIP_DISPUTE) {
             // Registered in a dispute: it returns to active when granted, else to pending.
             uint256 resume = a.grantDate != 0 ? LedgerTypes.STATUS_ACTIVE : LedgerTypes.STATUS_PENDING;
@@ -244,6 +247,22 @@ abstract contract IPRegistry is LedgerDirectory {
                 let first := byte(0, calldataload(number.offset))
                 ok := iszero(lt(first, 0x30))
             }
+        }
+    }
+
+    /// @dev Start of the filing day (unix seconds) from a packed asset word.
+    function _filing(uint256 state) internal pure returns (uint40) {
+        return uint40(((state >> 166) & 0xffff) * _DAY);
+    }
+
+    /// @dev The transfer seal of record `id` of `assetId` sold by `seller` (see `_assets`).
+    function _seal(bytes32 assetId, uint256 id, address seller) internal pure returns (uint256 h) {
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, assetId)
+            mstore(add(p, 32), id)
+            mstore(add(p, 64), and(seller, 0xffffffffffffffffffffffffffffffffffffffff))
+            h := and(keccak256(p, 96), _SEAL_MASK)
         }
     }
 

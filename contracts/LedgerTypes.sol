@@ -88,14 +88,17 @@ interface ILedgerErrors {
     error InvalidTransition(bytes32 assetId, uint8 from, uint8 to);
     error StatusDateBackwards(uint40 date, uint40 lastDate);
     error RecordAssetMismatch(uint64 recordId, bytes32 assetId);
-    error NotLatestTransfer(uint64 recordId, uint64 latestTransfer);
-    error WrongRestoredOwner(address restoredOwner, address seller);
+    /// @dev `recordId` is not the asset's latest live transfer, or `seller` is not its seller.
+    error NotLatestTransfer(uint64 recordId, address seller);
     error PartiesChanged(uint64 recordId);
     error UnknownCurrency(bytes3 currency);
     error InvalidOrganisation(address account);
     // Party consent (EIP-712).
     error ConsentExpired(address signer, uint256 deadline);
     error InvalidConsent(address signer);
+    /// @dev The consent nonce was spent before (a replayed signature), or its top 160 bits name
+    ///      another recorder than the sender.
+    error ConsentNonceUsed(address signer, uint256 nonce);
     error ConsentNotParty(address signer);
     error OwnerConsentRequired(bytes32 assetId, address owner);
 }

@@ -70,9 +70,6 @@ abstract contract TradeLedger is IPRegistry {
     uint256 private constant _VOID = 0x08;
     uint256 private constant _RELEASED = 0x10;
     uint256 private constant _TAG = 0x7ff;
-    // Status, kind and filing date of the packed asset word (bits 160-215).
-    uint256 private constant _KEEP_STATE = 0x0000000000FFFFFFFFFFFFFF0000000000000000000000000000000000000000;
-    uint256 private constant _LATEST_MASK = 0xFFFFFFFFFF000000000000000000000000000000000000000000000000000000;
     // 5 header words hashed before the log (accumulator, topic0..3) + 12 data words.
     uint256 private constant _BUF = 544;
 
@@ -145,12 +142,12 @@ abstract contract TradeLedger is IPRegistry {
         uint8 kind = _liveRecordOf(target, assetId);
         _setFlag(target, _VOID);
         if (kind == LedgerTypes.TX_ASSIGNMENT || kind == LedgerTypes.TX_AUCTION) {
-            uint64 latest = uint64(state >> _LATEST_SHIFT);
-            if (target != latest) revert NotLatestTransfer(target, latest);
-            address seller = address(uint160(_assetAux[assetId]));
-            if (restoredOwner != seller) revert WrongRestoredOwner(restoredOwner, seller);
-            // Owner back to the seller; no live transfer left to void (bits 216-255 cleared).
-            _assets[assetId] = (state & _KEEP_STATE) | uint256(uint160(seller));
+            // The latest live transfer and its seller, proven against the asset word's seal.
+            if (state & _SEAL_MASK != _seal(assetId, target, restoredOwner)) {
+                revert NotLatestTransfer(target, restoredOwner);
+            }
+            // Owner back to the seller; seal 0: no transfer left to void.
+            _assets[assetId] = (state & _KEEP_STATE) | uint256(uint160(restoredOwner));
         } else if (restoredOwner != address(0)) {
             revert InvalidParty(restoredOwner);
         }
@@ -213,12 +210,10 @@ abstract contract TradeLedger is IPRegistry {
         bytes32 sig = TxRecorded.selector;
         uint256 assetsSlot;
         uint256 flagsSlot;
-        uint256 auxSlot;
         uint256 currencySlot;
         assembly ("memory-safe") {
             assetsSlot := _assets.slot
             flagsSlot := _flags.slot
-            auxSlot := _assetAux.slot
             currencySlot := _currencyBits.slot
         }
         assembly ("memory-safe") {
@@ -232,7 +227,7 @@ abstract contract TradeLedger is IPRegistry {
 
             // Any non-zero term means "not for the fast path".
             let bad := or(iszero(state), or(eq(kind, 4), gt(sub(kind, 1), 4))) // kinds 1, 2, 3, 5
-            bad := or(bad, or(shr(40, date), or(gt(date, timestamp()), lt(date, and(shr(176, state), 0xffffffffff)))))
+            bad := or(bad, or(shr(40, date), or(gt(date, timestamp()), lt(date, mul(and(shr(166, state), 0xffff), _DAY)))))
             {
                 let termEnd := calldataload(add(r, 320))
                 bad := or(bad, or(shr(40, termEnd), and(iszero(iszero(termEnd)), lt(termEnd, date))))
@@ -259,7 +254,7 @@ abstract contract TradeLedger is IPRegistry {
             bad := or(bad, gt(calldataload(add(r, 256)), 2)) // exclusivity
             bad := or(bad, calldataload(add(r, 352))) // no reference outside amendments and releases
             {
-                let status := and(shr(160, state), 0xff)
+                let status := and(shr(160, state), 7)
                 bad := or(bad, and(gt(status, 2), lt(status, 7))) // inactive or ownership dispute
             }
             {
@@ -279,12 +274,12 @@ abstract contract TradeLedger is IPRegistry {
             if iszero(bad) {
                 let assetId := calldataload(r)
                 if transfer {
-                    // Owner := buyer, latest transfer := this record, seller kept in the aux word.
-                    sstore(assetSlot, or(or(and(state, _KEEP_STATE), to), shl(_LATEST_SHIFT, id)))
-                    mstore(0, assetId)
-                    mstore(32, auxSlot)
-                    let aux := keccak256(0, 64)
-                    sstore(aux, or(and(sload(aux), not(_OWNER_MASK)), calldataload(add(r, 64))))
+                    // Owner := buyer, seal := (this record, its seller); see `_seal`.
+                    mstore(buf, assetId)
+                    mstore(add(buf, 32), id)
+                    mstore(add(buf, 64), calldataload(add(r, 64)))
+                    let seal := and(keccak256(buf, 96), _SEAL_MASK)
+                    sstore(assetSlot, or(or(and(state, _KEEP_STATE), to), seal))
                 }
                 mstore(0, shr(4, id))
                 mstore(32, flagsSlot)
@@ -329,7 +324,7 @@ abstract contract TradeLedger is IPRegistry {
         uint256 state = _assets[assetId];
         if (state == 0) revert UnknownAsset(assetId);
         if (date > block.timestamp) revert FutureDate(date, block.timestamp);
-        if (date < uint40(state >> 176)) revert DateBeforeFiling(date, uint40(state >> 176));
+        if (date < _filing(state)) revert DateBeforeFiling(date, _filing(state));
         _requireCurrency(currency);
         if (bps > LedgerTypes.MAX_BPS) revert InvalidRoyalty(bps);
         if (exclusivity > LedgerTypes.EXCLUSIVE) revert InvalidExclusivity(exclusivity);
@@ -345,7 +340,7 @@ abstract contract TradeLedger is IPRegistry {
             if (f & (_VOID | _RELEASED) != 0) revert AlreadyVoid(ref);
             _setFlag(ref, _RELEASED);
         } else {
-            uint256 status = (state >> 160) & 0xff;
+            uint256 status = (state >> 160) & 7;
             if (
                 status == LedgerTypes.STATUS_LAPSED || status == LedgerTypes.STATUS_INVALIDATED
                     || status == LedgerTypes.STATUS_EXPIRED
@@ -363,14 +358,11 @@ abstract contract TradeLedger is IPRegistry {
                 if (f >> 5 != uint256(assetId) & _TAG) revert RecordAssetMismatch(ref, assetId);
                 if (f & _VOID != 0) revert AlreadyVoid(ref);
                 if (transfer) {
-                    // Only the latest live transfer, whose parties are the asset's seller and
+                    // Only the latest live transfer, whose parties are its sealed seller and the
                     // current owner, can be amended, and its parties stay.
-                    uint64 latest = uint64(state >> _LATEST_SHIFT);
-                    if (ref != latest) revert NotLatestTransfer(ref, latest);
-                    if (from != address(uint160(_assetAux[assetId])) || to != address(uint160(state))) {
-                        revert PartiesChanged(ref);
-                    }
-                    _assets[assetId] = (state & ~(_LATEST_MASK)) | (id << _LATEST_SHIFT);
+                    if (state & _SEAL_MASK != _seal(assetId, ref, from)) revert NotLatestTransfer(ref, from);
+                    if (to != address(uint160(state))) revert PartiesChanged(ref);
+                    _assets[assetId] = (state & ~_SEAL_MASK) | _seal(assetId, id, from);
                 }
                 _setFlag(ref, _VOID);
             } else {
@@ -378,9 +370,7 @@ abstract contract TradeLedger is IPRegistry {
                 if (transfer) {
                     address owner = address(uint160(state));
                     if (from != owner) revert SellerNotOwner(assetId, from, owner);
-                    _assets[assetId] = (state & _KEEP_STATE) | uint256(uint160(to)) | (id << _LATEST_SHIFT);
-                    uint256 aux = _assetAux[assetId];
-                    _assetAux[assetId] = (aux & ~_OWNER_MASK) | uint256(uint160(from));
+                    _assets[assetId] = (state & _KEEP_STATE) | uint256(uint160(to)) | _seal(assetId, id, from);
                 }
             }
         }

@@ -3,7 +3,9 @@
 
 Implements docs/audit.md ("Verifying without ipledger") from the specification alone:
 recomputes both contracts' accumulators from their record logs, compares them (and the record
-counts) with the contracts' state, and checks a witness file against the chain. Usage::
+counts) with the contracts' state, re-verifies every party consent signature (EIP-712 digest,
+ecrecover or ERC-1271, nonce spent once and naming the record's recorder), and checks a witness
+file against the chain. Usage::
 
     python verify_standalone.py --rpc URL --artifact IPLedger.json --artifact ValuationRegistry.json \\
         --witness witness.json                      # addresses, deployment and head from the witness
@@ -20,7 +22,7 @@ import json
 import sys
 from pathlib import Path
 
-from eth_abi import encode
+from eth_abi import decode, encode
 from web3 import Web3
 
 CHUNK = 10_000  # blocks per eth_getLogs call
@@ -49,6 +51,71 @@ def seed(name: str, creation_code: bytes, chain_id: int, address: str) -> bytes:
         return bytes(legacy)
     label = Web3.keccak(text=f"ipledger.{name}.v2")
     return bytes(Web3.keccak(encode(["bytes32", "uint256", "address"], [label, chain_id, address])))
+
+
+RECORD_TYPEHASH = Web3.keccak(
+    text="Record(bytes32 assetId,uint8 kind,address from,address to,uint40 date,bytes3 currency,uint128 amount,"
+    "uint16 royaltyBps,uint8 exclusivity,bytes2 territory,uint40 termEnd,uint64 ref,bytes32 docHash,"
+    "uint256 nonce,uint256 deadline)"
+)
+DOMAIN_TYPEHASH = Web3.keccak(text="EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)")
+
+
+def event_topic(abi: list[dict], name: str) -> bytes:
+    e = next(e for e in abi if e["type"] == "event" and e["name"] == name)
+    return bytes(Web3.keccak(text=f"{name}({','.join(canonical(i) for i in e['inputs'])})"))
+
+
+def check_consents(w3: Web3, abi: list[dict], logs: list, chain_id: int, address: str) -> tuple[int, list[str]]:
+    """Re-verify every ConsentGiven log against its TxRecorded log (docs/audit.md, consent digests)."""
+    tx_topic, consent_topic = event_topic(abi, "TxRecorded"), event_topic(abi, "ConsentGiven")
+    domain = Web3.keccak(
+        encode(
+            ["bytes32", "bytes32", "bytes32", "uint256", "address"],
+            [DOMAIN_TYPEHASH, Web3.keccak(text="ipledger.IPLedger"), Web3.keccak(text="2"), chain_id, address],
+        )
+    )
+    txs = {int.from_bytes(bytes(g["topics"][1]), "big"): g for g in logs if bytes(g["topics"][0]) == tx_topic}
+    spent: set[int] = set()
+    verified, problems = 0, []
+    for g in (g for g in logs if bytes(g["topics"][0]) == consent_topic):
+        rid = int.from_bytes(bytes(g["topics"][1]), "big")
+        signer = Web3.to_checksum_address(bytes(g["topics"][3])[-20:])
+        tx_id, _level, nonce, deadline, signature = decode(
+            ["uint64", "uint8", "uint256", "uint256", "bytes"], bytes(g["data"])
+        )
+        t = txs.get(tx_id)
+        if t is None or bytes(t["topics"][2]) != bytes(g["topics"][2]):
+            problems.append(f"consent #{rid}: names record #{tx_id}, no transaction of its asset")
+            continue
+        data = bytes(t["data"])
+        if nonce >> 96 != int.from_bytes(data[11 * 32 : 12 * 32], "big") or nonce in spent:
+            problems.append(f"consent #{rid}: nonce {nonce} spent before or not its recorder's")
+            continue
+        spent.add(nonce)
+        struct = Web3.keccak(
+            RECORD_TYPEHASH + bytes(t["topics"][2]) + bytes(t["topics"][3]) + data[: 11 * 32]
+            + nonce.to_bytes(32, "big") + deadline.to_bytes(32, "big")
+        )  # fmt: skip
+        digest = bytes(Web3.keccak(b"\x19\x01" + domain + struct))
+        try:
+            ok = w3.eth.account._recover_hash(digest, signature=signature) == signer
+        except Exception:  # a malformed ECDSA signature: maybe a contract wallet's
+            ok = False
+        if not ok:  # ERC-1271 isValidSignature(bytes32,bytes) at the consent's block
+            call = Web3.keccak(text="isValidSignature(bytes32,bytes)")[:4] + encode(
+                ["bytes32", "bytes"], [digest, signature]
+            )
+            try:
+                out = bytes(w3.eth.call({"to": signer, "data": "0x" + call.hex()}, g["blockNumber"]))
+            except Exception:
+                out = b""
+            ok = out[:4] == bytes.fromhex("1626ba7e")
+        if ok:
+            verified += 1
+        else:
+            problems.append(f"consent #{rid}: the signature of {signer} does not verify against record #{tx_id}")
+    return verified, problems
 
 
 def witness_hash(w: dict) -> bytes:
@@ -132,6 +199,10 @@ def main() -> int:
                 problems.append(f"{name}: log {i} carries record id {int.from_bytes(bytes(log['topics'][1]), 'big')}")
                 break
             acc = bytes(Web3.keccak(acc + b"".join(bytes(t) for t in log["topics"]) + bytes(log["data"])))
+        if name == "IPLedger":
+            verified, bad = check_consents(w3, art["abi"], logs, chain_id, address)
+            print(f"{name}: {verified} consent signatures verified")
+            problems += bad
         contract = w3.eth.contract(address=address, abi=art["abi"])
         state_acc = bytes(contract.functions.accumulator().call(block_identifier=block))
         state_n = contract.functions.recordCount().call(block_identifier=block)

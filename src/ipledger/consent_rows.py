@@ -2,7 +2,8 @@
 
 A row may carry the parties' EIP-712 consent (see ipledger.chain.consent) in six columns:
 ``seller_signature``, ``seller_nonce``, ``seller_deadline`` and the same for ``buyer_``. The
-signature is 0x hex, the nonce an integer, the deadline unix seconds or an ISO date. ``ipledger
+signature is 0x hex, the nonce an integer (the submitting recorder's address times 2^96 plus a
+counter, see ipledger.chain.consent.consent_nonce), the deadline unix seconds or an ISO date. ``ipledger
 sign`` fills them in for the parties whose key it holds; ``ipledger import transactions`` sends
 them with the record, and the contract refuses the row if a signature does not match its terms.
 """

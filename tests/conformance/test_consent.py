@@ -10,7 +10,7 @@ from eth_account.signers.local import LocalAccount
 from ipledger.chain import TxKind
 from ipledger.chain.accumulator import recompute
 from ipledger.chain.compiled import load, topic0
-from ipledger.chain.consent import PartyConsent, recover, sign_record
+from ipledger.chain.consent import PartyConsent, consent_nonce, recover, sign_record
 from ipledger.ledger.decode import decoders
 from tests.conformance.conftest import DAY, Env, now
 from tests.conformance.test_contracts import expect_revert
@@ -24,8 +24,12 @@ def _addr(acct: LocalAccount) -> bytes:
     return bytes.fromhex(acct.address[2:])
 
 
+_counter = iter(range(1, 1 << 20))
+
+
 def _sign(env: Env, tx, acct: LocalAccount, nonce: int | None = None, deadline: int | None = None) -> PartyConsent:  # type: ignore[no-untyped-def]
-    n = env.client.nonce(_addr(acct)) if nonce is None else nonce
+    """``acct``'s signature for submission by the test's recorder, with a fresh nonce by default."""
+    n = consent_nonce(env.client.sender, next(_counter)) if nonce is None else nonce
     return sign_record(tx, acct, n, deadline or now() + DAY, env.backend.chain_id, env.client.ledger_address)
 
 
@@ -39,7 +43,7 @@ def test_both_parties_sign_and_the_logs_carry_it(env: Env) -> None:
     a, b = _sign(env, tx, SELLER), _sign(env, tx, BUYER)
     res = env.client.record_with_consent(tx, [a, b])
     assert env.client.record_count() == res.first_record_id + 2  # the record and two consents
-    assert env.client.nonce(_addr(SELLER)) == 1 == env.client.nonce(_addr(BUYER))
+    assert env.client.nonce_spent(a.nonce) and env.client.nonce_spent(b.nonce)
     logs = env.backend.get_logs(0, env.backend.head(), [env.client.ledger_address])
     events = load("IPLedger").events()
     dec = decoders(load("IPLedger"))[topic0(events["ConsentGiven"])]
@@ -61,14 +65,26 @@ def test_replay_expiry_and_strangers_are_refused(env: Env) -> None:
     _asset_id, tx = _setup(env)
     a = _sign(env, tx, SELLER)
     env.client.record_with_consent(tx, [a])
-    with expect_revert("InvalidAccountNonce", account="0x" + _addr(SELLER).hex(), currentNonce=1):
+    with expect_revert("ConsentNonceUsed", signer="0x" + _addr(SELLER).hex(), nonce=a.nonce):
         env.client.record_with_consent(tx, [a])  # the same signature again
+    # Replayed inside one batch, or on another asset of the same seller: refused alike.
+    with expect_revert("ConsentNonceUsed", nonce=a.nonce):
+        env.client.record_batch_with_consent([(tx, []), (tx, [a])])
+    other = env.tx(env.registered("ZL201810012346.1", owner=_addr(SELLER)), seller=_addr(SELLER), buyer=_addr(BUYER))
+    fresh = _sign(env, tx, SELLER)
+    with expect_revert("InvalidConsent", signer="0x" + _addr(SELLER).hex()):
+        env.client.record_with_consent(other, [fresh])  # signed for another asset's record
+    # A signature handed to one recorder cannot be submitted by another (the nonce names it).
+    env.client.grant_role("recorder", env.accounts[5], "ledger")
+    with expect_revert("ConsentNonceUsed", nonce=fresh.nonce):
+        env.client.as_sender(env.accounts[5]).record_with_consent(tx, [fresh])
+    env.client.record_with_consent(tx, [fresh])
     late = _sign(env, tx, SELLER, deadline=now() - 10)
     with expect_revert("ConsentExpired", signer="0x" + _addr(SELLER).hex()):
         env.client.record_with_consent(tx, [late])
     with expect_revert("ConsentNotParty", signer="0x" + _addr(STRANGER).hex()):
         env.client.record_with_consent(tx, [_sign(env, tx, STRANGER)])
-    twice = _sign(env, tx, SELLER, nonce=2)
+    twice = _sign(env, tx, SELLER)
     with expect_revert("ConsentNotParty", signer="0x" + _addr(SELLER).hex()):
         env.client.record_with_consent(tx, [_sign(env, tx, SELLER), twice])
     with expect_revert("MalformedBatch", length=3):
@@ -80,13 +96,13 @@ def test_signature_binds_terms_and_deployment(env: Env) -> None:
     signed = _sign(env, tx, SELLER)
     with expect_revert("InvalidConsent", signer="0x" + _addr(SELLER).hex()):
         env.client.record_with_consent(replace(tx, amount=tx.amount * 10), [signed])  # other price
-    elsewhere = sign_record(tx, SELLER, 0, now() + DAY, env.backend.chain_id, b"\x42" * 20)
+    elsewhere = sign_record(tx, SELLER, signed.nonce, now() + DAY, env.backend.chain_id, b"\x42" * 20)
     with expect_revert("InvalidConsent"):
         env.client.record_with_consent(tx, [elsewhere])  # signed for another ledger
-    forged = PartyConsent(_addr(SELLER), 0, signed.deadline, _sign(env, tx, STRANGER).signature)
+    forged = PartyConsent(_addr(SELLER), signed.nonce, signed.deadline, _sign(env, tx, STRANGER).signature)
     with expect_revert("InvalidConsent"):
         env.client.record_with_consent(tx, [forged])  # someone else's key under the seller's name
-    assert env.client.nonce(_addr(SELLER)) == 0
+    assert not env.client.nonce_spent(signed.nonce)  # refused records spend nothing
 
 
 def test_owner_consent_setting(env: Env) -> None:
@@ -118,8 +134,8 @@ def test_batch_and_amendment_with_consent(env: Env) -> None:
     other = replace(tx, amount=tx.amount + 1)
     res = env.client.record_batch_with_consent(
         [
-            (tx, [_sign(env, tx, SELLER, nonce=0)]),
-            (other, [_sign(env, other, SELLER, nonce=1), _sign(env, other, BUYER)]),
+            (tx, [_sign(env, tx, SELLER)]),
+            (other, [_sign(env, other, SELLER), _sign(env, other, BUYER)]),
         ]
     )
     assert env.client.record_count() == res.first_record_id + 4
@@ -147,11 +163,22 @@ def test_contract_wallet_consent_erc1271(env: Env) -> None:
     asset_id = env.registered(owner=wallet)
     tx = env.tx(asset_id, TxKind.ASSIGNMENT, seller=wallet, buyer=_addr(BUYER), royalty_bps=0)
     env.client.set_owner_consent_required(True)
-    wallet_consent = PartyConsent(wallet, 0, now() + DAY, b"approved by the wallet's own rules")
+    nonce = consent_nonce(env.client.sender, next(_counter))
+    wallet_consent = PartyConsent(wallet, nonce, now() + DAY, b"approved by the wallet's own rules")
     env.client.record_with_consent(tx, [wallet_consent, _sign(env, tx, BUYER)])
     assert env.client.asset_state(asset_id).owner == _addr(BUYER)
-    assert env.client.nonce(wallet) == 1
+    assert env.client.nonce_spent(nonce)
+    # An empty wallet signature: the log's bytes (written in assembly) still extend the
+    # accumulator exactly as the logs say.
+    lic = env.tx(asset_id, seller=_addr(BUYER), buyer=wallet)
+    empty = PartyConsent(wallet, consent_nonce(env.client.sender, next(_counter)), now() + DAY, b"")
+    env.client.record_with_consent(lic, [empty])
+    logs = env.backend.get_logs(0, env.backend.head(), [env.client.ledger_address])
+    acc, n = recompute("IPLedger", logs, chain_id=env.backend.chain_id, address=env.client.ledger_address)
+    assert (acc, n) == (env.client.accumulator(), env.client.record_count())
     other = env.registered("ZL201810012346.1", owner=refuser)
     sale = env.tx(other, TxKind.ASSIGNMENT, seller=refuser, buyer=_addr(BUYER), royalty_bps=0)
     with expect_revert("InvalidConsent", signer="0x" + refuser.hex()):
-        env.client.record_with_consent(sale, [PartyConsent(refuser, 0, now() + DAY, b"\x01" * 65)])
+        env.client.record_with_consent(
+            sale, [PartyConsent(refuser, consent_nonce(env.client.sender, next(_counter)), now() + DAY, b"\x01" * 65)]
+        )

@@ -10,7 +10,7 @@ from eth_utils import keccak
 
 from ipledger.chain import AnchorInput, AnchorKind, ClaimInput, ClaimKind, Status, TxKind, deploy, to_timestamp
 from ipledger.chain.accumulator import recompute, seed
-from ipledger.chain.client import LedgerClient
+from ipledger.chain.client import LedgerClient, transfer_seal
 from ipledger.chain.numbers import canonical_number
 from tests.conformance.conftest import DAY, Env
 from tests.conformance.test_contracts import expect_revert
@@ -55,8 +55,8 @@ def test_canonical_number_rules() -> None:
 def test_registration_in_dispute_returns_to_granted_state(env: Env) -> None:
     granted = env.registered(status=Status.OWNERSHIP_DISPUTE)
     pending = env.registered("ZL201810012346.1", status=Status.INFRINGEMENT_DISPUTE, grant_date=0)
-    assert env.client.asset_history(granted)[3] == Status.ACTIVE
-    assert env.client.asset_history(pending)[3] == Status.PENDING
+    assert env.client.asset_history(granted)[2] == Status.ACTIVE
+    assert env.client.asset_history(pending)[2] == Status.PENDING
     with expect_revert("InvalidTransition", **{"from": Status.INFRINGEMENT_DISPUTE, "to": Status.ACTIVE}):
         env.client.set_status(pending, Status.ACTIVE, D("2021-01-01"))
     env.client.set_status(pending, Status.PENDING, D("2021-01-01"))
@@ -79,7 +79,7 @@ def test_terminal_states_stay_terminal(env: Env) -> None:
 def test_dispute_returns_to_the_status_it_interrupted(env: Env) -> None:
     asset_id = env.registered(status=Status.PENDING)
     env.client.set_status(asset_id, Status.OWNERSHIP_DISPUTE, D("2021-01-01"))
-    assert env.client.asset_history(asset_id)[3] == Status.PENDING
+    assert env.client.asset_history(asset_id)[2] == Status.PENDING
     with expect_revert("InvalidTransition", **{"from": Status.OWNERSHIP_DISPUTE, "to": Status.ACTIVE}):
         env.client.set_status(asset_id, Status.ACTIVE, D("2021-02-01"))  # not what it interrupted
     with expect_revert("InvalidTransition", **{"from": Status.OWNERSHIP_DISPUTE, "to": Status.INFRINGEMENT_DISPUTE}):
@@ -98,7 +98,7 @@ def test_status_dates_never_go_backwards(env: Env) -> None:
     with expect_revert("StatusDateBackwards", date=D("2022-05-01"), lastDate=D("2022-06-01")):
         env.client.set_status(asset_id, Status.ACTIVE, D("2022-05-01"))
     env.client.set_status(asset_id, Status.ACTIVE, D("2022-06-01"))  # the same day is fine (restoration)
-    assert env.client.asset_history(asset_id)[2] == D("2022-06-01")
+    assert env.client.asset_history(asset_id)[1] == D("2022-06-01")
 
 
 # ------------------------------------------------------------------ voids
@@ -120,12 +120,22 @@ def test_void_restores_exactly_the_seller(env: Env) -> None:
     asset_id = env.registered()
     attacker = env.accounts[7]
     sale = _sale(env, asset_id, env.owner, env.accounts[3])
-    with expect_revert("WrongRestoredOwner", restoredOwner="0x" + attacker.hex(), seller="0x" + env.owner.hex()):
+    with expect_revert("NotLatestTransfer", recordId=sale, seller="0x" + attacker.hex()):
         env.client.void(sale, asset_id, restored_owner=attacker)
-    assert env.client.asset_history(asset_id)[:2] == (sale, env.owner)
+    assert env.client.asset_history(asset_id)[0] == transfer_seal(asset_id, sale, env.owner)
     env.client.void(sale, asset_id, restored_owner=env.owner)
     assert env.client.asset_state(asset_id).owner == env.owner
-    assert env.client.asset_history(asset_id)[0] == 0  # nothing left to void
+    assert env.client.asset_history(asset_id)[0] == bytes(32)  # no transfer left to void
+
+
+def test_filing_date_is_kept_to_the_day(env: Env) -> None:
+    # One word per asset holds the filing day, not the second (decision 0090): a record dated
+    # on the filing day is accepted whatever the hour, the day before is refused.
+    asset_id = env.client.register_asset(env.asset(filing_date=D("2018-03-05") + 15 * 3600)).extra["asset_id"]
+    assert env.client.asset_state(asset_id).filing_date == D("2018-03-05")
+    env.client.record(env.tx(asset_id, date=D("2018-03-05") + 3600))
+    with expect_revert("DateBeforeFiling", filingDate=D("2018-03-05")):
+        env.client.record(env.tx(asset_id, date=D("2018-03-04")))
 
 
 def test_only_the_latest_transfer_can_be_voided(env: Env) -> None:
@@ -133,10 +143,10 @@ def test_only_the_latest_transfer_can_be_voided(env: Env) -> None:
     first = _sale(env, asset_id, env.owner, env.accounts[3])
     second = _sale(env, asset_id, env.accounts[3], env.accounts[4])
     # Voiding the older sale would jump ownership back past the later buyer.
-    with expect_revert("NotLatestTransfer", recordId=first, latestTransfer=second):
+    with expect_revert("NotLatestTransfer", recordId=first, seller="0x" + env.owner.hex()):
         env.client.void(first, asset_id, restored_owner=env.owner)
     env.client.void(second, asset_id, restored_owner=env.accounts[3])
-    with expect_revert("NotLatestTransfer", recordId=first, latestTransfer=0):
+    with expect_revert("NotLatestTransfer", recordId=first, seller="0x" + env.owner.hex()):
         env.client.void(first, asset_id, restored_owner=env.owner)
     assert env.client.asset_state(asset_id).owner == env.accounts[3]
 
@@ -150,7 +160,7 @@ def test_batch_transfers_keep_the_latest_transfer(env: Env) -> None:
             env.tx(asset_id, TxKind.AUCTION, seller=b, buyer=c, royalty_bps=0),
         ]
     )
-    assert env.client.asset_history(asset_id)[:2] == (res.first_record_id + 1, b)
+    assert env.client.asset_history(asset_id)[0] == transfer_seal(asset_id, res.first_record_id + 1, b)
     env.client.void(res.first_record_id + 1, asset_id, restored_owner=b)
     assert env.client.asset_state(asset_id).owner == b
 
@@ -178,9 +188,14 @@ def test_amended_assignment_keeps_its_parties(env: Env) -> None:
     fixed = env.client.amend(
         env.tx(asset_id, TxKind.ASSIGNMENT, seller=env.owner, buyer=env.accounts[3], royalty_bps=0, amount=9, ref=sale)
     ).first_record_id
-    assert env.client.asset_history(asset_id)[0] == fixed  # the amendment is now the latest transfer
-    later = _sale(env, asset_id, env.accounts[3], env.accounts[4])
-    with expect_revert("NotLatestTransfer", recordId=fixed, latestTransfer=later):
+    # The amendment is now the latest transfer.
+    assert env.client.asset_history(asset_id)[0] == transfer_seal(asset_id, fixed, env.owner)
+    with expect_revert("NotLatestTransfer", recordId=fixed, seller="0x" + env.accounts[7].hex()):
+        env.client.amend(
+            env.tx(asset_id, TxKind.ASSIGNMENT, seller=env.accounts[7], buyer=env.accounts[3], royalty_bps=0, ref=fixed)
+        )
+    _sale(env, asset_id, env.accounts[3], env.accounts[4])  # a later sale: the amended record is no longer the latest
+    with expect_revert("NotLatestTransfer", recordId=fixed, seller="0x" + env.owner.hex()):
         env.client.amend(
             env.tx(asset_id, TxKind.ASSIGNMENT, seller=env.owner, buyer=env.accounts[3], royalty_bps=0, ref=fixed)
         )

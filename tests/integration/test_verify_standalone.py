@@ -102,3 +102,45 @@ def test_anvil_clean_and_rewritten(tmp_path: Path) -> None:
         assert alone.returncode == 0, alone.stdout
     finally:
         node.stop()
+
+
+def test_consent_signatures_reverified_without_ipledger(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The verifier recomputes every consent digest from the logs (docs/audit.md) and checks the
+    signature, and the nonce's recorder and uniqueness; a bit flipped in a signature fails it."""
+    from ipledger.chain import LedgerClient, deploy
+    from ipledger.chain.compiled import load, topic0
+    from tests.conformance.conftest import Env
+    from tests.conformance.test_consent import BUYER, SELLER, _addr, _sign
+
+    backend = EmbeddedBackend(None)
+    try:
+        d = deploy(backend)
+        env = Env(backend, LedgerClient(backend, d.ledger, d.registry), backend.accounts())
+        asset_id = env.registered(owner=_addr(SELLER))
+        tx = env.tx(asset_id, seller=_addr(SELLER), buyer=_addr(BUYER))
+        env.client.record_with_consent(tx, [_sign(env, tx, SELLER), _sign(env, tx, BUYER)])
+        args = ["--address", f"IPLedger=0x{d.ledger.hex()}", "--address", f"ValuationRegistry=0x{d.registry.hex()}"]
+        args += ["--from-block", str(d.block)]
+        with serve(backend) as url:
+            ok = verify(url, *args)
+            assert ok.returncode == 0, ok.stdout + ok.stderr
+            assert "IPLedger: 2 consent signatures verified" in ok.stdout
+            consent = topic0(load("IPLedger").events()["ConsentGiven"])
+            real = backend.get_logs
+
+            def forged(*a: object, **kw: object) -> list:  # type: ignore[type-arg]
+                out = []
+                for g in real(*a, **kw):  # type: ignore[arg-type]
+                    if g.topics and g.topics[0] == consent and g.topics[3][-20:] == _addr(BUYER):
+                        data = bytearray(g.data)
+                        data[-40] ^= 0x01  # one bit of the signature's s value
+                        g = g._replace(data=bytes(data))
+                    out.append(g)
+                return out
+
+            monkeypatch.setattr(backend, "get_logs", forged)
+            bad = verify(url, *args)
+            assert bad.returncode == 3, bad.stdout
+            assert f"the signature of {BUYER.address} does not verify" in bad.stdout
+    finally:
+        backend.close()

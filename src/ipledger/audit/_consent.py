@@ -2,7 +2,8 @@
 
 The contract checked each signature when it was recorded; the audit does it again from the logs
 alone, so that a store or a log feed that was tampered with, or a contract that was not the
-audited code, cannot pass off a record as consented. Like OpenZeppelin's SignatureChecker it
+audited code, cannot pass off a record as consented. Each nonce must name the record's recorder
+and appear once (the contract spends it; decision 0090). Like OpenZeppelin's SignatureChecker it
 accepts an ECDSA signature that recovers to the signer, else asks the signer's contract wallet
 (ERC-1271 ``isValidSignature``) at the block that recorded the consent.
 """
@@ -15,7 +16,7 @@ from eth_utils import keccak
 from ipledger.audit._base import AuditBase, _where
 from ipledger.audit.report import Check
 from ipledger.chain.backend import CallReverted
-from ipledger.chain.consent import PartyConsent, digest, recover
+from ipledger.chain.consent import PartyConsent, digest, nonce_recorder, recover
 from ipledger.chain.records import TxInput
 from ipledger.errors import ChainError
 
@@ -52,6 +53,7 @@ class ConsentCheck(AuditBase):
         tx = {int(r["record_id"]): r for r in rows.get("transactions", [])}
         chain_id = self.backend.chain_id
         verified = by_wallet = 0
+        spent: dict[int, int] = {}
         for c in rows.get("consents", []):
             if self.asset_id and c["asset_id"] != self.asset_id:
                 continue
@@ -71,6 +73,23 @@ class ConsentCheck(AuditBase):
                     f"consent #{c['record_id']}: {signer} is no party of record #{t['record_id']}", "party", **where
                 )
                 continue
+            nonce = int(c["nonce"])
+            if "0x" + nonce_recorder(nonce).hex() != str(t["recorder"]).lower():
+                check.fail(
+                    f"consent #{c['record_id']}: nonce {nonce} names another recorder than record #{t['record_id']}'s",
+                    "nonce",
+                    **where,
+                )
+                continue
+            if nonce in spent:
+                check.fail(
+                    f"consent #{c['record_id']}: nonce {nonce} was already spent by consent #{spent[nonce]} "
+                    "(a replayed signature)",
+                    "replay",
+                    **where,
+                )
+                continue
+            spent[nonce] = int(c["record_id"])
             terms = _terms(t)
             consent = PartyConsent(
                 bytes.fromhex(signer[2:]), int(c["nonce"]), int(c["deadline"]), bytes.fromhex(str(c["signature"])[2:])

@@ -27,6 +27,13 @@ def role_id(name: str) -> bytes:
     return keccak(text=full)
 
 
+def transfer_seal(asset_id: bytes, record_id: int, seller: bytes) -> bytes:
+    """The asset word's seal of transfer ``record_id`` sold by ``seller``: the top 74 bits of
+    keccak256(abi.encode(assetId, recordId, seller)), the rest zero (see IPRegistry._assets)."""
+    h = keccak(asset_id + record_id.to_bytes(32, "big") + bytes(12) + seller)
+    return h[:9] + bytes([h[9] & 0xC0]) + bytes(22)
+
+
 @dataclass(frozen=True)
 class AssetState:
     owner: bytes
@@ -152,13 +159,10 @@ class LedgerClient:
             1 + len(consents),
         )
 
-    def nonce(self, account: bytes, block: int | str = "latest") -> int:
-        """The next consent nonce of ``account``."""
-        return int(self._read("ledger", "nonces", account, block=block)[0])
-
-    def record_digest(self, tx: TxInput, nonce: int, deadline: int) -> bytes:
-        """The EIP-712 digest the contract computes for ``tx`` (to cross-check offline signing)."""
-        return bytes(self._read("ledger", "recordDigest", tx.as_tuple(), nonce, deadline)[0])
+    def nonce_spent(self, nonce: int, block: int | str = "latest") -> bool:
+        """Whether consent nonce ``nonce`` (see ipledger.chain.consent.consent_nonce) was spent."""
+        word = int(self._read("ledger", "spentNonces", nonce >> 8, block=block)[0])
+        return bool(word >> (nonce & 255) & 1)
 
     def set_owner_consent_required(self, required: bool) -> None:
         """Require (admin) the owner's signature for assignments, auctions and pledges."""
@@ -245,10 +249,12 @@ class LedgerClient:
         owner, status, kind, filing = self._read("ledger", "assetState", asset_id, block=block)
         return AssetState(bytes.fromhex(owner[2:]), status, kind, filing)
 
-    def asset_history(self, asset_id: bytes, block: int | str = "latest") -> tuple[int, bytes, int, int]:
-        """(latest live transfer id, its seller, last status date, status a dispute interrupted)."""
-        latest, seller, last_date, resume = self._read("ledger", "assetHistory", asset_id, block=block)
-        return int(latest), bytes.fromhex(seller[2:]), int(last_date), int(resume)
+    def asset_history(self, asset_id: bytes, block: int | str = "latest") -> tuple[bytes, int, int]:
+        """(seal of the latest live transfer, last status date, status a dispute interrupted).
+
+        Compare the seal with :func:`transfer_seal` of a candidate (record id, seller)."""
+        seal, last_date, resume = self._read("ledger", "assetHistory", asset_id, block=block)
+        return bytes(seal), int(last_date), int(resume)
 
     def record_info(self, record_id: int, block: int | str = "latest") -> tuple[int, bool, bool]:
         kind, is_void, released = self._read("ledger", "recordInfo", record_id, block=block)

@@ -3,8 +3,13 @@
 A party signs the typed data ``Record`` of IPLedger's domain (name ``ipledger.IPLedger``, version
 ``2``, the chain id and the ledger's address) with its own key, offline; the recorder submits the
 signature with the record (``LedgerClient.record_with_consent``). The contract checks it
-(ecrecover, or ERC-1271 for contract wallets), spends the signer's nonce and logs it; the audit
+(ecrecover, or ERC-1271 for contract wallets), spends the consent's nonce and logs it; the audit
 re-verifies every logged signature with :func:`digest` and :func:`recover`.
+
+A nonce names the recorder who may submit the signature (its top 160 bits) and a counter that
+recorder hands out (the low 96 bits, :func:`consent_nonce`); the contract spends each nonce once,
+in any order, in a bitmap shared by all signers (decision 0090), so a signer new to the contract
+costs no storage word of its own.
 
 Signing uses eth-account's ``encode_typed_data`` so that the digest is the one MetaMask,
 ethers and hardware wallets compute for the same typed data.
@@ -42,6 +47,21 @@ RECORD_FIELDS: tuple[tuple[str, str], ...] = (
     ("nonce", "uint256"),
     ("deadline", "uint256"),
 )
+
+
+COUNTER_BITS = 96
+
+
+def consent_nonce(recorder: bytes, counter: int) -> int:
+    """The nonce of consent ``counter`` to be submitted by ``recorder`` (recorder << 96 | counter)."""
+    if len(recorder) != 20 or not 0 <= counter < 1 << COUNTER_BITS:
+        raise ValidationError(f"a consent nonce needs a 20-byte recorder and a counter below 2^96, got {counter}")
+    return int.from_bytes(recorder, "big") << COUNTER_BITS | counter
+
+
+def nonce_recorder(nonce: int) -> bytes:
+    """The recorder a consent nonce names."""
+    return (nonce >> COUNTER_BITS).to_bytes(20, "big")
 
 
 @dataclass(frozen=True)

@@ -115,20 +115,29 @@ def sign(
         Path | None, typer.Option("--out", help="Signed file to write (default: RECORD_FILE with .signed.csv).")
     ] = None,
     days: Annotated[int, typer.Option("--days", help="Days until the signatures expire.")] = 30,
-    nonce: Annotated[int | None, typer.Option("--nonce", help="First nonce to use (default: the chain's).")] = None,
+    recorder: Annotated[
+        str | None,
+        typer.Option("--recorder", help="Address of the recorder who will submit the file (default: this profile's)."),
+    ] = None,
+    nonce: Annotated[
+        int | None, typer.Option("--nonce", help="First nonce counter to use (default: a random base).")
+    ] = None,
     profile: ProfileOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Sign, as a party, the terms of every row of RECORD_FILE where your key is seller or buyer.
 
     The terms are built exactly as `ipledger import transactions` will build them, so the
-    signature columns written to the output file are accepted on import.
+    signature columns written to the output file are accepted on import. Each signature's nonce
+    names the recorder who may submit it and is spent once on chain (decision 0090).
     """
     import csv
+    import secrets
     import time
 
     from ipledger import importer
-    from ipledger.chain.consent import sign_record
+    from ipledger.chain.consent import consent_nonce, sign_record
+    from ipledger.chain.records import _addr
     from ipledger.consent_rows import COLUMNS, row_with_consent
     from ipledger.errors import ValidationError
     from ipledger.ledger import Ledger
@@ -145,13 +154,17 @@ def sign(
             raise ValidationError(f"{len(plan.errors)} row(s) of {record_file} are invalid; {first}")
         client = ledger.client
         chain_id, address = client.backend.chain_id, client.ledger_address
-        next_nonce = client.nonce(me) if nonce is None else nonce
+        submitter = _addr(recorder) if recorder else client.sender
+    # Counters of one signing run are consecutive (256 share a storage word on chain); a random
+    # base keeps runs of different signers for the same recorder apart.
+    next_nonce = secrets.randbits(64) << 32 if nonce is None else nonce
     signed_lines: dict[int, tuple[str, Any]] = {}
     for line, tx in zip(plan.lines, plan.rows, strict=True):
         party = "seller" if tx.as_tuple()[2] == me else "buyer" if tx.as_tuple()[3] == me else None
         if party is None:
             continue
-        signed_lines[line] = (party, sign_record(tx, account, next_nonce, deadline, chain_id, address))
+        n = consent_nonce(submitter, next_nonce)
+        signed_lines[line] = (party, sign_record(tx, account, n, deadline, chain_id, address))
         next_nonce += 1
     rows = []
     for line, row in importer.read_rows(record_file):

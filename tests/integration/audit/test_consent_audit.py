@@ -11,7 +11,7 @@ from ipledger.audit import audit
 from ipledger.chain import LedgerClient, TxKind, deploy
 from ipledger.chain.backend import RawLog
 from ipledger.chain.compiled import load, topic0
-from ipledger.chain.consent import PartyConsent
+from ipledger.chain.consent import PartyConsent, consent_nonce
 from ipledger.chain.embedded import EmbeddedBackend
 from ipledger.ledger import Indexer, Store
 from tests.conformance.conftest import DAY, Env, now
@@ -30,7 +30,9 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Env, int, 
     env.client.record_with_consent(tx, [_sign(env, tx, SELLER), _sign(env, tx, BUYER)])
     wallet = deploy_wallet(env)
     lic = env.tx(asset_id, seller=_addr(SELLER), buyer=wallet)
-    env.client.record_with_consent(lic, [PartyConsent(wallet, 0, now() + DAY, b"wallet says yes")])
+    env.client.record_with_consent(
+        lic, [PartyConsent(wallet, consent_nonce(env.client.sender, 999), now() + DAY, b"wallet says yes")]
+    )
     env.client.record(env.tx(asset_id, TxKind.PLEDGE, seller=_addr(SELLER), royalty_bps=0))
     path = tmp_path_factory.mktemp("consent") / "ledger.sqlite"
     store = Store(f"sqlite:///{path}")
@@ -81,3 +83,37 @@ def test_a_forged_signature_in_the_logs_fails(chain: tuple[Env, int, Path], monk
     assert not consent.passed
     assert any("does not verify" in f.message and f.code == "signature" for f in consent.findings)
     assert consent.counts["signatures_verified"] == 2
+
+
+def _feed_with_nonce(env: Env, nonce_of: object) -> object:
+    """A log feed whose buyer consent carries the nonce ``nonce_of(seller nonce)``."""
+    real = env.backend.get_logs
+
+    def feed(*args: object, **kw: object) -> list[RawLog]:
+        logs = real(*args, **kw)  # type: ignore[arg-type]
+        consents = [g for g in logs if g.topics and g.topics[0] == CONSENT]
+        seller_nonce = next(g.data[64:96] for g in consents if g.topics[3][-20:] == _addr(SELLER))
+        out = []
+        for g in logs:
+            if g.topics and g.topics[0] == CONSENT and g.topics[3][-20:] == _addr(BUYER):
+                nonce = nonce_of(int.from_bytes(seller_nonce, "big"))  # type: ignore[operator]
+                g = g._replace(data=g.data[:64] + nonce.to_bytes(32, "big") + g.data[96:])
+            out.append(g)
+        return out
+
+    return feed
+
+
+def test_a_replayed_or_foreign_nonce_in_the_logs_fails(
+    chain: tuple[Env, int, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A forged feed whose consent reuses a spent nonce, or names another recorder: the contract
+    refuses both (ConsentNonceUsed), so seeing one means the logs are not the audited contract's."""
+    env, start, path = chain
+    monkeypatch.setattr(env.backend, "get_logs", _feed_with_nonce(env, lambda n: n))
+    consent = _audit(env, start, path).check("consent")
+    assert any(f.code == "replay" and "already spent" in f.message for f in consent.findings)
+    stranger = consent_nonce(b"\x77" * 20, 5)
+    monkeypatch.setattr(env.backend, "get_logs", _feed_with_nonce(env, lambda n: stranger))
+    consent = _audit(env, start, path).check("consent")
+    assert any(f.code == "nonce" and "another recorder" in f.message for f in consent.findings)
