@@ -158,6 +158,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "A consent was signed by someone who is no party to the record.",
         "zh-CN": "同意签名人并非该交易的当事人。",
     },
+    "audit.finding.nonce": {
+        "en": "A consent's nonce names another recorder than the record's: it was not signed for this submission.",
+        "zh-CN": "同意签名的随机数指向的记录人与该交易的记录人不同：该签名并非为此次提交而签。",
+    },
+    "audit.finding.replay": {
+        "en": "A consent's nonce was already spent by an earlier consent: a replayed signature.",
+        "zh-CN": "同意签名的随机数已被此前的同意记录使用：这是重放的签名。",
+    },
     # documents and reports
     "audit.finding.missing": {
         "en": "A document named on chain is not in the document store.",
