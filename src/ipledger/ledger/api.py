@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+import time
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ipledger.chain.backend import ChainBackend
-from ipledger.chain.connect import connect, open_backend
 from ipledger.chain.deploy import Deployment
 from ipledger.config import Profile, load_profile
 from ipledger.documents import DocumentStore
-from ipledger.errors import LedgerError
+from ipledger.errors import ConfigError, LedgerError
 from ipledger.ledger import frames
-from ipledger.ledger.indexer import Indexer, SyncResult
 from ipledger.ledger.orgs import OrgDirectory
 from ipledger.ledger.store import Store
+
+if TYPE_CHECKING:
+    from ipledger.chain.backend import ChainBackend
+    from ipledger.chain.client import LedgerClient
+    from ipledger.ledger.indexer import Indexer, SyncResult
 
 
 class FrameReads:
@@ -74,28 +77,68 @@ class Ledger(FrameReads):
 
     Open with ``Ledger.open("local")``; call ``sync()`` to index new blocks; read with
     ``assets()``, ``transactions()``, ``history()``. DataFrames are cached until the next sync.
+
+    The chain (``backend``), the contracts' client and the indexer are opened on first use:
+    reads need only the store, and ``sync()`` on an embedded chain that has no new blocks reads
+    the chain's head from its file (:mod:`ipledger.chain.chainfile`) without opening the chain.
     """
 
     def __init__(self, profile: Profile, backend: ChainBackend | None = None, store: Store | None = None) -> None:
         self.profile = profile
-        self.backend = backend or open_backend(profile)
+        self._backend = backend
         self._owns_backend = backend is None
-        self.client = connect(profile, self.backend)
+        self._client: LedgerClient | None = None
+        self._indexer: Indexer | None = None
+        if not profile.deployment_file.is_file():
+            raise ConfigError(f"no contracts deployed for profile {profile.name!r}: run `ipledger init`")
         self.deployment = Deployment.from_file(profile.deployment_file)
         self.store = store or Store(profile.store_url)
+        # Refuse a store of another chain or deployment before reading it (the indexer binds it).
+        self.store.check_bound(self.deployment.chain_id, self._contracts())
         self.documents = DocumentStore(profile.documents_dir)
-        self.indexer = Indexer(
-            self.backend,
-            self.store,
-            self.client.ledger_address,
-            self.client.registry_address,
-            start_block=self.deployment.block,
-            confirmations=profile.confirmations,
-            max_range=profile.max_log_range,
-            concurrency=profile.log_concurrency,
-        )
+        if backend is not None:
+            self.indexer  # noqa: B018 - a chain given is checked (contracts, store) at once, as before
         self._cache: dict[str, Any] = {}
         self._cache_key: tuple[int, str] | None = None
+
+    def _contracts(self) -> list[str]:
+        return ["0x" + self.deployment.ledger.hex(), "0x" + self.deployment.registry.hex()]
+
+    @property
+    def backend(self) -> ChainBackend:
+        """The chain, opened on first use."""
+        if self._backend is None:
+            from ipledger.chain.connect import open_backend
+
+            self._backend = open_backend(self.profile)
+        return self._backend
+
+    @property
+    def client(self) -> LedgerClient:
+        """The deployed contracts' client (ConfigError when they are not on this chain)."""
+        if self._client is None:
+            from ipledger.chain.connect import connect
+
+            self._client = connect(self.profile, self.backend)
+        return self._client
+
+    @property
+    def indexer(self) -> Indexer:
+        """The indexer of this chain into the store (binds the store to the deployment)."""
+        if self._indexer is None:
+            from ipledger.ledger.indexer import Indexer
+
+            self._indexer = Indexer(
+                self.backend,
+                self.store,
+                self.client.ledger_address,
+                self.client.registry_address,
+                start_block=self.deployment.block,
+                confirmations=self.profile.confirmations,
+                max_range=self.profile.max_log_range,
+                concurrency=self.profile.log_concurrency,
+            )
+        return self._indexer
 
     @classmethod
     def open(cls, profile: str | Profile | None = None) -> Ledger:
@@ -105,8 +148,37 @@ class Ledger(FrameReads):
 
     # ---------------------------------------------------------------- indexing
 
+    def up_to_date(self) -> bool:
+        """True when the store holds every final block of the profile's embedded chain, known
+        from the chain file alone: the chain's final block (head minus the confirmations) is the
+        store's checkpoint, with the checkpoint's hash. False means "not known here": an RPC
+        chain, a chain already open, nothing indexed yet, or a chain that moved, reorganised or
+        cannot be read this way; ``sync()`` then opens the chain and indexes."""
+        if self._backend is not None or self.profile.backend != "embedded":
+            return False
+        cp = self.store.checkpoint()
+        if cp is None:
+            return False
+        from ipledger.chain.chainfile import read_head
+
+        found = read_head(self.profile.data_dir / "chain.sqlite", at=cp[0])
+        if found is None:
+            return False
+        head, at_checkpoint = found
+        final = head.number - self.profile.confirmations
+        return final == cp[0] and at_checkpoint is not None and "0x" + at_checkpoint.hex() == cp[1]
+
     def sync(self, progress: bool | None = None) -> SyncResult:
-        """Index every final block not yet indexed; a progress bar when interactive."""
+        """Index every final block not yet indexed; a progress bar when interactive.
+
+        When :meth:`up_to_date` says there is nothing to index, the chain is not opened.
+        """
+        started = time.perf_counter()
+        if self.up_to_date():
+            from ipledger.ledger.indexer import SyncResult
+
+            number = self.state()[0]
+            return SyncResult(number + 1, number, 0, time.perf_counter() - started, 0, 0)
         if progress is None:
             progress = sys.stderr.isatty()
         if not progress:
@@ -349,8 +421,8 @@ class Ledger(FrameReads):
 
     def close(self) -> None:
         self.store.close()
-        if self._owns_backend:
-            self.backend.close()
+        if self._owns_backend and self._backend is not None:
+            self._backend.close()
 
     def __enter__(self) -> Ledger:
         return self
