@@ -19,7 +19,8 @@ from ipledger.ledger.store import Store
 if TYPE_CHECKING:
     from ipledger.chain.backend import ChainBackend
     from ipledger.chain.client import LedgerClient
-    from ipledger.ledger.indexer import Indexer, SyncResult
+    from ipledger.ledger.indexer import Indexer
+    from ipledger.ledger.syncresult import SyncResult
 
 
 class FrameReads:
@@ -175,7 +176,7 @@ class Ledger(FrameReads):
         """
         started = time.perf_counter()
         if self.up_to_date():
-            from ipledger.ledger.indexer import SyncResult
+            from ipledger.ledger.syncresult import SyncResult
 
             number = self.state()[0]
             return SyncResult(number + 1, number, 0, time.perf_counter() - started, 0, 0)
