@@ -14,9 +14,10 @@ import pytest
 
 from tests.e2e.conftest import CLI
 
-#: What a read of an up-to-date store, with its market model kept, must not load: py-evm and eth-tester (the embedded chain),
-#: py_ecc (its BLS precompiles), eth-account (signing), web3, scikit-learn (model fitting: the
-#: persisted market model predicts from NumPy arrays) and scipy.stats.
+#: What a read of an up-to-date store, with its market model kept, must not load: py-evm and
+#: eth-tester (the embedded chain), py_ecc (its BLS precompiles), eth-account (signing), web3,
+#: scikit-learn (model fitting: the persisted market model predicts from NumPy arrays) and
+#: scipy.stats.
 HEAVY = ("eth", "eth_tester", "py_ecc", "eth_account", "web3", "sklearn", "scipy.stats")
 
 PROBE = textwrap.dedent(

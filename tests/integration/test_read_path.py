@@ -3,6 +3,7 @@ new, reorganised or not yet final block is still indexed (decision 0105)."""
 
 from __future__ import annotations
 
+import importlib
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
@@ -11,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from ipledger.chain import LedgerClient, TxKind
-from ipledger.chain import connect as connect_module
 from ipledger.chain.chainfile import HEAD_KEY, NUMBER_KEY, ChainFile, header_number, read_head
 from ipledger.chain.connect import ensure_deployed, open_backend
 from ipledger.chain.embedded import EmbeddedBackend
@@ -41,7 +41,8 @@ def _no_chain(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(profile: Profile) -> None:
         raise AssertionError("the chain was opened")
 
-    monkeypatch.setattr(connect_module, "open_backend", refuse)
+    # the module (the package's ``connect`` attribute is the function of that name)
+    monkeypatch.setattr(importlib.import_module("ipledger.chain.connect"), "open_backend", refuse)
 
 
 def test_chain_file_reads_the_head_py_evm_reads(chain: tuple[Profile, Env, bytes]) -> None:

@@ -1,8 +1,10 @@
 """Chains (embedded py-evm, JSON-RPC), the compiled contracts and their typed client.
 
-The names below load on first use (PEP 562): importing one light submodule, such as
+Most names below load on first use (PEP 562): importing a light submodule, such as
 ``ipledger.chain.backend`` or ``ipledger.chain.codes``, must not load the client, eth-account or
-py-evm, which read-only commands never need.
+py-evm, which read-only commands never need. ``connect`` and ``deploy`` are imported here (both
+modules are light): they share their names with their modules, and a module imported later
+would otherwise replace the function on the package.
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ipledger.chain.connect import connect, open_backend
+from ipledger.chain.deploy import Deployment, deploy
+
 if TYPE_CHECKING:
     from ipledger.chain.backend import BlockInfo, CallReverted, ChainBackend, RawLog, Receipt
     from ipledger.chain.client import AssetState, LedgerClient, role_id
     from ipledger.chain.codes import AnchorKind, AssetKind, ClaimKind, Exclusivity, Status, TxKind
-    from ipledger.chain.connect import connect, open_backend
-    from ipledger.chain.deploy import Deployment, deploy
     from ipledger.chain.records import (
         AnchorInput,
         AssetInput,
@@ -31,8 +34,6 @@ _WHERE = {
     "backend": ("BlockInfo", "CallReverted", "ChainBackend", "RawLog", "Receipt"),
     "client": ("AssetState", "LedgerClient", "role_id"),
     "codes": ("AnchorKind", "AssetKind", "ClaimKind", "Exclusivity", "Status", "TxKind"),
-    "connect": ("connect", "open_backend"),
-    "deploy": ("Deployment", "deploy"),
     "records": (
         "AnchorInput",
         "AssetInput",
