@@ -23,9 +23,9 @@ def profile_signer(profile: Profile) -> Signer | None:
     A keystore account is unlocked on its first signature, with the password from the profile's
     ``password_file``, its ``password_env`` variable, or a prompt.
     """
-    from ipledger.keys import KeyStore, KeystoreSigner, resolve_password
-
     if profile.account:
+        from ipledger.keys import KeyStore, KeystoreSigner, resolve_password  # loads eth-account
+
         store = KeyStore(profile.keystore_dir)
 
         def password() -> str:
