@@ -11,7 +11,8 @@ alike; a figure is the median of ``ROUNDS`` rounds. Commands: ``--help``, ``asse
 ``python -c pass`` (the interpreter alone) and ``python -c "import pandas"`` (the floor of any
 command that reads the ledger as DataFrames). ``*_x_python`` and ``*_x_pandas`` divide each
 median by the baselines' medians measured in the same rounds: on a loaded machine these ratios
-move less than the seconds.
+move less than the seconds, and so does ``*_cpu_s``, the CPU time (user and system) of the
+process.
 
 After a write the ledger state changes, so the next value refits the market model (its key is
 the ledger state). ``value_after_import_s``: the median of ``NEW_BLOCK_ROUNDS`` values each run
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -52,11 +54,18 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _run(cmd: list[str], cwd: Path) -> float:
-    """Wall seconds of ``cmd``; RuntimeError when it fails."""
-    t = time.perf_counter()
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def _run(cmd: list[str], cwd: Path, cpu: list[float] | None = None) -> float:
+    """Wall seconds of ``cmd`` (its CPU seconds appended to ``cpu``); RuntimeError when it fails."""
+    c, t = _cpu(), time.perf_counter()
     done = subprocess.run(cmd, cwd=cwd, env=_env(), capture_output=True, text=True, timeout=600)
     took = time.perf_counter() - t
+    if cpu is not None:
+        cpu.append(_cpu() - c)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[-4:])} exited {done.returncode}: {done.stderr.strip()[-400:]}")
     return took
@@ -89,9 +98,10 @@ def run() -> dict[str, Any]:
             _run(cmd, folder)
         load_before = _load()
         times: dict[str, list[float]] = {name: [] for name in commands}
+        cpu: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(ROUNDS):
             for name, cmd in commands.items():
-                times[name].append(_run(cmd, folder))
+                times[name].append(_run(cmd, folder, cpu[name]))
         load_after = _load()
         med = {name: statistics.median(v) for name, v in times.items()}
         out: dict[str, Any] = {
@@ -105,6 +115,7 @@ def run() -> dict[str, Any]:
         for name, m in med.items():
             out[f"{name}_s"] = round(m, 3)
             out[f"{name}_runs_s"] = [round(x, 3) for x in times[name]]
+            out[f"{name}_cpu_s"] = round(statistics.median(cpu[name]), 3)
             if not name.startswith("python"):
                 out[f"{name}_x_python"] = round(m / med["python_pass"], 1)
                 out[f"{name}_x_pandas"] = round(m / med["python_import_pandas"], 2)
