@@ -15,6 +15,7 @@ from ipledger.chain import LedgerClient, TxKind
 from ipledger.chain.chainfile import HEAD_KEY, NUMBER_KEY, ChainFile, header_number, read_head
 from ipledger.chain.connect import ensure_deployed, open_backend
 from ipledger.chain.embedded import EmbeddedBackend
+from ipledger.chain.filereader import ChainFileReader
 from ipledger.config import Profile
 from ipledger.ledger import Ledger
 from tests.conformance.conftest import Env
@@ -63,6 +64,22 @@ def test_chain_file_reads_the_head_py_evm_reads(chain: tuple[Profile, Env, bytes
     f.close()
 
 
+def test_file_reader_gives_the_blocks_and_logs_the_backend_gives(chain: tuple[Profile, Env, bytes]) -> None:
+    profile, env, asset = chain
+    b = env.backend
+    env.client.record_batch([env.tx(asset, TxKind.PLEDGE, royalty_bps=0), env.tx(asset)])
+    reader = ChainFileReader(profile.data_dir / "chain.sqlite", b.chain_id)
+    contracts = [env.client.ledger_address, env.client.registry_address]
+    assert reader.head() == b.head()
+    assert [reader.block(n) for n in range(b.head() + 1)] == [b.block(n) for n in range(b.head() + 1)]
+    logs = reader.get_logs(0, b.head(), contracts)
+    assert len(logs) >= 7 and logs == b.get_logs(0, b.head(), contracts)
+    assert reader.get_logs(0, b.head(), [b"\x01" * 20]) == []
+    env.client.record(env.tx(asset))  # committed after the reader's snapshot: not seen
+    assert reader.head() == b.head() - 1
+    reader.close()
+
+
 def test_unreadable_chain_files_give_none(tmp_path: Path) -> None:
     assert read_head(tmp_path / "missing.sqlite") is None
     (tmp_path / "junk.sqlite").write_bytes(b"not a database at all" * 100)
@@ -88,9 +105,12 @@ def test_up_to_date_store_is_read_without_opening_the_chain(
         assert len(ledger.history("0x" + asset.hex())) == 4  # registration and three licences
 
 
-def test_a_new_block_is_indexed(chain: tuple[Profile, Env, bytes]) -> None:
+def test_new_blocks_are_indexed_from_the_chain_file(
+    chain: tuple[Profile, Env, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
     profile, env, asset = chain
     env.client.record(env.tx(asset, TxKind.PLEDGE, royalty_bps=0))
+    _no_chain(monkeypatch)
     with Ledger(profile) as ledger:
         assert not ledger.up_to_date()
         r = ledger.sync(progress=False)

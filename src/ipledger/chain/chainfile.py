@@ -73,26 +73,36 @@ def _hash32(encoded: bytes) -> bytes:
 
 
 class ChainFile:
-    """Read-only look-ups in an embedded chain's ``chain.sqlite``."""
+    """Read-only look-ups in an embedded chain's ``chain.sqlite``.
 
-    def __init__(self, path: Path) -> None:
+    Args:
+        path: the chain file.
+        snapshot: hold one read transaction, so that every read sees the same committed chain.
+    """
+
+    def __init__(self, path: Path, snapshot: bool = False) -> None:
         self.path = path
-        self._conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
+        self._conn = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0, isolation_level=None, check_same_thread=False
+        )
+        if snapshot:
+            self._conn.execute("BEGIN")
 
-    def _get(self, key: bytes) -> bytes | None:
+    def get(self, key: bytes) -> bytes | None:
+        """The value stored under ``key``, or None."""
         row = self._conn.execute("SELECT v FROM kv WHERE k = ?", (key,)).fetchone()
         return None if row is None else bytes(row[0])
 
     def head(self) -> ChainHead | None:
-        head_hash = self._get(HEAD_KEY)
+        head_hash = self.get(HEAD_KEY)
         if head_hash is None:
             return None
-        header = self._get(head_hash)
+        header = self.get(head_hash)
         return None if header is None else ChainHead(header_number(header), head_hash)
 
     def canonical_hash(self, number: int) -> bytes | None:
         """The hash of canonical block ``number``, or None when the chain has no such block."""
-        value = self._get(NUMBER_KEY.format(number).encode())
+        value = self.get(NUMBER_KEY.format(number).encode())
         return None if value is None else _hash32(value)
 
     def close(self) -> None:

@@ -123,23 +123,31 @@ class Ledger(FrameReads):
             self._client = connect(self.profile, self.backend)
         return self._client
 
+    @client.setter
+    def client(self, client: LedgerClient) -> None:
+        """Write through another client (another sender) from now on."""
+        self._client = client
+
     @property
     def indexer(self) -> Indexer:
         """The indexer of this chain into the store (binds the store to the deployment)."""
         if self._indexer is None:
-            from ipledger.ledger.indexer import Indexer
-
-            self._indexer = Indexer(
-                self.backend,
-                self.store,
-                self.client.ledger_address,
-                self.client.registry_address,
-                start_block=self.deployment.block,
-                confirmations=self.profile.confirmations,
-                max_range=self.profile.max_log_range,
-                concurrency=self.profile.log_concurrency,
-            )
+            self._indexer = self._indexer_on(self.backend, self.client.ledger_address, self.client.registry_address)
         return self._indexer
+
+    def _indexer_on(self, backend: ChainBackend, ledger: bytes, registry: bytes) -> Indexer:
+        from ipledger.ledger.indexer import Indexer
+
+        return Indexer(
+            backend,
+            self.store,
+            ledger,
+            registry,
+            start_block=self.deployment.block,
+            confirmations=self.profile.confirmations,
+            max_range=self.profile.max_log_range,
+            concurrency=self.profile.log_concurrency,
+        )
 
     @classmethod
     def open(cls, profile: str | Profile | None = None) -> Ledger:
@@ -149,41 +157,65 @@ class Ledger(FrameReads):
 
     # ---------------------------------------------------------------- indexing
 
-    def up_to_date(self) -> bool:
-        """True when the store holds every final block of the profile's embedded chain, known
-        from the chain file alone: the chain's final block (head minus the confirmations) is the
-        store's checkpoint, with the checkpoint's hash. False means "not known here": an RPC
-        chain, a chain already open, nothing indexed yet, or a chain that moved, reorganised or
-        cannot be read this way; ``sync()`` then opens the chain and indexes."""
+    def _chain_file_state(self) -> str | None:
+        """What the embedded chain's file says of the store, without opening the chain:
+        ``"current"`` (its final block is the checkpoint, with the checkpoint's hash),
+        ``"behind"`` (the checkpoint's block is on the chain and newer blocks are final), or
+        None (not known here: an RPC chain, a chain already open, nothing indexed yet, a
+        reorganisation, fewer final blocks than indexed, or a file that cannot be read so)."""
         if self._backend is not None or self.profile.backend != "embedded":
-            return False
+            return None
         cp = self.store.checkpoint()
         if cp is None:
-            return False
+            return None
         from ipledger.chain.chainfile import read_head
 
         found = read_head(self.profile.data_dir / "chain.sqlite", at=cp[0])
         if found is None:
-            return False
+            return None
         head, at_checkpoint = found
+        if at_checkpoint is None or "0x" + at_checkpoint.hex() != cp[1]:
+            return None
         final = head.number - self.profile.confirmations
-        return final == cp[0] and at_checkpoint is not None and "0x" + at_checkpoint.hex() == cp[1]
+        return "current" if final == cp[0] else "behind" if final > cp[0] else None
+
+    def up_to_date(self) -> bool:
+        """True when the store holds every final block of the profile's embedded chain, known
+        from the chain file alone: the chain's final block (head minus the confirmations) is the
+        store's checkpoint, with the checkpoint's hash. False means there is something to index
+        or that this cannot be known without opening the chain."""
+        return self._chain_file_state() == "current"
 
     def sync(self, progress: bool | None = None) -> SyncResult:
         """Index every final block not yet indexed; a progress bar when interactive.
 
-        When :meth:`up_to_date` says there is nothing to index, the chain is not opened.
+        On an embedded chain not yet opened by this ledger, the chain's file decides: nothing
+        to index (the chain is not opened), or new blocks on top of the checkpoint (indexed from
+        the file by :class:`ipledger.chain.filereader.ChainFileReader`, without py-evm). Any
+        other case opens the chain and syncs through it (reorganisations included).
         """
         started = time.perf_counter()
-        if self.up_to_date():
+        state = self._chain_file_state()
+        if state == "current":
             from ipledger.ledger.syncresult import SyncResult
 
             number = self.state()[0]
             return SyncResult(number + 1, number, 0, time.perf_counter() - started, 0, 0)
+        if state == "behind":
+            from ipledger.chain.filereader import ChainFileReader
+
+            reader = ChainFileReader(self.profile.data_dir / "chain.sqlite", self.deployment.chain_id)
+            try:
+                return self._run(self._indexer_on(reader, self.deployment.ledger, self.deployment.registry), progress)
+            finally:
+                reader.close()
+        return self._run(self.indexer, progress)
+
+    def _run(self, indexer: Indexer, progress: bool | None) -> SyncResult:
         if progress is None:
             progress = sys.stderr.isatty()
         if not progress:
-            result = self.indexer.sync()
+            result = indexer.sync()
         else:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -201,7 +233,7 @@ class Ledger(FrameReads):
                 def tick(done: int, total: int, events: int) -> None:
                     bar.update(task, completed=done, total=total, events=events)
 
-                result = self.indexer.sync(tick)
+                result = indexer.sync(tick)
         self._cache.clear()
         return result
 
