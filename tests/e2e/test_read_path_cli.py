@@ -107,9 +107,7 @@ def test_reads_of_an_indexed_ledger_load_no_evm(demo: tuple[Path, dict[str, str]
         assert json.loads(proc.stdout)
 
 
-def test_value_indexes_a_write_made_after_the_last_sync(
-    demo: tuple[Path, dict[str, str]], tmp_path: Path
-) -> None:
+def test_value_indexes_a_write_made_after_the_last_sync(demo: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
     folder = tmp_path / "ledger"
     shutil.copytree(demo[0], folder)
     asset = demo[1]

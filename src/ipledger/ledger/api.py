@@ -80,8 +80,9 @@ class Ledger(FrameReads):
     ``assets()``, ``transactions()``, ``history()``. DataFrames are cached until the next sync.
 
     The chain (``backend``), the contracts' client and the indexer are opened on first use:
-    reads need only the store, and ``sync()`` on an embedded chain that has no new blocks reads
-    the chain's head from its file (:mod:`ipledger.chain.chainfile`) without opening the chain.
+    reads need only the store. ``sync()`` on an embedded chain reads the chain's head from its
+    file (:mod:`ipledger.chain.chainfile`): with nothing new it does not open the chain, and new
+    blocks on top of the indexed ones are indexed from that file, without the EVM.
     """
 
     def __init__(self, profile: Profile, backend: ChainBackend | None = None, store: Store | None = None) -> None:
