@@ -120,6 +120,24 @@ def test_new_blocks_are_indexed_from_the_chain_file(
         assert again.up_to_date()
 
 
+def test_what_the_file_reader_cannot_read_is_synced_through_the_chain(
+    chain: tuple[Profile, Env, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ipledger.chain.filereader import Unreadable
+
+    profile, env, asset = chain
+    env.client.record_batch([env.tx(asset, TxKind.PLEDGE, royalty_bps=0)])
+
+    def unreadable(*args: object) -> None:
+        raise Unreadable("a damaged receipt trie")
+
+    monkeypatch.setattr(ChainFileReader, "block_logs", unreadable)
+    with Ledger(profile) as ledger:
+        assert ledger.sync(progress=False).events == 1
+        assert ledger._backend is not None  # py-evm read it
+        assert len(ledger.transactions("0x" + asset.hex())) == 4
+
+
 def test_a_reorg_to_the_same_height_is_not_taken_for_up_to_date(chain: tuple[Profile, Env, bytes]) -> None:
     profile, env, asset = chain
     b = env.backend

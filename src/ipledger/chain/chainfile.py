@@ -30,8 +30,9 @@ class ChainHead(NamedTuple):
     hash: bytes
 
 
-def _item(data: bytes, pos: int) -> tuple[int, int, bool]:
-    """(start of payload, end of payload, is a list) of the RLP item at ``pos``."""
+def rlp_item(data: bytes, pos: int) -> tuple[int, int, bool]:
+    """(start of payload, end of payload, is a list) of the RLP item at ``pos`` (IndexError when
+    ``data`` ends first)."""
     prefix = data[pos]
     if prefix < 0x80:
         return pos, pos + 1, False
@@ -51,13 +52,13 @@ def _item(data: bytes, pos: int) -> tuple[int, int, bool]:
 def header_number(encoded: bytes) -> int:
     """The block number in an RLP-encoded header; ValueError when it is not one."""
     try:
-        start, end, is_list = _item(encoded, 0)
+        start, end, is_list = rlp_item(encoded, 0)
         if not is_list or end != len(encoded):
             raise ValueError("not an RLP list")
         pos = start
         for _ in range(NUMBER_ITEM):
-            _s, pos, _l = _item(encoded, pos)
-        s, e, is_list = _item(encoded, pos)
+            _s, pos, _l = rlp_item(encoded, pos)
+        s, e, is_list = rlp_item(encoded, pos)
     except IndexError:
         raise ValueError("truncated RLP header") from None
     if is_list or e > end:

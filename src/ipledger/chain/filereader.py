@@ -17,8 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from ipledger.chain.backend import BlockInfo, ChainBackend, RawLog, Receipt
-from ipledger.chain.chainfile import ChainFile, _item
+from ipledger.chain.chainfile import ChainFile, rlp_item
 from ipledger.errors import ChainError
+
+
+class Unreadable(ChainError):
+    """The file holds something this reader does not read (damaged or unexpected data); the
+    caller opens the chain through py-evm instead, which reads it or reports what is wrong."""
+
 
 # Positions in a header's RLP list (every fork since Frontier starts with these fields).
 PARENT, TX_ROOT, RECEIPT_ROOT, BLOOM, NUMBER, TIMESTAMP = 0, 4, 5, 6, 8, 11
@@ -26,13 +32,13 @@ PARENT, TX_ROOT, RECEIPT_ROOT, BLOOM, NUMBER, TIMESTAMP = 0, 4, 5, 6, 8, 11
 
 def header_fields(encoded: bytes) -> list[bytes]:
     """The byte strings of an RLP-encoded header's fields up to its timestamp."""
-    start, end, is_list = _item(encoded, 0)
+    start, end, is_list = rlp_item(encoded, 0)
     if not is_list:
         raise ValueError("not an RLP list")
     out: list[bytes] = []
     pos = start
     while pos < end and len(out) <= TIMESTAMP:
-        s, e, nested = _item(encoded, pos)
+        s, e, nested = rlp_item(encoded, pos)
         if nested:
             raise ValueError("a header field is a list")
         out.append(encoded[s:e])
@@ -89,18 +95,27 @@ class ChainFileReader(ChainBackend):
         raise ChainError("the chain file reader cannot run calls")
 
     def head(self) -> int:
-        head = self._file.head()
+        try:
+            head = self._file.head()
+        except ValueError as exc:
+            raise Unreadable(f"head of {self._file.path}: {exc}") from exc
         if head is None:
-            raise ChainError(f"no chain head in {self._file.path}")
+            raise Unreadable(f"no chain head in {self._file.path}")
         return head.number
 
     def _header(self, number: int) -> tuple[bytes, list[bytes]]:
-        block_hash = self._file.canonical_hash(number)
+        try:
+            block_hash = self._file.canonical_hash(number)
+        except ValueError as exc:
+            raise Unreadable(f"block {number} of {self._file.path}: {exc}") from exc
         if block_hash is None:
-            raise ChainError(f"no block {number} in {self._file.path}")
+            raise Unreadable(f"no block {number} in {self._file.path}")
         fields = self._headers.get(number)
         if fields is None:
-            fields = self._headers[number] = header_fields(self._nodes[block_hash])
+            try:
+                fields = self._headers[number] = header_fields(self._nodes[block_hash])
+            except (KeyError, ValueError, IndexError) as exc:
+                raise Unreadable(f"block {number} of {self._file.path}: {exc!r}") from exc
         return block_hash, fields
 
     def block(self, number: int) -> BlockInfo:
@@ -131,11 +146,14 @@ class ChainFileReader(ChainBackend):
         wanted_topics = set(topics0) if topics0 else None
         out: list[RawLog] = []
         log_index = 0
-        for tx_index, (tx_hash, receipt) in enumerate(block_raw(self._nodes, f[TX_ROOT], f[RECEIPT_ROOT])):
-            for address, topics, data in receipt_logs(receipt):
-                if address in wanted and (wanted_topics is None or (topics and topics[0] in wanted_topics)):
-                    out.append(RawLog(address, topics, data, number, block_hash, tx_hash, tx_index, log_index))
-                log_index += 1
+        try:
+            for tx_index, (tx_hash, receipt) in enumerate(block_raw(self._nodes, f[TX_ROOT], f[RECEIPT_ROOT])):
+                for address, topics, data in receipt_logs(receipt):
+                    if address in wanted and (wanted_topics is None or (topics and topics[0] in wanted_topics)):
+                        out.append(RawLog(address, topics, data, number, block_hash, tx_hash, tx_index, log_index))
+                    log_index += 1
+        except Exception as exc:  # a missing trie node (trie's own exception), bad RLP, ...
+            raise Unreadable(f"logs of block {number} of {self._file.path}: {exc!r}") from exc
         return out
 
     def transaction_sender(self, tx_hash: bytes) -> bytes:

@@ -203,13 +203,19 @@ class Ledger(FrameReads):
             number = self.state()[0]
             return SyncResult(number + 1, number, 0, time.perf_counter() - started, 0, 0)
         if state == "behind":
-            from ipledger.chain.filereader import ChainFileReader
+            import sqlite3
 
-            reader = ChainFileReader(self.profile.data_dir / "chain.sqlite", self.deployment.chain_id)
+            from ipledger.chain.filereader import ChainFileReader, Unreadable
+
             try:
-                return self._run(self._indexer_on(reader, self.deployment.ledger, self.deployment.registry), progress)
-            finally:
-                reader.close()
+                reader = ChainFileReader(self.profile.data_dir / "chain.sqlite", self.deployment.chain_id)
+                try:
+                    indexer = self._indexer_on(reader, self.deployment.ledger, self.deployment.registry)
+                    return self._run(indexer, progress)
+                finally:
+                    reader.close()
+            except (Unreadable, sqlite3.Error):
+                pass  # what this reader cannot read, py-evm below reads or reports (rows so far are kept)
         return self._run(self.indexer, progress)
 
     def _run(self, indexer: Indexer, progress: bool | None) -> SyncResult:
