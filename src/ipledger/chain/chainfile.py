@@ -126,3 +126,23 @@ def read_head(path: Path, at: int | None = None) -> tuple[ChainHead, bytes | Non
             chain.close()
     except (sqlite3.Error, ValueError):
         return None
+
+
+def store_state(path: Path, checkpoint: tuple[int, str] | None, confirmations: int) -> str | None:
+    """What the chain file says of a store indexed up to ``checkpoint`` (number, 0x hash):
+    ``"current"`` when the chain's final block (head minus ``confirmations``) is the checkpoint,
+    with the checkpoint's hash; ``"behind"`` when the checkpoint's block is on the chain and newer
+    blocks are final; None when this cannot be told from the file: nothing indexed yet, a
+    reorganisation (another block at the checkpoint's number), fewer final blocks than indexed,
+    or a file that cannot be read this way."""
+    if checkpoint is None:
+        return None
+    number, block_hash = checkpoint
+    found = read_head(path, at=number)
+    if found is None:
+        return None
+    head, at_checkpoint = found
+    if at_checkpoint is None or "0x" + at_checkpoint.hex() != block_hash:
+        return None
+    final = head.number - confirmations
+    return "current" if final == number else "behind" if final > number else None

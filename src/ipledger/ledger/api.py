@@ -159,26 +159,13 @@ class Ledger(FrameReads):
     # ---------------------------------------------------------------- indexing
 
     def _chain_file_state(self) -> str | None:
-        """What the embedded chain's file says of the store, without opening the chain:
-        ``"current"`` (its final block is the checkpoint, with the checkpoint's hash),
-        ``"behind"`` (the checkpoint's block is on the chain and newer blocks are final), or
-        None (not known here: an RPC chain, a chain already open, nothing indexed yet, a
-        reorganisation, fewer final blocks than indexed, or a file that cannot be read so)."""
+        """``"current"``, ``"behind"`` or None: see :func:`ipledger.chain.chainfile.store_state`
+        (None too for an RPC chain, or a chain this ledger has opened already)."""
         if self._backend is not None or self.profile.backend != "embedded":
             return None
-        cp = self.store.checkpoint()
-        if cp is None:
-            return None
-        from ipledger.chain.chainfile import read_head
+        from ipledger.chain.chainfile import store_state
 
-        found = read_head(self.profile.data_dir / "chain.sqlite", at=cp[0])
-        if found is None:
-            return None
-        head, at_checkpoint = found
-        if at_checkpoint is None or "0x" + at_checkpoint.hex() != cp[1]:
-            return None
-        final = head.number - self.profile.confirmations
-        return "current" if final == cp[0] else "behind" if final > cp[0] else None
+        return store_state(self.profile.data_dir / "chain.sqlite", self.store.checkpoint(), self.profile.confirmations)
 
     def up_to_date(self) -> bool:
         """True when the store holds every final block of the profile's embedded chain, known
