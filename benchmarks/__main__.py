@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-NAMES = ("contracts", "indexer", "indexer_peers", "valuation", "insurance", "audit", "platform", "imports")
+NAMES = ("contracts", "indexer", "indexer_peers", "valuation", "insurance", "audit", "platform", "imports", "cli")
 RESULTS = Path(__file__).resolve().parent / "results"
 
 

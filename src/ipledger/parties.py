@@ -13,7 +13,9 @@ import sqlite3
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from eth_utils import keccak
+# eth-hash is what eth-utils' keccak calls; used directly it costs a tenth of eth-utils' imports
+# (pydantic among them), and every read that shows party names hashes them.
+from eth_hash.auto import keccak
 
 from ipledger.errors import LedgerError
 
@@ -23,7 +25,7 @@ FILE_NAME = "parties.sqlite"
 
 def party_address(name: str) -> bytes:
     """The 20-byte address that stands on chain for a party given by name."""
-    return bytes(keccak(text=PREFIX + name)[12:])
+    return bytes(keccak((PREFIX + name).encode("utf-8"))[12:])
 
 
 def address_hex(name: str) -> str:

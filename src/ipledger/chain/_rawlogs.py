@@ -15,23 +15,7 @@ import rlp
 from eth_utils import keccak
 from trie import HexaryTrie
 
-
-def _item(buf: bytes, pos: int) -> tuple[int, int, bool]:
-    """(payload start, payload end, is_list) of the RLP item at ``pos``."""
-    b = buf[pos]
-    if b < 0x80:
-        return pos, pos + 1, False
-    if b < 0xB8:
-        return pos + 1, pos + 1 + b - 0x80, False
-    if b < 0xC0:
-        n = b - 0xB7
-        length = int.from_bytes(buf[pos + 1 : pos + 1 + n], "big")
-        return pos + 1 + n, pos + 1 + n + length, False
-    if b < 0xF8:
-        return pos + 1, pos + 1 + b - 0xC0, True
-    n = b - 0xF7
-    length = int.from_bytes(buf[pos + 1 : pos + 1 + n], "big")
-    return pos + 1 + n, pos + 1 + n + length, True
+from ipledger.chain.chainfile import rlp_item as _item
 
 
 def _children(buf: bytes, start: int, end: int) -> Iterator[tuple[int, int, bool]]:

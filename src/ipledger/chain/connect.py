@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from ipledger.chain.backend import ChainBackend
-from ipledger.chain.client import LedgerClient
+from typing import TYPE_CHECKING
+
 from ipledger.chain.deploy import Deployment, deploy, is_deployed
-from ipledger.chain.devkeys import check_signer
 from ipledger.config import Profile
 from ipledger.errors import ConfigError
-from ipledger.keys import Signer
+
+if TYPE_CHECKING:
+    from ipledger.chain.backend import ChainBackend
+    from ipledger.chain.client import LedgerClient
+    from ipledger.keys import Signer
+
+# The client, the key checks and the backends load in the functions that use them: this module
+# is imported with the ``ipledger.chain`` package, which read-only commands import too.
 
 
 def profile_signer(profile: Profile) -> Signer | None:
@@ -17,9 +23,9 @@ def profile_signer(profile: Profile) -> Signer | None:
     A keystore account is unlocked on its first signature, with the password from the profile's
     ``password_file``, its ``password_env`` variable, or a prompt.
     """
-    from ipledger.keys import KeyStore, KeystoreSigner, resolve_password
-
     if profile.account:
+        from ipledger.keys import KeyStore, KeystoreSigner, resolve_password  # loads eth-account
+
         store = KeyStore(profile.keystore_dir)
 
         def password() -> str:
@@ -43,6 +49,8 @@ def open_backend(profile: Profile) -> ChainBackend:
         ConfigError: the profile signs with a public development key on a chain that is not a
             development chain (see :func:`ipledger.chain.devkeys.check_signer`).
     """
+    from ipledger.chain.devkeys import check_signer
+
     signer = profile_signer(profile)
     backend: ChainBackend
     if profile.backend == "embedded":
@@ -82,6 +90,8 @@ def ensure_deployed(profile: Profile, backend: ChainBackend) -> tuple[Deployment
 
 def connect(profile: Profile, backend: ChainBackend | None = None) -> LedgerClient:
     """A client of the profile's deployed contracts; ConfigError when nothing is deployed."""
+    from ipledger.chain.client import LedgerClient
+
     backend = backend or open_backend(profile)
     path = profile.deployment_file
     if not path.is_file():

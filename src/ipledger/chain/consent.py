@@ -18,15 +18,18 @@ ethers and hardware wallets compute for the same typed data.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from eth_account import Account
-from eth_account.messages import _hash_eip191_message, encode_typed_data
-from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
 
 from ipledger.chain.records import TxInput
 from ipledger.errors import ValidationError
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+
+# eth-account is imported where a signature is made or checked: it loads a keyfile stack and BLS
+# curves (about 0.5-0.9 s), and the client, which imports this module, is also on read paths.
 
 DOMAIN_NAME = "ipledger.IPLedger"
 DOMAIN_VERSION = "2"
@@ -128,6 +131,8 @@ def typed_data(tx: TxInput, nonce: int, deadline: int, chain_id: int, ledger: by
 
 def digest(tx: TxInput, nonce: int, deadline: int, chain_id: int, ledger: bytes) -> bytes:
     """The 32-byte EIP-712 digest the contract checks signatures against."""
+    from eth_account.messages import _hash_eip191_message, encode_typed_data
+
     return bytes(
         _hash_eip191_message(encode_typed_data(full_message=typed_data(tx, nonce, deadline, chain_id, ledger)))
     )
@@ -137,6 +142,8 @@ def sign_record(
     tx: TxInput, account: LocalAccount, nonce: int, deadline: int, chain_id: int, ledger: bytes
 ) -> PartyConsent:
     """Sign ``tx``'s terms as ``account`` (a party: its seller or buyer)."""
+    from eth_account.messages import encode_typed_data
+
     signable = encode_typed_data(full_message=typed_data(tx, nonce, deadline, chain_id, ledger))
     signed = account.sign_message(signable)
     return PartyConsent(bytes.fromhex(account.address[2:]), nonce, deadline, bytes(signed.signature))
@@ -144,6 +151,8 @@ def sign_record(
 
 def recover(tx: TxInput, consent: PartyConsent, chain_id: int, ledger: bytes) -> bytes | None:
     """The address an ECDSA consent signature recovers to, or None when it is malformed."""
+    from eth_account import Account
+
     try:
         address = Account._recover_hash(
             digest(tx, consent.nonce, consent.deadline, chain_id, ledger), signature=consent.signature

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from eth_abi import encode
-
-from ipledger.chain.backend import ChainBackend
-from ipledger.chain.client import LedgerClient
 from ipledger.chain.codes import ROLES
-from ipledger.chain.compiled import load
 from ipledger.errors import ChainError
+
+if TYPE_CHECKING:
+    from ipledger.chain.backend import ChainBackend
+
+# The ABI encoder and the client load in deploy() and is_deployed(): reading a Deployment (every
+# command does) needs neither.
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,11 @@ def deploy(
             only; profiles over RPC default to two days).
         currencies: ISO 4217 codes allowed from the start (default: all of ``iso4217_codes``).
     """
+    from eth_abi import encode
+
+    from ipledger.chain.client import LedgerClient
+    from ipledger.chain.compiled import load
+
     deployer = backend.accounts()[0]
     admin = admin or deployer
     first_block = backend.head() + 1
@@ -100,6 +107,8 @@ def deploy(
 
 def is_deployed(backend: ChainBackend, deployment: Deployment) -> bool:
     """True when the recorded contracts answer on this chain."""
+    from ipledger.chain.client import LedgerClient
+
     if deployment.chain_id != backend.chain_id:
         return False
     try:

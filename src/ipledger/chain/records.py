@@ -13,8 +13,6 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from eth_utils import keccak, to_canonical_address
-
 from ipledger.chain.codes import AnchorKind, AssetKind, ClaimKind, Exclusivity, Status, TxKind
 from ipledger.errors import ValidationError
 from ipledger.money import check_currency
@@ -51,10 +49,14 @@ def doc_hash(content: bytes) -> bytes:
 
 def asset_id(jurisdiction: str, kind: AssetKind | int, registry_number: str) -> bytes:
     """The contract's asset id: keccak256(jurisdiction(2) ‖ kind(1) ‖ registry number)."""
+    from eth_utils import keccak  # eth-utils loads on use: the valuation path imports this module
+
     return keccak(jurisdiction.encode("ascii") + bytes([int(kind)]) + registry_number.encode("utf-8"))
 
 
 def _addr(value: str | bytes) -> bytes:
+    from eth_utils import to_canonical_address
+
     try:
         return bytes(to_canonical_address(value))
     except (ValueError, TypeError) as exc:

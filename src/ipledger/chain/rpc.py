@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import requests
-from eth_account import Account
 from eth_utils import to_checksum_address
 
 from ipledger.chain.backend import BlockInfo, CallReverted, ChainBackend, RawLog, Receipt
@@ -136,7 +135,11 @@ class RPCBackend(ChainBackend):
     ) -> None:
         self.url = url
         self.rpc = JsonRpc(url)
-        self._account: Signer | None = signer or (Account.from_key(private_key) if private_key else None)
+        if signer is None and private_key:
+            from eth_account import Account  # loaded only to sign with a raw key
+
+            signer = Account.from_key(private_key)
+        self._account: Signer | None = signer
         self._signers: dict[bytes, Signer] = {}  # held for one write each (the platform's members)
         self.allow_dev_keys = allow_dev_keys
         self._poll = poll

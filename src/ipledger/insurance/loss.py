@@ -13,8 +13,6 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from scipy import stats
-
 from ipledger.errors import PricingError
 from ipledger.insurance import calibration as cal
 from ipledger.insurance.products import INDEMNITY_HEADS, Product
@@ -110,6 +108,8 @@ class HeadRisk:
 
     def frozen(self) -> Any:
         """The per-claim loss as a frozen scipy distribution."""
+        from scipy import stats  # loaded here: pricing itself uses closed forms (scipy.special)
+
         if self.dist == "lognorm":
             return stats.lognorm(self.p2, scale=math.exp(self.p1))
         return stats.gamma(self.p1, scale=self.p2)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import integrate, special
+from scipy import special
 
 from ipledger.errors import PricingError
 
@@ -87,11 +87,13 @@ def _frozen_lev(dist: Any, u: float) -> float:
         return u  # X >= lo >= u surely
     if math.isinf(u):
         return float(dist.mean())
+    from scipy.integrate import quad  # only for distributions without a closed form
+
     # Split at quantiles so quad sees where the survival function falls.
     cuts = sorted({lo, *[float(q) for q in dist.ppf([0.5, 0.9, 0.99, 0.999]) if lo < q < u], u})
     total = lo  # E[min(X,u)] = lo + integral_lo^u S(x) dx for X >= lo >= 0
     for a_, b_ in itertools.pairwise(cuts):
-        val, _ = integrate.quad(dist.sf, a_, b_, limit=200)
+        val, _ = quad(dist.sf, a_, b_, limit=200)
         total += val
     return float(total)
 

@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from ipledger.errors import PricingError
 from ipledger.insurance.products import Product
@@ -36,7 +36,7 @@ from ipledger.insurance.products import Product
 #: ``"value"``, ``"low"``, ``"high"`` or ``"pNN"`` (a percentile of the valuation's range).
 Basis = str
 
-_Z90 = float(norm.ppf(0.9))
+_Z90 = float(ndtri(0.9))  # scipy.stats.norm.ppf without loading scipy.stats (same floats)
 _PCT = re.compile(r"^p(\d{1,2}(?:\.\d+)?)$")
 
 
@@ -59,8 +59,8 @@ class ValuationInput:
         end = self.high if percentile > 50 else self.low
         if end <= 0:
             # A range reaching zero has no log scale: interpolate linearly between the ends.
-            return max(self.value + (end - self.value) * abs(float(norm.ppf(percentile / 100.0))) / _Z90, 0.0)
-        z = float(norm.ppf(percentile / 100.0))
+            return max(self.value + (end - self.value) * abs(float(ndtri(percentile / 100.0))) / _Z90, 0.0)
+        z = float(ndtri(percentile / 100.0))
         return math.exp(math.log(self.value) + abs(z) / _Z90 * (math.log(end) - math.log(self.value)))
 
 

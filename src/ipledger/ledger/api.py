@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+import time
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ipledger.chain.backend import ChainBackend
-from ipledger.chain.connect import connect, open_backend
 from ipledger.chain.deploy import Deployment
 from ipledger.config import Profile, load_profile
 from ipledger.documents import DocumentStore
-from ipledger.errors import LedgerError
+from ipledger.errors import ConfigError, LedgerError
 from ipledger.ledger import frames
-from ipledger.ledger.indexer import Indexer, SyncResult
 from ipledger.ledger.orgs import OrgDirectory
 from ipledger.ledger.store import Store
+
+if TYPE_CHECKING:
+    from ipledger.chain.backend import ChainBackend
+    from ipledger.chain.client import LedgerClient
+    from ipledger.ledger.indexer import Indexer
+    from ipledger.ledger.syncresult import SyncResult
 
 
 class FrameReads:
@@ -74,28 +78,77 @@ class Ledger(FrameReads):
 
     Open with ``Ledger.open("local")``; call ``sync()`` to index new blocks; read with
     ``assets()``, ``transactions()``, ``history()``. DataFrames are cached until the next sync.
+
+    The chain (``backend``), the contracts' client and the indexer are opened on first use:
+    reads need only the store. ``sync()`` on an embedded chain reads the chain's head from its
+    file (:mod:`ipledger.chain.chainfile`): with nothing new it does not open the chain, and new
+    blocks on top of the indexed ones are indexed from that file, without the EVM.
     """
 
     def __init__(self, profile: Profile, backend: ChainBackend | None = None, store: Store | None = None) -> None:
         self.profile = profile
-        self.backend = backend or open_backend(profile)
+        self._backend = backend
         self._owns_backend = backend is None
-        self.client = connect(profile, self.backend)
+        self._client: LedgerClient | None = None
+        self._indexer: Indexer | None = None
+        if not profile.deployment_file.is_file():
+            raise ConfigError(f"no contracts deployed for profile {profile.name!r}: run `ipledger init`")
         self.deployment = Deployment.from_file(profile.deployment_file)
         self.store = store or Store(profile.store_url)
+        # Refuse a store of another chain or deployment before reading it (the indexer binds it).
+        self.store.check_bound(self.deployment.chain_id, self._contracts())
         self.documents = DocumentStore(profile.documents_dir)
-        self.indexer = Indexer(
-            self.backend,
-            self.store,
-            self.client.ledger_address,
-            self.client.registry_address,
-            start_block=self.deployment.block,
-            confirmations=profile.confirmations,
-            max_range=profile.max_log_range,
-            concurrency=profile.log_concurrency,
-        )
+        if backend is not None:
+            self.indexer  # noqa: B018 - a chain given is checked (contracts, store) at once, as before
         self._cache: dict[str, Any] = {}
         self._cache_key: tuple[int, str] | None = None
+
+    def _contracts(self) -> list[str]:
+        return ["0x" + self.deployment.ledger.hex(), "0x" + self.deployment.registry.hex()]
+
+    @property
+    def backend(self) -> ChainBackend:
+        """The chain, opened on first use."""
+        if self._backend is None:
+            from ipledger.chain.connect import open_backend
+
+            self._backend = open_backend(self.profile)
+        return self._backend
+
+    @property
+    def client(self) -> LedgerClient:
+        """The deployed contracts' client (ConfigError when they are not on this chain)."""
+        if self._client is None:
+            from ipledger.chain.connect import connect
+
+            self._client = connect(self.profile, self.backend)
+        return self._client
+
+    @client.setter
+    def client(self, client: LedgerClient) -> None:
+        """Write through another client (another sender) from now on."""
+        self._client = client
+
+    @property
+    def indexer(self) -> Indexer:
+        """The indexer of this chain into the store (binds the store to the deployment)."""
+        if self._indexer is None:
+            self._indexer = self._indexer_on(self.backend, self.client.ledger_address, self.client.registry_address)
+        return self._indexer
+
+    def _indexer_on(self, backend: ChainBackend, ledger: bytes, registry: bytes) -> Indexer:
+        from ipledger.ledger.indexer import Indexer
+
+        return Indexer(
+            backend,
+            self.store,
+            ledger,
+            registry,
+            start_block=self.deployment.block,
+            confirmations=self.profile.confirmations,
+            max_range=self.profile.max_log_range,
+            concurrency=self.profile.log_concurrency,
+        )
 
     @classmethod
     def open(cls, profile: str | Profile | None = None) -> Ledger:
@@ -105,12 +158,58 @@ class Ledger(FrameReads):
 
     # ---------------------------------------------------------------- indexing
 
+    def _chain_file_state(self) -> str | None:
+        """``"current"``, ``"behind"`` or None: see :func:`ipledger.chain.chainfile.store_state`
+        (None too for an RPC chain, or a chain this ledger has opened already)."""
+        if self._backend is not None or self.profile.backend != "embedded":
+            return None
+        from ipledger.chain.chainfile import store_state
+
+        return store_state(self.profile.data_dir / "chain.sqlite", self.store.checkpoint(), self.profile.confirmations)
+
+    def up_to_date(self) -> bool:
+        """True when the store holds every final block of the profile's embedded chain, known
+        from the chain file alone: the chain's final block (head minus the confirmations) is the
+        store's checkpoint, with the checkpoint's hash. False means there is something to index
+        or that this cannot be known without opening the chain."""
+        return self._chain_file_state() == "current"
+
     def sync(self, progress: bool | None = None) -> SyncResult:
-        """Index every final block not yet indexed; a progress bar when interactive."""
+        """Index every final block not yet indexed; a progress bar when interactive.
+
+        On an embedded chain not yet opened by this ledger, the chain's file decides: nothing
+        to index (the chain is not opened), or new blocks on top of the checkpoint (indexed from
+        the file by :class:`ipledger.chain.filereader.ChainFileReader`, without py-evm). Any
+        other case opens the chain and syncs through it (reorganisations included).
+        """
+        started = time.perf_counter()
+        state = self._chain_file_state()
+        if state == "current":
+            from ipledger.ledger.syncresult import SyncResult
+
+            number = self.state()[0]
+            return SyncResult(number + 1, number, 0, time.perf_counter() - started, 0, 0)
+        if state == "behind":
+            import sqlite3
+
+            from ipledger.chain.filereader import ChainFileReader, Unreadable
+
+            try:
+                reader = ChainFileReader(self.profile.data_dir / "chain.sqlite", self.deployment.chain_id)
+                try:
+                    indexer = self._indexer_on(reader, self.deployment.ledger, self.deployment.registry)
+                    return self._run(indexer, progress)
+                finally:
+                    reader.close()
+            except (Unreadable, sqlite3.Error):
+                pass  # what this reader cannot read, py-evm below reads or reports (rows so far are kept)
+        return self._run(self.indexer, progress)
+
+    def _run(self, indexer: Indexer, progress: bool | None) -> SyncResult:
         if progress is None:
             progress = sys.stderr.isatty()
         if not progress:
-            result = self.indexer.sync()
+            result = indexer.sync()
         else:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -128,7 +227,7 @@ class Ledger(FrameReads):
                 def tick(done: int, total: int, events: int) -> None:
                     bar.update(task, completed=done, total=total, events=events)
 
-                result = self.indexer.sync(tick)
+                result = indexer.sync(tick)
         self._cache.clear()
         return result
 
@@ -349,8 +448,8 @@ class Ledger(FrameReads):
 
     def close(self) -> None:
         self.store.close()
-        if self._owns_backend:
-            self.backend.close()
+        if self._owns_backend and self._backend is not None:
+            self._backend.close()
 
     def __enter__(self) -> Ledger:
         return self

@@ -12,28 +12,16 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from ipledger.chain.backend import ChainBackend
 from ipledger.ledger.fetch import LogFetcher, RangePolicy
 from ipledger.ledger.mapper import Mapper
 from ipledger.ledger.store import Store
+from ipledger.ledger.syncresult import SyncResult
+
+__all__ = ["Indexer", "Progress", "SyncResult"]
 
 Progress = Callable[[int, int, int], None]  # (blocks done, blocks total, events so far)
-
-
-@dataclass
-class SyncResult:
-    from_block: int
-    to_block: int
-    events: int
-    seconds: float
-    reorgs: int
-    rolled_back_rows: int
-
-    @property
-    def events_per_s(self) -> float:
-        return self.events / self.seconds if self.seconds > 0 else 0.0
 
 
 def _hex(b: bytes) -> str:

@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 
 SCHEMA_VERSION = "3"  # 3: hashes and addresses as bytes
@@ -29,6 +28,8 @@ class Amount(sa.types.TypeDecorator[int]):
 
     def load_dialect_impl(self, dialect: Dialect) -> Any:
         if dialect.name == "postgresql":
+            from sqlalchemy.dialects import postgresql  # loaded with a PostgreSQL store only
+
             return dialect.type_descriptor(postgresql.NUMERIC(39, 0))
         return dialect.type_descriptor(sa.String(40))
 

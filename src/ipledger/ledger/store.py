@@ -198,6 +198,18 @@ class Store:
             if not have:
                 conn.execute(sa.insert(s.meta), [{"key": k, "value": v} for k, v in wanted.items()])
                 return
+        self._same(have, wanted)
+
+    def check_bound(self, chain_id: int, contracts: Sequence[str]) -> None:
+        """The check of :meth:`bind` without writing: a LedgerError when the store was built for
+        another chain or deployment; nothing when it matches or was never bound."""
+        wanted = {"schema_version": s.SCHEMA_VERSION, "chain_id": str(chain_id), "contracts": ",".join(contracts)}
+        with self.engine.connect() as conn:
+            have = dict(conn.execute(sa.select(s.meta.c.key, s.meta.c.value)).all())
+        if have:
+            self._same(have, wanted)
+
+    def _same(self, have: dict[str, str], wanted: dict[str, str]) -> None:
         for key, value in wanted.items():
             if have.get(key) != value:
                 raise LedgerError(
