@@ -246,7 +246,7 @@ def summary(scenarios: dict[str, Any]) -> dict[str, Any]:
         "backtest_targets_met": sum(all(s["targets"].values()) for s in scenarios.values()),
         # the market approach's log-error sd for reconciliation: the median over scenarios of
         # each one's robust (1.4826 x MAD) sd of ln(value / price)
-        "market_log_error_sd": round(float(np.median([s["log_error_sd_robust"] for s in scenarios.values()])), 3),
+        "market_log_error_sd": round(float(np.median([s["log_error_sd_robust"] for s in scenarios.values()])), 2),
         "backtest_scenarios": len(scenarios),
     }
 
