@@ -16,7 +16,12 @@ deviations first (prices carry outliers: distressed and strategic sales), and a 
 weight comes out negative is dropped (a valuer does not sign "minus 20% of the last sale").
 
 Weights are fitted per *pattern* of available estimators (which of them are known for the row);
-a pattern with fewer than :data:`MIN_BLEND_ROWS` calibration rows keeps the model alone.
+a pattern with fewer than :data:`MIN_BLEND_ROWS` calibration rows keeps the model alone. With an
+``age`` per row (years since the asset's last sale), the patterns are further split by age band
+(:data:`AGE_EDGES`), because the error of a price carried forward from an earlier sale grows
+with the time since that sale (Case and Shiller, "Prices of single-family homes since 1970",
+New England Economic Review 1987: the variance of a repeat-sale pair's log change grows with
+the interval); a band with too few rows uses its pattern's weights over all ages.
 """
 
 from __future__ import annotations
@@ -28,6 +33,10 @@ import numpy as np
 MIN_BLEND_ROWS = 50
 #: Winsorising bound in robust standard deviations (1.4826 x MAD).
 WINSOR_SD = 3.0
+#: Age bands (years since the last sale) of the blend weights: under 1, 1 to 3, 3 and more (an
+#: assumption: a year is about the horizon of a price index's own noise, three the decay
+#: constant of the decayed means).
+AGE_EDGES = (1.0, 3.0)
 
 
 def patterns(components: np.ndarray) -> np.ndarray:
@@ -36,6 +45,14 @@ def patterns(components: np.ndarray) -> np.ndarray:
         return np.zeros(components.shape[0], dtype=np.int64)
     bits = np.isfinite(components).astype(np.int64)
     return np.asarray(bits @ (1 << np.arange(components.shape[1])), dtype=np.int64)
+
+
+def _banded(keys: np.ndarray, k: int, age: np.ndarray | None) -> np.ndarray | None:
+    """Keys with the age band in the bits above the pattern (band + 1; None without ages)."""
+    if age is None:
+        return None
+    band = np.searchsorted(np.asarray(AGE_EDGES), np.nan_to_num(np.asarray(age, dtype=float), nan=0.0), side="right")
+    return np.asarray(keys + ((band + 1) << k), dtype=np.int64)
 
 
 def _winsorise(e: np.ndarray) -> np.ndarray:
@@ -62,44 +79,57 @@ def combination_weights(errors: np.ndarray) -> np.ndarray:
     return out
 
 
-def fit_blend(pred: np.ndarray, y: np.ndarray, components: np.ndarray) -> dict[int, np.ndarray]:
-    """Combination weights per pattern of available components.
+def fit_blend(
+    pred: np.ndarray, y: np.ndarray, components: np.ndarray, age: np.ndarray | None = None
+) -> dict[int, np.ndarray]:
+    """Combination weights per pattern of available components (and age band, with ``age``).
 
     Args:
         pred: the model's predictions on the calibration rows (log units).
         y: the calibration rows' targets.
         components: the simple estimators on those rows (rows x k, NaN where unknown).
+        age: years since each row's last sale (NaN for none), or None for no age bands.
 
     Returns:
-        ``{pattern: weights}``, weights of length ``k + 1`` (the model first), for every
-        pattern with at least :data:`MIN_BLEND_ROWS` rows.
+        ``{key: weights}``, weights of length ``k + 1`` (the model first), for every pattern
+        (key: its bits) and pattern-and-band (key: bits plus ``(band + 1) << k``) with at least
+        :data:`MIN_BLEND_ROWS` rows.
     """
     pred = np.asarray(pred, dtype=float)
     y = np.asarray(y, dtype=float)
     components = np.asarray(components, dtype=float)
+    k = components.shape[1]
     keys = patterns(components)
     out: dict[int, np.ndarray] = {}
-    for key in np.unique(keys):
-        rows = keys == key
-        cols = [j for j in range(components.shape[1]) if key >> j & 1]
-        if rows.sum() < MIN_BLEND_ROWS or not cols:
+    for key_set in (keys, _banded(keys, k, age)):
+        if key_set is None:
             continue
-        est = np.column_stack([pred[rows], components[rows][:, cols]])
-        w = combination_weights(y[rows, None] - est)
-        full = np.zeros(components.shape[1] + 1)
-        full[0] = w[0]
-        full[[c + 1 for c in cols]] = w[1:]
-        out[int(key)] = full
+        for key in np.unique(key_set):
+            rows = key_set == key
+            cols = [j for j in range(k) if key >> j & 1]
+            if rows.sum() < MIN_BLEND_ROWS or not cols:
+                continue
+            est = np.column_stack([pred[rows], components[rows][:, cols]])
+            w = combination_weights(y[rows, None] - est)
+            full = np.zeros(k + 1)
+            full[0] = w[0]
+            full[[c + 1 for c in cols]] = w[1:]
+            out[int(key)] = full
     return out
 
 
-def apply_blend(pred: np.ndarray, components: np.ndarray, weights: dict[int, np.ndarray]) -> np.ndarray:
-    """The blended predictions (the model's own where the row's pattern has no weights)."""
+def apply_blend(
+    pred: np.ndarray, components: np.ndarray, weights: dict[int, np.ndarray], age: np.ndarray | None = None
+) -> np.ndarray:
+    """The blended predictions: the row's age band's weights, else its pattern's, else the model's."""
     pred = np.asarray(pred, dtype=float)
     if not weights:
         return pred
     out = pred.copy()
     keys = patterns(components)
+    banded = _banded(keys, components.shape[1], age)
+    if banded is not None:
+        keys = np.where(np.isin(banded, np.fromiter(weights, dtype=np.int64)), banded, keys)
     filled = np.nan_to_num(components, nan=0.0)
     for key, w in weights.items():
         rows = keys == key

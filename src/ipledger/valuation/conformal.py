@@ -43,6 +43,8 @@ MONDRIAN = (FEATURES.index("own_z"), FEATURES.index("code_z"))
 #: The simple estimators (same log units as the target) blended with the model's prediction:
 #: the asset's own earlier sales, its class code's and its subclass's (see :mod:`.blend`).
 BLEND = (FEATURES.index("own_z"), FEATURES.index("code_z"), FEATURES.index("sub_z"))
+#: Years since the asset's last sale: the blend's weights are set per age band (see :mod:`.blend`).
+BLEND_AGE = FEATURES.index("own_age")
 MIN_COMPARABLES = 5
 MIN_SALES = 30
 _TAU_YEARS = 3.0
@@ -66,6 +68,7 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "categorical_features": None,
     "mondrian_features": None,
     "blend_features": None,
+    "blend_age_feature": None,
     "random_state": None,
 }
 
@@ -99,6 +102,7 @@ class ConformalPredictor:
 
     mondrian_features: tuple[int, ...] | None
     blend_features: tuple[int, ...] | None
+    blend_age_feature: int | None
     blend_weights_: dict[int, np.ndarray]
     trees_: Any
     n_features_in_: int
@@ -127,7 +131,8 @@ class ConformalPredictor:
         weights = getattr(self, "blend_weights_", None)
         if not cols or not weights:
             return pred
-        return apply_blend(pred, X[:, cols], weights)
+        age = None if self.blend_age_feature is None else X[:, self.blend_age_feature]
+        return apply_blend(pred, X[:, cols], weights, age)
 
     def predict_interval(self, X: Any, coverage: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
         """Conformal interval ``(low, high)`` holding the target with probability ``coverage``.
@@ -200,6 +205,8 @@ class StoredModel(ConformalPredictor):
         self.mondrian_features = tuple(mondrian) if mondrian else None
         blend_cols = params.get("blend_features")
         self.blend_features = tuple(blend_cols) if blend_cols else None
+        age_col = params.get("blend_age_feature")
+        self.blend_age_feature = int(age_col) if age_col is not None else None
         self.blend_weights_ = dict(blend or {})
         self.n_features_in_ = n_features_in
         self.n_iter_ = n_iter

@@ -51,6 +51,7 @@ from ipledger.valuation.conformal import (
     _MAX_CATEGORIES,
     _TAU_YEARS,
     BLEND,
+    BLEND_AGE,
     CATEGORICAL,
     DEFAULT_PARAMS,
     FEATURES,
@@ -277,6 +278,7 @@ def build_context(
             "categorical_features": CATEGORICAL,
             "mondrian_features": MONDRIAN,
             "blend_features": BLEND,
+            "blend_age_feature": BLEND_AGE,
             "random_state": random_state,
         }
         key = model_store.model_key(data, params, {"cutoff": cutoff.isoformat(), "consent": consent})
@@ -331,7 +333,12 @@ def build_context(
     )
     if not hasattr(ctx.model, "trees_"):
         fresh = cast("MarketModel", ctx.model)
-        fresh.set_params(categorical_features=CATEGORICAL, mondrian_features=MONDRIAN, blend_features=BLEND)
+        fresh.set_params(
+            categorical_features=CATEGORICAL,
+            mondrian_features=MONDRIAN,
+            blend_features=BLEND,
+            blend_age_feature=BLEND_AGE,
+        )
         # Train on every sale before the cutoff (the valuation date's data), in time order:
         # the model calibrates its intervals on the newest of them.
         train = trades[sale & (trades["date"] < cutoff).to_numpy()]

@@ -29,6 +29,7 @@ from ipledger.valuation.conformal import (
     _MIN_GROUP,
     _TAU_YEARS,
     BLEND,
+    BLEND_AGE,
     CATEGORICAL,
     FEATURES,
     MIN_COMPARABLES,
@@ -40,6 +41,7 @@ from ipledger.valuation.conformal import (
 
 __all__ = [
     "BLEND",
+    "BLEND_AGE",
     "CATEGORICAL",
     "FEATURES",
     "MIN_COMPARABLES",
@@ -71,7 +73,7 @@ def _select(staged: np.ndarray, y: np.ndarray, rows: np.ndarray) -> int:
 
 
 def _cross_fitted_scores(
-    pred: np.ndarray, staged: np.ndarray | None, y: np.ndarray, comps: np.ndarray | None
+    pred: np.ndarray, staged: np.ndarray | None, y: np.ndarray, comps: np.ndarray | None, age: np.ndarray | None
 ) -> np.ndarray:
     """Conformal scores of the calibration rows whose tuning never saw them.
 
@@ -86,7 +88,8 @@ def _cross_fitted_scores(
     for part, other in (halves, halves[::-1]):
         p = staged[_select(staged, y, other) - 1] if staged is not None else pred
         if comps is not None:
-            p = apply_blend(p, comps, fit_blend(p[other], y[other], comps[other]))
+            w = fit_blend(p[other], y[other], comps[other], None if age is None else age[other])
+            p = apply_blend(p, comps, w, age)
         scores[part] = np.abs(y[part] - p[part])
     return scores
 
@@ -136,6 +139,8 @@ class MarketModel(ConformalPredictor, RegressorMixin, BaseEstimator):
             own earlier sales, its class's): the prediction is combined with them in log space,
             with Bates-Granger weights from the estimators' errors on the calibration rows (see
             :mod:`ipledger.valuation.blend`); the conformal scores are the blend's residuals.
+        blend_age_feature: column index of the years since the asset's last sale: the blend
+            weights are set per age band (None: one set per pattern).
         n_threads: OpenMP threads for boosting (None: the library default). 1 is the default
             because on shared or small machines thread contention made fitting several times
             slower.
@@ -173,6 +178,7 @@ class MarketModel(ConformalPredictor, RegressorMixin, BaseEstimator):
         categorical_features: tuple[int, ...] | None = None,
         mondrian_features: tuple[int, ...] | None = None,
         blend_features: tuple[int, ...] | None = None,
+        blend_age_feature: int | None = None,
         n_threads: int | None = 1,
         random_state: int | None = None,
     ) -> None:
@@ -189,6 +195,7 @@ class MarketModel(ConformalPredictor, RegressorMixin, BaseEstimator):
         self.categorical_features = categorical_features
         self.mondrian_features = mondrian_features
         self.blend_features = blend_features
+        self.blend_age_feature = blend_age_feature
         self.n_threads = n_threads
         self.random_state = random_state
 
@@ -239,6 +246,7 @@ class MarketModel(ConformalPredictor, RegressorMixin, BaseEstimator):
         n_iter = int(booster.n_iter_)
         staged = np.array(list(booster.staged_predict(X[cal]))) if self.select_iterations and held_out else None
         comps = X[cal][:, list(self.blend_features)] if self.blend_features and held_out else None
+        age = X[cal][:, self.blend_age_feature] if self.blend_age_feature is not None else None
         if staged is not None:
             n_iter = _select(staged, y[cal], np.arange(len(cal)))
             pred_cal = staged[n_iter - 1]
@@ -246,9 +254,9 @@ class MarketModel(ConformalPredictor, RegressorMixin, BaseEstimator):
             pred_cal = booster.predict(X[cal])
         self.blend_weights_: dict[int, np.ndarray] = {}
         if comps is not None:
-            self.blend_weights_ = fit_blend(pred_cal, y[cal], comps)
+            self.blend_weights_ = fit_blend(pred_cal, y[cal], comps, age)
         if held_out and (staged is not None or comps is not None):
-            scores = _cross_fitted_scores(pred_cal, staged, y[cal], comps)
+            scores = _cross_fitted_scores(pred_cal, staged, y[cal], comps, age)
         else:
             scores = np.abs(y[cal] - pred_cal)
         if self.refit and held_out:

@@ -126,3 +126,23 @@ def test_adaptive_errors() -> None:
         aci.widths(X[:3], 1.0, 0.5)
     with pytest.raises(ValuationError):
         aci.run(X[:3], y[:2], t[:3])
+
+
+def test_blend_weights_by_age_band() -> None:
+    """The last sale's error grows with its age: an old sale gets less weight than a recent one,
+    and a band without enough rows uses its pattern's weights over all ages."""
+    rng = np.random.default_rng(11)
+    n = 6000
+    truth = rng.normal(0, 1, n)
+    pred = truth + rng.normal(0, 0.4, n)
+    age = rng.uniform(0, 6, n)
+    own = truth + rng.normal(0, 1, n) * (0.1 + 0.15 * age)  # error sd grows with the age
+    comps = own[:, None]
+    w = fit_blend(pred, truth, comps, age)
+    recent, old = w[1 + (1 << 1)], w[1 + (3 << 1)]  # band 0 (< 1 year) and band 2 (>= 3 years)
+    assert recent[1] > 0.6 and old[1] < 0.3
+    out = apply_blend(pred, comps, w, age)
+    pooled = apply_blend(pred, comps, {1: w[1]})
+    assert np.median(np.abs(out - truth)) < np.median(np.abs(pooled - truth))
+    # only the pooled weights: every band falls back to them
+    assert np.array_equal(apply_blend(pred, comps, {1: w[1]}, age), pooled)
