@@ -42,7 +42,7 @@ Z80 = 1.2815515655446004
 #: override. **market**: calibrated by the backtest (``benchmarks/valuation.py``, key
 #: ``market_log_error_sd`` of ``benchmarks/results/valuation.json``): the median over the nine
 #: generated-market scenarios of each one's robust sd (1.4826 x MAD) of ln(value / price) on its
-#: time-ordered test sales (per scenario 0.40 to 1.31; the base market 0.41). **income** and
+#: time-ordered test sales (per scenario 0.40 to 1.30; the base market 0.42). **income** and
 #: **cost**: assumptions, because the generated market has sale prices but no income streams or
 #: reproduction costs to test them against; the income figure is the cross-licence spread of
 #: royalty rates alone (about 0.5 in logs: Parr/IPRA p10-p90 1%-9.8%) plus forecast error, and
