@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ipledger.errors import ValuationError
+from ipledger.valuation.blend import apply_blend
 
 FEATURES = (
     "kind",
@@ -39,6 +40,11 @@ FEATURES = (
 )
 CATEGORICAL = (0, 1, 2, 3)
 MONDRIAN = (FEATURES.index("own_z"), FEATURES.index("code_z"))
+#: The simple estimators (same log units as the target) blended with the model's prediction:
+#: the asset's own earlier sales, its class code's and its subclass's (see :mod:`.blend`).
+BLEND = (FEATURES.index("own_z"), FEATURES.index("code_z"), FEATURES.index("sub_z"))
+#: Years since the asset's last sale: the blend's weights are set per age band (see :mod:`.blend`).
+BLEND_AGE = FEATURES.index("own_age")
 MIN_COMPARABLES = 5
 MIN_SALES = 30
 _TAU_YEARS = 3.0
@@ -61,6 +67,8 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "select_iterations": True,
     "categorical_features": None,
     "mondrian_features": None,
+    "blend_features": None,
+    "blend_age_feature": None,
     "random_state": None,
 }
 
@@ -88,10 +96,14 @@ class ConformalPredictor:
     """Point values and conformal intervals from fitted trees and calibration scores.
 
     Needs ``trees_``, ``n_features_in_``, ``calibration_scores_``, ``calibration_weights_``,
-    ``group_scores_`` and the ``mondrian_features`` setting.
+    ``group_scores_``, ``blend_weights_`` and the ``mondrian_features`` and ``blend_features``
+    settings.
     """
 
     mondrian_features: tuple[int, ...] | None
+    blend_features: tuple[int, ...] | None
+    blend_age_feature: int | None
+    blend_weights_: dict[int, np.ndarray]
     trees_: Any
     n_features_in_: int
     calibration_scores_: np.ndarray
@@ -109,8 +121,18 @@ class ConformalPredictor:
         return X
 
     def predict(self, X: Any) -> np.ndarray:
-        """Point predictions (same units as the ``y`` used in fit)."""
-        return np.asarray(self.trees_.predict(self._check_X(X)))
+        """Point predictions (same units as the ``y`` used in fit), blended with the simple
+        estimators of ``blend_features`` where calibration gave them weights."""
+        X = self._check_X(X)
+        return self._blend(X, np.asarray(self.trees_.predict(X)))
+
+    def _blend(self, X: np.ndarray, pred: np.ndarray) -> np.ndarray:
+        cols = list(self.blend_features or ())
+        weights = getattr(self, "blend_weights_", None)
+        if not cols or not weights:
+            return pred
+        age = None if self.blend_age_feature is None else X[:, self.blend_age_feature]
+        return apply_blend(pred, X[:, cols], weights, age)
 
     def predict_interval(self, X: Any, coverage: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
         """Conformal interval ``(low, high)`` holding the target with probability ``coverage``.
@@ -128,7 +150,8 @@ class ConformalPredictor:
 
         The width is the weighted conformal quantile (:func:`weighted_conformal_quantile`) of
         the calibration scores of the row's Mondrian group (its missingness pattern over
-        ``mondrian_features``), or of all scores when the group had fewer than 50 rows.
+        ``mondrian_features``; a small group uses a coarser one, see ``MarketModel.group_scores_``),
+        or of all scores when even that had fewer than 50 rows.
         """
         if not 0 < coverage < 1:
             raise ValuationError(f"coverage must be in (0, 1), got {coverage}")
@@ -163,6 +186,7 @@ class StoredModel(ConformalPredictor):
         trees: the trees.
         scores, weights: calibration scores (sorted) and their weights.
         groups: Mondrian group -> (scores, weights).
+        blend: pattern of available estimators -> combination weights (model first).
     """
 
     def __init__(
@@ -174,10 +198,16 @@ class StoredModel(ConformalPredictor):
         scores: np.ndarray,
         weights: np.ndarray,
         groups: dict[int, tuple[np.ndarray, np.ndarray]],
+        blend: dict[int, np.ndarray] | None = None,
     ) -> None:
         self.params = dict(params)
         mondrian = params.get("mondrian_features")
         self.mondrian_features = tuple(mondrian) if mondrian else None
+        blend_cols = params.get("blend_features")
+        self.blend_features = tuple(blend_cols) if blend_cols else None
+        age_col = params.get("blend_age_feature")
+        self.blend_age_feature = int(age_col) if age_col is not None else None
+        self.blend_weights_ = dict(blend or {})
         self.n_features_in_ = n_features_in
         self.n_iter_ = n_iter
         self.trees_ = trees

@@ -50,6 +50,8 @@ from ipledger.valuation.conformal import (
     _LF_FLOOR,
     _MAX_CATEGORIES,
     _TAU_YEARS,
+    BLEND,
+    BLEND_AGE,
     CATEGORICAL,
     DEFAULT_PARAMS,
     FEATURES,
@@ -275,6 +277,8 @@ def build_context(
         params = DEFAULT_PARAMS | {
             "categorical_features": CATEGORICAL,
             "mondrian_features": MONDRIAN,
+            "blend_features": BLEND,
+            "blend_age_feature": BLEND_AGE,
             "random_state": random_state,
         }
         key = model_store.model_key(data, params, {"cutoff": cutoff.isoformat(), "consent": consent})
@@ -329,7 +333,12 @@ def build_context(
     )
     if not hasattr(ctx.model, "trees_"):
         fresh = cast("MarketModel", ctx.model)
-        fresh.set_params(categorical_features=CATEGORICAL, mondrian_features=MONDRIAN)
+        fresh.set_params(
+            categorical_features=CATEGORICAL,
+            mondrian_features=MONDRIAN,
+            blend_features=BLEND,
+            blend_age_feature=BLEND_AGE,
+        )
         # Train on every sale before the cutoff (the valuation date's data), in time order:
         # the model calibrates its intervals on the newest of them.
         train = trades[sale & (trades["date"] < cutoff).to_numpy()]
@@ -432,8 +441,7 @@ def get_context(
     model_dir = transactions.attrs.get("model_dir")
     state = transactions.attrs.get("ledger_state")
     if model is None and model_dir and state is not None and state == assets.attrs.get("ledger_state"):
-        ctx = build_context(assets, transactions, cutoff, store=Path(model_dir), state_key=(state, fx.digest), fx=fx
-        )
+        ctx = build_context(assets, transactions, cutoff, store=Path(model_dir), state_key=(state, fx.digest), fx=fx)
     else:
         ctx = build_context(assets, transactions, cutoff, model, fx=fx)
     if model is None:

@@ -12,7 +12,6 @@ and :mod:`ipledger.valuation.model_store` for its data-only persisted form.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -23,11 +22,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import ThreadpoolController
 
 from ipledger.errors import ValuationError
+from ipledger.valuation.blend import apply_blend, fit_blend
 from ipledger.valuation.conformal import (
     _LF_FLOOR,
     _MAX_CATEGORIES,
     _MIN_GROUP,
     _TAU_YEARS,
+    BLEND,
+    BLEND_AGE,
     CATEGORICAL,
     FEATURES,
     MIN_COMPARABLES,
@@ -38,6 +40,8 @@ from ipledger.valuation.conformal import (
 )
 
 __all__ = [
+    "BLEND",
+    "BLEND_AGE",
     "CATEGORICAL",
     "FEATURES",
     "MIN_COMPARABLES",
@@ -58,6 +62,36 @@ def _limit(threads: int | None) -> Any:
     if not _THREADS:
         _THREADS.append(ThreadpoolController())
     return _THREADS[0].limit(limits=threads)
+
+
+def _select(staged: np.ndarray, y: np.ndarray, rows: np.ndarray) -> int:
+    """Boosting iterations (at least 20) with the least median absolute residual on ``rows``."""
+    errs = np.median(np.abs(y[rows][None, :] - staged[:, rows]), axis=1)
+    if len(errs) <= 20:
+        return len(errs)
+    return 20 + int(np.argmin(errs[19:]))
+
+
+def _cross_fitted_scores(
+    pred: np.ndarray, staged: np.ndarray | None, y: np.ndarray, comps: np.ndarray | None, age: np.ndarray | None
+) -> np.ndarray:
+    """Conformal scores of the calibration rows whose tuning never saw them.
+
+    The number of iterations and the blend weights are chosen on the calibration rows; scoring
+    those same rows would make the intervals too narrow. The rows are split in two halves (in
+    their order: older and newer when in time order); each half is scored with the iterations
+    and weights chosen on the other half (cross-fitting).
+    """
+    n = len(y)
+    halves = (np.arange(n // 2), np.arange(n // 2, n))
+    scores = np.empty(n)
+    for part, other in (halves, halves[::-1]):
+        p = staged[_select(staged, y, other) - 1] if staged is not None else pred
+        if comps is not None:
+            w = fit_blend(p[other], y[other], comps[other], None if age is None else age[other])
+            p = apply_blend(p, comps, w, age)
+        scores[part] = np.abs(y[part] - p[part])
+    return scores
 
 
 class MarketModel(ConformalPredictor, RegressorMixin, BaseEstimator):
@@ -89,6 +123,9 @@ class MarketModel(ConformalPredictor, RegressorMixin, BaseEstimator):
         calibration_size: share held out for conformal calibration (needs >= 20 samples,
             otherwise the training residuals are used and intervals are optimistic).
         calibration_halflife: half-life in years of the calibration weights (None: equal).
+            The scores are cross-fitted: each half of the calibration rows is scored with the
+            iterations and blend weights chosen on the other half, so tuning on those rows does
+            not narrow the intervals.
         refit: refit the booster on every row after calibration.
         select_iterations: choose the number of boosting iterations (at most ``max_iter``, at
             least 20) that minimises the median absolute residual on the held-out newest rows
@@ -98,6 +135,12 @@ class MarketModel(ConformalPredictor, RegressorMixin, BaseEstimator):
             scores into groups (Mondrian conformal prediction): coverage then holds within each
             group, so a test set with another mix of groups (e.g. more assets with an earlier
             sale) keeps its nominal coverage.
+        blend_features: column indices of simple estimators in the target's units (the asset's
+            own earlier sales, its class's): the prediction is combined with them in log space,
+            with Bates-Granger weights from the estimators' errors on the calibration rows (see
+            :mod:`ipledger.valuation.blend`); the conformal scores are the blend's residuals.
+        blend_age_feature: column index of the years since the asset's last sale: the blend
+            weights are set per age band (None: one set per pattern).
         n_threads: OpenMP threads for boosting (None: the library default). 1 is the default
             because on shared or small machines thread contention made fitting several times
             slower.
@@ -112,7 +155,11 @@ class MarketModel(ConformalPredictor, RegressorMixin, BaseEstimator):
             as the one fitted.
         calibration_scores_: sorted absolute residuals on the calibration fold.
         calibration_weights_: their weights (same order).
-        group_scores_: per Mondrian group (groups with at least 50 rows), (scores, weights).
+        blend_weights_: per pattern of available ``blend_features``, the combination weights
+            (model first); empty without ``blend_features``.
+        group_scores_: per Mondrian group, (scores, weights): its own rows when at least 50,
+            else those of the coarser group sharing its first features' pattern (dropping the
+            last Mondrian feature first), else none (the pooled scores are used).
         n_iter_: boosting iterations run.
     """
 
@@ -130,6 +177,8 @@ class MarketModel(ConformalPredictor, RegressorMixin, BaseEstimator):
         select_iterations: bool = True,
         categorical_features: tuple[int, ...] | None = None,
         mondrian_features: tuple[int, ...] | None = None,
+        blend_features: tuple[int, ...] | None = None,
+        blend_age_feature: int | None = None,
         n_threads: int | None = 1,
         random_state: int | None = None,
     ) -> None:
@@ -145,6 +194,8 @@ class MarketModel(ConformalPredictor, RegressorMixin, BaseEstimator):
         self.select_iterations = select_iterations
         self.categorical_features = categorical_features
         self.mondrian_features = mondrian_features
+        self.blend_features = blend_features
+        self.blend_age_feature = blend_age_feature
         self.n_threads = n_threads
         self.random_state = random_state
 
@@ -193,16 +244,21 @@ class MarketModel(ConformalPredictor, RegressorMixin, BaseEstimator):
         seed = rng.randint(2**31 - 1)
         booster = self._booster(seed).fit(X[fit], y[fit])
         n_iter = int(booster.n_iter_)
-        pred_cal = None
-        if self.select_iterations and held_out:
-            best_err = math.inf
-            for i, p in enumerate(booster.staged_predict(X[cal]), start=1):
-                err = float(np.median(np.abs(y[cal] - p)))
-                if i <= 20 or err < best_err:
-                    best_err, n_iter, pred_cal = err, i, p
-        if pred_cal is None:
+        staged = np.array(list(booster.staged_predict(X[cal]))) if self.select_iterations and held_out else None
+        comps = X[cal][:, list(self.blend_features)] if self.blend_features and held_out else None
+        age = X[cal][:, self.blend_age_feature] if self.blend_age_feature is not None else None
+        if staged is not None:
+            n_iter = _select(staged, y[cal], np.arange(len(cal)))
+            pred_cal = staged[n_iter - 1]
+        else:
             pred_cal = booster.predict(X[cal])
-        scores = np.abs(y[cal] - pred_cal)
+        self.blend_weights_: dict[int, np.ndarray] = {}
+        if comps is not None:
+            self.blend_weights_ = fit_blend(pred_cal, y[cal], comps, age)
+        if held_out and (staged is not None or comps is not None):
+            scores = _cross_fitted_scores(pred_cal, staged, y[cal], comps, age)
+        else:
+            scores = np.abs(y[cal] - pred_cal)
         if self.refit and held_out:
             booster = self._booster(seed, max_iter=n_iter).fit(X, y)
         self.trees_ = Trees.from_booster(booster, n_iter=n_iter)
@@ -217,10 +273,16 @@ class MarketModel(ConformalPredictor, RegressorMixin, BaseEstimator):
         self.group_scores_: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         if self.mondrian_features:
             keys = self._groups(X[cal])[order]
-            for key in np.unique(keys):
-                rows = keys == key
-                if rows.sum() >= _MIN_GROUP:
-                    self.group_scores_[int(key)] = (self.calibration_scores_[rows], self.calibration_weights_[rows])
+            m = len(self.mondrian_features)
+            for key in range(1 << m):
+                # a small group falls back to the coarser group of its first features' pattern
+                # (a first sale to first sales, not to the pooled scores of mostly repeat sales)
+                for bits in range(m, 0, -1):
+                    mask = (1 << bits) - 1
+                    rows = (keys & mask) == (key & mask)
+                    if rows.sum() >= _MIN_GROUP:
+                        self.group_scores_[key] = (self.calibration_scores_[rows], self.calibration_weights_[rows])
+                        break
         return self
 
     def __sklearn_tags__(self) -> Any:
@@ -232,7 +294,7 @@ class MarketModel(ConformalPredictor, RegressorMixin, BaseEstimator):
         """Point predictions (same units as the ``y`` used in fit)."""
         check_is_fitted(self, "trees_")
         X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan")
-        return np.asarray(self.trees_.predict(X))
+        return self._blend(np.asarray(X, dtype=float), np.asarray(self.trees_.predict(X)))
 
     def _check_X(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "trees_")

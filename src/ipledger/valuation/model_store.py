@@ -211,6 +211,8 @@ def _arrays(model: Any) -> dict[str, np.ndarray]:
     for key, (s, w) in model.group_scores_.items():
         out[f"group.{key}.scores"] = s
         out[f"group.{key}.weights"] = w
+    for key, w in getattr(model, "blend_weights_", {}).items():
+        out[f"blend.{key}"] = w
     return out
 
 
@@ -280,9 +282,12 @@ def load_model(path: Path, key: str) -> tuple[StoredModel, dict[str, np.ndarray]
                     groups[g] = (np.asarray(z[name], dtype=float), np.asarray(z[f"group.{g}.weights"], dtype=float))
             scores = np.asarray(z["calibration_scores"], dtype=float)
             weights = np.asarray(z["calibration_weights"], dtype=float)
+            blend = {int(n.split(".")[1]): np.asarray(z[n], dtype=float) for n in z.files if n.startswith("blend.")}
             extra = {name[6:]: np.asarray(z[name]) for name in z.files if name.startswith("extra.")}
             n_features = int(meta["n_features_in"])
-            model = StoredModel(dict(meta["params"]), n_features, int(meta["n_iter"]), trees, scores, weights, groups)
+            model = StoredModel(
+                dict(meta["params"]), n_features, int(meta["n_iter"]), trees, scores, weights, groups, blend
+            )
     except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile):
         return None
     if len(scores) != len(weights) or not _valid(trees, n_features):

@@ -12,8 +12,8 @@ and the sufficiency of their data, and says why):
    Only when neither income nor market is sufficient does the cost approach carry the value,
    with a warning.
 3. **Statistics refine the weights among the leading methods**, in log space: each method's
-   error is a log-normal factor with standard deviation :data:`METHOD_ERROR_SD` (a named table
-   that a backtest can calibrate; the defaults are labelled assumptions), weights are
+   error is a log-normal factor with standard deviation :data:`METHOD_ERROR_SD` (a named table:
+   the market figure calibrated by the backtest, income and cost labelled assumptions), weights are
    ``(1 / sd**2)`` normalised, and the value is the **weighted geometric mean**
    ``exp(sum_i w_i ln v_i)`` (the methods' results are log-normal; an arithmetic mean of them is
    biased towards the larger).
@@ -38,14 +38,18 @@ __all__ = ["METHOD_ERROR_SD", "METHOD_ERROR_SOURCE", "Z80", "Reconciled", "recon
 #: Standard normal quantile of 0.90: a 10th-90th percentile range spans 2 * Z80 standard deviations.
 Z80 = 1.2815515655446004
 
-#: Standard deviation of each method's log error (ln of value / price). Assumptions until a
-#: backtest on independent prices calibrates them (pass ``error_sd`` to override): the market
-#: figure is near the hedonic model's error on generated markets (MdAPE 0.28-0.35, sd ~0.45);
-#: the income approach rests on a forecast and a royalty rate whose cross-licence spread alone
-#: is about 0.5 in logs (Parr/IPRA p10-p90 1%-9.8%); cost is a weak guide to value.
-METHOD_ERROR_SD: dict[str, float] = {"market": 0.45, "income": 0.55, "cost": 0.90}
+#: Standard deviation of each method's log error (ln of value / price); pass ``error_sd`` to
+#: override. **market**: calibrated by the backtest (``benchmarks/valuation.py``, key
+#: ``market_log_error_sd`` of ``benchmarks/results/valuation.json``): the median over the nine
+#: generated-market scenarios of each one's robust sd (1.4826 x MAD) of ln(value / price) on its
+#: time-ordered test sales (per scenario 0.40 to 1.30; the base market 0.42). **income** and
+#: **cost**: assumptions, because the generated market has sale prices but no income streams or
+#: reproduction costs to test them against; the income figure is the cross-licence spread of
+#: royalty rates alone (about 0.5 in logs: Parr/IPRA p10-p90 1%-9.8%) plus forecast error, and
+#: cost is a weak guide to the value of IP (IVS 210).
+METHOD_ERROR_SD: dict[str, float] = {"market": 0.55, "income": 0.55, "cost": 0.90}
 #: Where each error sd comes from.
-METHOD_ERROR_SOURCE: dict[str, str] = {"market": "assumption", "income": "assumption", "cost": "assumption"}
+METHOD_ERROR_SOURCE: dict[str, str] = {"market": "backtest", "income": "assumption", "cost": "assumption"}
 
 #: Methods whose values differ by more than this ratio trigger a warning.
 DISAGREEMENT_RATIO = 2.0

@@ -26,6 +26,7 @@ from .conftest import CUTOFF
         MarketModel(max_iter=20, random_state=0),
         MarketModel(max_iter=10, loss="squared_error", mondrian_features=(0,), calibration_size=0.3, random_state=1),
         MarketModel(max_iter=30, loss="absolute_error", refit=False, random_state=2),
+        MarketModel(max_iter=20, blend_features=(0,), mondrian_features=(0,), random_state=3),
     ]
 )
 def test_sklearn_compatible(estimator, check) -> None:  # type: ignore[no-untyped-def]

@@ -30,7 +30,8 @@ def test_error_sd_weights_and_geometric_mean() -> None:
     arithmetic mean would be 140.1)."""
     a = mr("market", 100.0, 70.0, 140.0)
     b = mr("income", 200.0, 120.0, 330.0)
-    rec = reconcile([a, b])
+    sds = {"market": 0.45, "income": 0.55}
+    rec = reconcile([a, b], error_sd=sds)
     w_m = (1 / 0.45**2) / (1 / 0.45**2 + 1 / 0.55**2)
     assert rec.weights["market"] == pytest.approx(w_m)
     assert w_m == pytest.approx(0.599, abs=1e-3)
@@ -40,7 +41,7 @@ def test_error_sd_weights_and_geometric_mean() -> None:
     assert rec.reasons["market"]["role"] == "leading"
     assert rec.reasons["market"]["error_sd"] == 0.45
     # the weights come from the named table, not from the ranges: a narrow range gains nothing
-    narrow = reconcile([mr("market", 100.0, 99.0, 101.0), b])
+    narrow = reconcile([mr("market", 100.0, 99.0, 101.0), b], error_sd=sds)
     assert narrow.weights == rec.weights
 
 
@@ -152,3 +153,20 @@ def test_z80() -> None:
     from statistics import NormalDist
 
     assert NormalDist().inv_cdf(0.9) == pytest.approx(Z80)
+
+
+def test_market_error_sd_is_the_backtest_figure() -> None:
+    """The market approach's sd in the table is the one the committed backtest measured (key
+    ``market_log_error_sd``); income and cost, which the generated market cannot test, are
+    labelled assumptions."""
+    import json
+    from pathlib import Path
+
+    from ipledger.valuation.reconcile import METHOD_ERROR_SD, METHOD_ERROR_SOURCE
+
+    results = Path(__file__).resolve().parents[3] / "benchmarks" / "results" / "valuation.json"
+    if not results.is_file():
+        pytest.skip("no committed valuation benchmark results")
+    measured = json.loads(results.read_text())["market_log_error_sd"]
+    assert METHOD_ERROR_SD["market"] == pytest.approx(measured, abs=0.005)
+    assert METHOD_ERROR_SOURCE == {"market": "backtest", "income": "assumption", "cost": "assumption"}
