@@ -98,16 +98,19 @@ def value_with_options(
     revenue: float | None = None,
     growth: float = 0.0,
     inputs: list[str] | None = None,
+    consent: str | None = None,
 ) -> Any:
     """Value an asset from the command-line options ``ipledger value`` and ``ipledger quote``
     share: one ``value_asset`` call with the same inputs (``KEY=VALUE`` pairs, revenue and its
-    growth enabling the income approach), so a quote's valuation report hash equals the one
-    ``value`` prints for the same options."""
+    growth enabling the income approach, comparables by party ``consent``), so a quote's
+    valuation report hash equals the one ``value`` prints for the same options."""
     from ipledger.valuation import value_asset
 
     given = parse_inputs(inputs or [])
     if revenue is not None:
         given.update(revenue=revenue, revenue_growth=growth)
+    if consent is not None:
+        given["consent"] = consent
     return value_asset(
         ledger,
         ledger.resolve_asset(asset_id),

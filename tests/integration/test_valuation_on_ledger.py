@@ -75,3 +75,25 @@ def test_market_model_is_kept_beside_the_ledger_and_read_back(ledger: Ledger) ->
     anchor_valuation(ledger, read)
     ledger.sync(progress=False)
     assert recompute_valuation(read.to_dict(), ledger, read.state_block) == read.report_hash
+
+
+def test_valuer_can_prefer_or_require_consented_comparables(ledger: Ledger) -> None:
+    """The generated market has no signed trades: "require" leaves the market approach without
+    evidence, "prefer" falls back to every trade (fewer than MIN_CONSENTED signed), and the
+    report records the choice."""
+    from ipledger.errors import ValuationError
+
+    a = ledger.assets()
+    aid = str(a[(a["status"] == "active") & (a["kind"] == "invention")]["asset_id"].iloc[0])
+    assert int((ledger.transactions()["consent"] > 0).sum()) == 0
+    plain = value_asset(ledger, aid, as_of="2025-06-30", inputs=INPUTS)
+    prefer = value_asset(ledger, aid, as_of="2025-06-30", inputs={**INPUTS, "consent": "prefer"})
+    require = value_asset(ledger, aid, as_of="2025-06-30", inputs={**INPUTS, "consent": "require"})
+    market = {v.inputs["consent"]: next(m for m in v.methods if m.method == "market") for v in (plain, prefer)}
+    assert market["any"].sufficient and market["prefer"].value == pytest.approx(market["any"].value)
+    assert plain.inputs["consent"] == "any" and "consent" in plain.assumptions
+    required = next(m for m in require.methods if m.method == "market")
+    assert not required.sufficient and required.weight == 0.0
+    assert "market" not in require.weights or require.weights["market"] == 0.0
+    with pytest.raises(ValuationError, match="consent must be one of"):
+        value_asset(ledger, aid, as_of="2025-06-30", inputs={**INPUTS, "consent": "signed"})

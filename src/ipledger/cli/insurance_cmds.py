@@ -34,6 +34,13 @@ def quote_cmd(
     growth: Annotated[float, typer.Option("--growth", help="Yearly revenue growth as a fraction (0.03).")] = 0.0,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Valuation date (YYYY-MM-DD); default today.")] = None,
     methods: Annotated[str, typer.Option(help="Comma-separated valuation approaches.")] = "market,income,cost",
+    consent: Annotated[
+        str | None,
+        typer.Option(
+            help="Comparable trades by party consent: any (default), prefer (signed ones when there are "
+            "enough) or require (signed only)."
+        ),
+    ] = None,
     inputs: Annotated[
         list[str] | None,
         typer.Option("--input", help="Any valuation input as KEY=VALUE (as for `value`); repeatable."),
@@ -60,7 +67,7 @@ def quote_cmd(
         aid = ledger.resolve_asset(asset)
         ident = identify(ledger, aid)
         valuation = value_with_options(
-            ledger, aid, as_of=as_of, methods=methods, revenue=revenue, growth=growth, inputs=inputs
+            ledger, aid, as_of=as_of, methods=methods, revenue=revenue, growth=growth, inputs=inputs, consent=consent
         )
         markets = tuple(m.strip().upper() for m in export.split(",") if m.strip())
         risk = risk_profile_for(ledger, aid, firm_type=firm_type, export_markets=markets)

@@ -29,6 +29,13 @@ def value(
         ),
     ] = None,
     growth: Annotated[float, typer.Option("--growth", help="Yearly revenue growth as a fraction (0.03).")] = 0.0,
+    consent: Annotated[
+        str | None,
+        typer.Option(
+            help="Comparable trades by party consent: any (default), prefer (signed ones when there are "
+            "enough) or require (signed only)."
+        ),
+    ] = None,
     inputs: Annotated[
         list[str] | None,
         typer.Option("--input", help="Any valuation input as KEY=VALUE (e.g. discount_rate=0.12); repeatable."),
@@ -52,7 +59,14 @@ def value(
         ident = identify(ledger, asset)
         with spinner("valuing", enabled=show_progress(json_out)):
             v = value_with_options(
-                ledger, asset, as_of=as_of, methods=methods, revenue=revenue, growth=growth, inputs=inputs
+                ledger,
+                asset,
+                as_of=as_of,
+                methods=methods,
+                revenue=revenue,
+                growth=growth,
+                inputs=inputs,
+                consent=consent,
             )
         if html:
             write_html(v, html, lang or prof.lang, ident)

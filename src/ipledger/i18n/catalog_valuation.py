@@ -308,6 +308,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "假设：长期增长率为每年2%，约等于长期通胀水平",
     },
     "src.inputs": {"en": "given by the valuer", "zh-CN": "评估人员提供"},
+    "src.consent_any": {
+        "en": "default: every comparable trade, whatever its parties' consent (most history has none yet)",
+        "zh-CN": "默认：采用全部可比交易，不论当事人是否签名同意（现有记录大多尚无签名）",
+    },
     "src.fx_default": {
         "en": "the shipped reference rates: annual averages 2015-2024 (PBOC central parity, ECB), transcribed by hand",
         "zh-CN": "随附参考汇率：2015-2024年年平均汇率（人民银行中间价、欧洲央行），人工录入",

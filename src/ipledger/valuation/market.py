@@ -413,8 +413,10 @@ def get_context(
     as_of: pd.Timestamp,
     model: MarketModel | None = None,
     fx: FxTable | None = None,
+    consent: str = "any",
 ) -> MarketContext:
-    """Cached :func:`build_context` for a valuation at ``as_of``.
+    """Cached :func:`build_context` for a valuation at ``as_of`` (with comparables by party
+    ``consent``: "any", "prefer" or "require", see ``comparables.consent_filter``).
 
     The model is trained on every sale strictly before ``as_of``: the cutoff is the day after
     the last trade before ``as_of``, so every valuation date after the same last trade shares
@@ -434,16 +436,21 @@ def get_context(
     tx_tag = transactions.attrs.get("ledger_state") or id(transactions)
     asset_tag = assets.attrs.get("ledger_state") or id(assets)
     fx = fx if fx is not None else load_fx()
-    key = (tx_tag, len(transactions), last, asset_tag, len(assets), cutoff, fx.digest)
+    key = (tx_tag, len(transactions), last, asset_tag, len(assets), cutoff, fx.digest, consent)
     if model is None and key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
     model_dir = transactions.attrs.get("model_dir")
     state = transactions.attrs.get("ledger_state")
     if model is None and model_dir and state is not None and state == assets.attrs.get("ledger_state"):
-        ctx = build_context(assets, transactions, cutoff, store=Path(model_dir), state_key=(state, fx.digest), fx=fx)
+        # The key of the persisted model names the evidence it was fitted on: ledger state, FX
+        # table and, when comparables are filtered by consent, that filter.
+        state_key = (state, fx.digest) if consent == "any" else (state, fx.digest, consent)
+        ctx = build_context(
+            assets, transactions, cutoff, store=Path(model_dir), state_key=state_key, fx=fx, consent=consent
+        )
     else:
-        ctx = build_context(assets, transactions, cutoff, model, fx=fx)
+        ctx = build_context(assets, transactions, cutoff, model, fx=fx, consent=consent)
     if model is None:
         _CACHE[key] = ctx
         while len(_CACHE) > _CACHE_SIZE:
@@ -476,7 +483,8 @@ def market_approach(
         inputs: optional ``coverage`` (of the low-high range, default 0.8), ``k`` (comparables
             listed, default 25), ``licence`` (``{"exclusivity": ..., "territory": ...}`` to
             prefer comparables with those terms), ``annual_revenue`` (major units a year; adds
-            the implied royalty rate of the value).
+            the implied royalty rate of the value), ``consent`` (``"any"``, ``"prefer"`` or
+            ``"require"``: trades by party consent, see ``comparables.consent_filter``).
         model: a MarketModel to use (fitted: used as is; unfitted: fitted here); default a
             cached model per ledger snapshot and year.
 
@@ -486,7 +494,8 @@ def market_approach(
     """
     inputs = dict(inputs or {})
     as_of = pd.Timestamp(as_of)
-    ctx = get_context(assets, transactions, as_of, model, fx=load_fx(inputs.get("fx_table")))
+    consent = str(inputs.get("consent") or "any")
+    ctx = get_context(assets, transactions, as_of, model, fx=load_fx(inputs.get("fx_table")), consent=consent)
     subj = _subject(ctx, asset_id)
     coverage = float(inputs.get("coverage", 0.8))
     X = ctx.features(subj, np.array([as_of.to_datetime64()]))
@@ -510,6 +519,7 @@ def market_approach(
     if status in ("lapsed", "invalidated", "expired", "ownership_dispute", "infringement_dispute"):
         warnings.append(f"asset status is {status}; comparable prices assume a valid, undisputed right")
     details: dict[str, Any] = {
+        "consent": consent,
         "currency": ctx.base_currency,
         "base_currency": ctx.base_currency,
         "fx_dropped": dict(ctx.fx_dropped),

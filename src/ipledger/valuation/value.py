@@ -15,6 +15,7 @@ from ipledger import __version__
 from ipledger.errors import IPLedgerError, ValuationError
 from ipledger.valuation import _evidence as ev
 from ipledger.valuation._canonical import plain
+from ipledger.valuation.comparables import CONSENT_CHOICES
 from ipledger.valuation.cost import cost_value, depreciation_rate
 from ipledger.valuation.defaults import TAB_PERIODS, TAX_RATE_CN, field_defaults
 from ipledger.valuation.engagement import Engagement
@@ -347,8 +348,9 @@ def value_asset(
             ``"excess_earnings"`` with ``ebitda_margin`` and ``contributory_assets``);
             ``rd_cost``, ``cost_inflation`` or ``price_change``, ``entrepreneurial_incentive``,
             ``functional_obsolescence``, ``economic_obsolescence``; ``currency``, ``field``,
-            ``fx_table`` (CSV path), ``method_error_sd`` (dict), ``cost_role`` (``"check"`` or
-            ``"floor"``); market inputs are passed on to the market approach.
+            ``fx_table`` (CSV path), ``consent`` (comparable trades by party consent:
+            ``"any"``, the default, ``"prefer"`` or ``"require"``), ``method_error_sd`` (dict),
+            ``cost_role`` (``"check"`` or ``"floor"``); market inputs are passed on to the market approach.
         min_methods: fewest sufficient methods accepted.
         engagement: purpose, basis and premise of value, report date, valuer, standard, scope
             and special assumptions (:class:`~ipledger.valuation.engagement.Engagement` or a
@@ -389,6 +391,9 @@ def value_asset(
         if cur not in fx.currencies:
             raise ValuationError(f"currency {cur} is not in the FX table ({', '.join(fx.currencies)})")
         field = ev.field_name(ctx)
+        consent = str(ctx.pick("consent", "any", "src.consent_any"))
+        if consent not in CONSENT_CHOICES:
+            raise ValuationError(f"consent must be one of {', '.join(CONSENT_CHOICES)}, not {consent!r}")
         life, results, comparables = _run(ctx, chosen, field, cur, eng)
         error_sd = {**METHOD_ERROR_SD, **dict(ctx.pick("method_error_sd", dict(METHOD_ERROR_SD), "src.error_sd") or {})}
         cost_role = str(ctx.pick("cost_role", "check", "src.cost_role"))
