@@ -97,3 +97,39 @@ def test_valuer_can_prefer_or_require_consented_comparables(ledger: Ledger) -> N
     assert "market" not in require.weights or require.weights["market"] == 0.0
     with pytest.raises(ValuationError, match="consent must be one of"):
         value_asset(ledger, aid, as_of="2025-06-30", inputs={**INPUTS, "consent": "signed"})
+
+
+def test_liquidation_basis_discounts_the_reconciled_value_and_shows_it(ledger: Ledger) -> None:
+    from ipledger.errors import ValuationError
+
+    a = ledger.assets()
+    aid = str(a[(a["status"] == "active") & (a["kind"] == "invention")]["asset_id"].iloc[0])
+    market = value_asset(ledger, aid, as_of="2025-06-30", inputs=INPUTS)
+    forced = value_asset(
+        ledger, aid, as_of="2025-06-30", inputs=INPUTS, engagement={"basis": "liquidation", "premise": "forced_sale"}
+    )
+    # The reconciled value, less 60% for a forced sale (the range too), with the value before shown.
+    liq = forced.reconciliation["liquidation"]
+    assert liq["discount"] == 0.6 and liq["premise"] == "forced_sale"
+    assert forced.value == pytest.approx(liq["value_before"] * 0.40, rel=1e-9)
+    assert (forced.low, forced.high) == pytest.approx((liq["low_before"] * 0.40, liq["high_before"] * 0.40), rel=1e-9)
+    assert liq["value_before"] == pytest.approx(market.value, rel=0.05)  # the same evidence (TAB aside)
+    assert "liquidation_discount" in forced.assumptions and any("liquidation basis" in w for w in forced.warnings)
+    given = value_asset(
+        ledger,
+        aid,
+        as_of="2025-06-30",
+        inputs={**INPUTS, "liquidation_discount": 0.25},
+        engagement={"basis": "liquidation"},  # premise current use: an orderly liquidation
+    )
+    assert given.value == pytest.approx(given.reconciliation["liquidation"]["value_before"] * 0.75, rel=1e-9)
+    assert "liquidation_discount" not in given.assumptions  # the valuer's own figure
+    assert "liquidation" not in market.reconciliation
+    with pytest.raises(ValuationError, match="liquidation_discount"):
+        value_asset(
+            ledger,
+            aid,
+            as_of="2025-06-30",
+            inputs={**INPUTS, "liquidation_discount": 1.5},
+            engagement={"basis": "liquidation"},
+        )

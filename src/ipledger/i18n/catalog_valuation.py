@@ -308,6 +308,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "假设：长期增长率为每年2%，约等于长期通胀水平",
     },
     "src.inputs": {"en": "given by the valuer", "zh-CN": "评估人员提供"},
+    "src.liquidation_discount": {
+        "en": "assumption: {discount} off the reconciled value for {premise} (round figure of the order of "
+        "lenders' advance rates on appraised IP; set liquidation_discount from the engagement's evidence)",
+        "zh-CN": "假设：{premise}情形下较调和价值折减 {discount}（与放款机构对已评估知识产权的抵押率同一量级的整数值；"
+        "应根据业务证据设定 liquidation_discount）",
+    },
     "src.consent_any": {
         "en": "default: every comparable trade, whatever its parties' consent (most history has none yet)",
         "zh-CN": "默认：采用全部可比交易，不论当事人是否签名同意（现有记录大多尚无签名）",
@@ -434,6 +440,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "warn.royalty_all_fields": {
         "en": "fewer than {min} licences in {field}: royalty rates from all licences of this kind",
         "zh-CN": "{field}领域许可少于 {min} 项：提成率取自同类型全部许可",
+    },
+    "warn.liquidation": {
+        "en": "liquidation basis ({premise}): the reconciled value {before} is reduced by {discount} for a sale "
+        "within the liquidation's marketing period",
+        "zh-CN": "清算价值基础（{premise}）：调和后的价值 {before} 按 {discount} 折减，以反映清算期限内的出售",
     },
     "warn.royalty_fallback": {
         "en": "only {n} comparable licence(s) in the ledger (fewer than {min}): royalty rates are the "

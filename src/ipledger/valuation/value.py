@@ -398,18 +398,20 @@ def value_asset(
         error_sd = {**METHOD_ERROR_SD, **dict(ctx.pick("method_error_sd", dict(METHOD_ERROR_SD), "src.error_sd") or {})}
         cost_role = str(ctx.pick("cost_role", "check", "src.cost_role"))
         rec = reconcile(results, min_methods=min_methods, error_sd=error_sd, cost_role=cost_role)
+        liquidation = _liquidation(ctx, eng, rec.value)
     except (TypeError, ValueError) as exc:
         if isinstance(exc, IPLedgerError):
             raise
         raise ValuationError(f"invalid valuation input: {exc}") from exc
     extra = {k: v for k, v in given.items() if k not in ctx.used}
+    keep = 1.0 - (liquidation["discount"] if liquidation else 0.0)
     return Valuation(
         asset_id=str(asset["asset_id"]),
         as_of=stamp.date().isoformat(),
         currency=cur,
-        value=rec.value,
-        low=rec.low,
-        high=rec.high,
+        value=rec.value * keep,
+        low=rec.low * keep,
+        high=rec.high * keep,
         methods=list(rec.methods),
         weights=rec.weights,
         comparables=comparables,
@@ -440,11 +442,53 @@ def value_asset(
                     m: METHOD_ERROR_SOURCE.get(m, "input") if m not in (given.get("method_error_sd") or {}) else "input"
                     for m in rec.error_sd
                 },
+                **(
+                    {
+                        "liquidation": {
+                            **liquidation,
+                            "value_before": rec.value,
+                            "low_before": rec.low,
+                            "high_before": rec.high,
+                        }
+                    }
+                    if liquidation
+                    else {}
+                ),
             }
         ),
         notes=plain([*ctx.notes, *rec.notes]),
         sources=plain(ctx.sources),
     )
+
+
+#: Assumption, not data: the share of the reconciled (market) value a right loses when it must
+#: be sold within a liquidation's marketing period, by premise of value (IVS 104 s.160-170). No
+#: published table of IP liquidation discounts is shipped; these are round figures of the order
+#: of the advance rates lenders apply to appraised IP, and the valuer should set
+#: ``liquidation_discount`` from the engagement's own evidence (the report shows both values).
+LIQUIDATION_DISCOUNT = {"orderly_liquidation": 0.35, "forced_sale": 0.60}
+
+
+def _liquidation(ctx: ev.Context, eng: Engagement, value: float) -> dict[str, Any] | None:
+    """Under a liquidation basis of value, the discount from the reconciled value (recorded with
+    its source, and warned about with the value before it); None under any other basis."""
+    if eng.basis != "liquidation":
+        return None
+    premise = eng.premise if eng.premise in LIQUIDATION_DISCOUNT else "orderly_liquidation"
+    default = LIQUIDATION_DISCOUNT[premise]
+    d = float(
+        ctx.pick(
+            "liquidation_discount",
+            default,
+            "src.liquidation_discount",
+            premise=premise.replace("_", " "),
+            discount=f"{default:.0%}",
+        )
+    )
+    if not 0.0 <= d < 1.0:
+        raise ValuationError(f"liquidation_discount must be a fraction in [0, 1), got {d:g}")
+    ctx.warn("warn.liquidation", discount=f"{d:.0%}", premise=premise.replace("_", " "), before=f"{value:,.0f}")
+    return {"discount": d, "premise": premise}
 
 
 def _run(
