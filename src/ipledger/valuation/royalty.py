@@ -104,7 +104,7 @@ def screen(table: pd.DataFrame) -> pd.DataFrame:
     rate = out["royalty_rate"].to_numpy(float)
     above = rate > ROYALTY_CAP
     term_end = out["term_end"] if "term_end" in out else pd.Series(pd.NaT, index=out.index)
-    days = (pd.to_datetime(term_end) - out["date"]).dt.days.to_numpy(float)
+    days = (pd.to_datetime(term_end) - pd.to_datetime(out["date"])).dt.days.to_numpy(float)  # typed when empty
     short = np.nan_to_num(days, nan=np.inf) < SHORT_TERM_DAYS
     excl = out["exclusivity"].astype(str) if "exclusivity" in out else pd.Series("", index=out.index)
     factor = excl.map(EXCLUSIVITY_FACTOR).fillna(1.0).to_numpy(float)
