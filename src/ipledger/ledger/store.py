@@ -61,13 +61,25 @@ class _Writer:
         return out
 
 
-def _converter(n: int, processors: Sequence[tuple[int, Callable[[Any], Any]]]) -> Callable[..., list[Any]]:
+def _converter(
+    n: int, processors: Sequence[tuple[int, Callable[[Any], Any]]], passthrough: frozenset[int] = frozenset()
+) -> Callable[..., list[Any]]:
     """``rows -> [tuple with processed values]`` as one generated comprehension (no call per row
-    beyond the processors themselves)."""
+    beyond the processors themselves). A value of a ``passthrough`` column that is already
+    ``bytes`` (a hash or address in its stored form, as the mapper emits it) goes to the driver as
+    it is, with no call: the column's processor would hand it on unchanged."""
     if not processors:
         return list
     at = dict(processors)
-    items = ", ".join(f"_p{i}(r[{i}])" if i in at else f"r[{i}]" for i in range(n))
+
+    def item(i: int) -> str:
+        if i not in at:
+            return f"r[{i}]"
+        if i in passthrough:
+            return f"(_v if (_v := r[{i}]).__class__ is bytes else _p{i}(_v))"
+        return f"_p{i}(r[{i}])"
+
+    items = ", ".join(item(i) for i in range(n))
     namespace: dict[str, Any] = {f"_p{i}": p for i, p in at.items()}
     # Source built from column positions only; a comprehension is the cheapest row loop in Python.
     exec(f"def convert(rows):\n    return [({items},) for r in rows]\n", namespace)
@@ -94,7 +106,8 @@ def _writer(table: sa.Table, dialect: Any) -> _Writer:
         proc = col.type.dialect_impl(dialect).bind_processor(dialect)
         if proc is not None:
             processors.append((i, proc))
-    return _Writer(columns, statement, copy, tuple(processors), _converter(len(columns), processors))
+    hex_at = frozenset(i for i, col in enumerate(table.columns) if isinstance(col.type, s.Hex))
+    return _Writer(columns, statement, copy, tuple(processors), _converter(len(columns), processors, hex_at))
 
 
 class Store:
