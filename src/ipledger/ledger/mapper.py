@@ -140,13 +140,25 @@ class Mapper:
         fused events (hashes and addresses as their stored bytes, see ``FUSED``), dicts by column
         name for the others."""
         out: dict[str, list[Row]] = defaultdict(list)
-        fused = self._fused
+        # The hot events first, in one tight loop (a bound append and the generated row function
+        # per event kind, no dict of lists per log); the others after, each into its own table,
+        # so every table keeps the logs' order.
+        lists: dict[str, list[Row]] = {}
+        calls = {key: (lists.setdefault(table, []).append, row) for key, (table, row) in self._fused.items()}
+        get = calls.get
+        cold: list[RawLog] = []
         for log in logs:
+            topics = log.topics
+            hot = get((log.address, topics[0])) if topics else None
+            if hot is None:
+                cold.append(log)
+            else:
+                hot[0](hot[1](log))
+        for table, table_rows in lists.items():
+            if table_rows:
+                out[table] = table_rows
+        for log in cold:
             if not log.topics:
-                continue
-            hot = fused.get((log.address, log.topics[0]))
-            if hot is not None:
-                out[hot[0]].append(hot[1](log))
                 continue
             table_decoders = self._decoders.get(log.address)
             if table_decoders is None:
