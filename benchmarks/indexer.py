@@ -259,10 +259,13 @@ def _embedded(tmp: Path) -> dict[str, Any]:
 
 def run() -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="ipledger-bench-indexer-"))
+    load_start = os.getloadavg()
     try:
         out = _embedded(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    # The machine may be shared: its 1-minute load average before and after the run.
+    out["load_average_1min"] = [round(load_start[0], 2), round(os.getloadavg()[0], 2)]
     return finish(out, TARGETS)
 
 
