@@ -167,9 +167,14 @@ def _mapper_rows(mapper: Any, logs: list[Any]) -> tuple[int, str]:
     from ipledger.ledger import schema as s
 
     cols = [c.name for c in s.transactions.columns]
-    at = [cols.index(c) for c in ("block_number", "log_index", "record_id", "asset_id", "amount")]
-    keys = (tuple(r[i] for i in at) for r in rows.get("transactions", []))
-    return sum(len(v) for v in rows.values()), _peers.checksum(keys)  # type: ignore[arg-type]
+    b, li, rid, aid, amt = (cols.index(c) for c in ("block_number", "log_index", "record_id", "asset_id", "amount"))
+    # The fused rows carry the asset id in the store's form (bytes, a zero id empty): the peers'
+    # keys hold it as 0x-hex of its 32 bytes.
+    keys = (
+        (r[b], r[li], r[rid], "0x" + (r[aid] or bytes(32)).hex(), r[amt])  # type: ignore[index]
+        for r in rows.get("transactions", [])
+    )
+    return sum(len(v) for v in rows.values()), _peers.checksum(keys)
 
 
 @job

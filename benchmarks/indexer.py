@@ -4,9 +4,10 @@ Embedded (a persisted chain of 300,000 licence records over 500 assets, 500 reco
 - fixed syncs of the first 10k, 100k, 150k and 300k records into fresh SQLite stores, three runs
   each (medians), each in a fresh process whose peak RSS (``VmHWM``) is reported;
 - ``embedded_vs_floor``: the floor's time over ipledger's for the same 100k-record range, both in
-  this run. The floor is the raw read (header, receipt and transaction tries, transaction hash,
-  log slicing: ``benchmarks._jobs.floor``) plus one raw ``executemany`` of the very rows ipledger
-  stored into an empty database of the same schema; no decoding, no checkpoint, no chunking;
+  this run, each floor run right after an ipledger run (medians of three). The floor is the raw
+  read (header, receipt and transaction tries, transaction hash, log slicing:
+  ``benchmarks._jobs.floor``) plus one raw ``executemany`` of the very rows ipledger stored into
+  an empty database of the same schema; no decoding, no checkpoint, no chunking;
 - ``embedded_flatness``: in one sync of the whole chain (set-up blocks indexed beforehand, so
   every timed event is a TxRecorded), the time per event of the last 10k events over that of the
   first 10k (window edges at stored ranges, so each window holds at least 10k events); median of
@@ -164,10 +165,13 @@ def _embedded(tmp: Path) -> dict[str, Any]:
     def until(records: int) -> int:
         return first_block + max(1, int(records * SCALE) // BATCH) - 1
 
-    # Fixed syncs, three fresh processes each; on the floor's range, each alternates with a sync
-    # that leaves the garbage collector on (Indexer(pause_gc=False)) to measure the pause.
+    # Fixed syncs, three fresh processes each; on the floor's range, each is followed by the floor
+    # over the rows it stored and by a sync that leaves the garbage collector on
+    # (Indexer(pause_gc=False)) to measure the pause: on a shared machine the load drifts, and
+    # interleaving puts the same drift on both sides of a ratio.
     kept: dict[str, Path] = {}
     gc_on: list[dict[str, Any]] = []
+    floors: list[dict[str, Any]] = []
     for label, records in FIXED.items():
         if int(records * SCALE) > EMBEDDED_RECORDS:
             out.setdefault("embedded_fixed_skipped", []).append(label)
@@ -180,6 +184,10 @@ def _embedded(tmp: Path) -> dict[str, Any]:
                           until=until(records))
             )  # fmt: skip
             if label == FLOOR_SIZE:
+                floors.append(
+                    _jobs.run("floor", chain=str(chain), store=str(store), empty=str(tmp / f"floor-{i}.sqlite"),
+                              until=until(records))
+                )  # fmt: skip
                 gc_on.append(
                     _jobs.run("sync", chain=str(chain), ledger=ledger, registry=registry, pause_gc=False,
                               store=f"sqlite:///{tmp / f'gc-on-{i}.sqlite'}", until=until(records))
@@ -205,13 +213,7 @@ def _embedded(tmp: Path) -> dict[str, Any]:
     out["embedded_gc_on_sync_s_runs"] = [_r(r["seconds"], 3) for r in gc_on]
     out["embedded_gc_paused_speedup"] = _r(_med(gc_on, "seconds") / out[f"embedded_{FLOOR_SIZE}_sync_s"], 3)
 
-    # The floor for the same 100k range, from the rows ipledger stored there.
-    floors = []
-    for i in range(RUNS):
-        empty = tmp / f"floor-{i}.sqlite"
-        stored = str(kept[FLOOR_SIZE])
-        n = until(FIXED[FLOOR_SIZE])
-        floors.append(_jobs.run("floor", chain=str(chain), store=stored, empty=str(empty), until=n))
+    # The floor for the same 100k range, from the rows ipledger stored there (run above).
     floor_s = _med(floors, "seconds")
     ours_s = out[f"embedded_{FLOOR_SIZE}_sync_s"]
     if floors[0]["events"] != out[f"embedded_{FLOOR_SIZE}_events"]:
@@ -257,10 +259,13 @@ def _embedded(tmp: Path) -> dict[str, Any]:
 
 def run() -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="ipledger-bench-indexer-"))
+    load_start = os.getloadavg()
     try:
         out = _embedded(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    # The machine may be shared: its 1-minute load average before and after the run.
+    out["load_average_1min"] = [round(load_start[0], 2), round(os.getloadavg()[0], 2)]
     return finish(out, TARGETS)
 
 

@@ -4,6 +4,8 @@ the rows SQLAlchemy's own insert stores, for every table of the schema, from tup
 from __future__ import annotations
 
 import random
+import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ import sqlalchemy as sa
 from ipledger.errors import LedgerError
 from ipledger.ledger import Store
 from ipledger.ledger import schema as s
+from ipledger.ledger import store as store_module
 from tests.integration.test_indexer import PG_URL, worker_database
 
 
@@ -64,11 +67,24 @@ def test_writer_stores_what_sqlalchemy_stores(stores: tuple[Store, Store]) -> No
     direct, reference = stores
     tables = {t.name: _rows(t, 300, seed=i) for i, t in enumerate(s.LOG_TABLES)}
     blocks = _rows(s.blocks, 50, seed=99)
-    # Every other table as tuples in column order only (the fast path), the rest mixed with dicts.
+
+    # Every other table as tuples in column order only (the fast path), the rest mixed with dicts;
+    # in every other tuple, hashes and addresses already in their stored form, as the mapper's
+    # fused rows carry them (bytes, the zero value empty).
+    def as_tuple(table: sa.Table, row: dict[str, Any], stored: bool) -> tuple[Any, ...]:
+        return tuple(
+            c.type.process_bind_param(row[c.name], None) if stored and isinstance(c.type, s.Hex) else row[c.name]
+            for c in table.columns
+        )
+
     mixed = {
-        name: [tuple(r.values()) if i % 2 or k % 2 == 0 else r for i, r in enumerate(rows)]
+        name: [
+            as_tuple(s.metadata.tables[name], r, stored=i % 4 < 2) if i % 2 or k % 2 == 0 else r
+            for i, r in enumerate(rows)
+        ]
         for k, (name, rows) in enumerate(tables.items())
     }
+    assert any(isinstance(v, bytes) for rows in mixed.values() for r in rows if isinstance(r, tuple) for v in r)
     assert any(all(isinstance(r, tuple) for r in rows) for rows in mixed.values())
     assert any(any(isinstance(r, dict) for r in rows) for rows in mixed.values())
     direct.write(mixed, [tuple(b.values()) for b in blocks], (49, blocks[-1]["hash"]))
@@ -106,3 +122,30 @@ def test_writer_is_atomic_with_the_checkpoint(stores: tuple[Store, Store]) -> No
         direct.write({"transactions": [*_rows(s.transactions, 20, seed=2)[10:], rows[0]]}, [], (2, "0x" + "11" * 32))
     assert direct.count("transactions") == 10
     assert direct.checkpoint() == (1, "0x" + "00" * 32)
+
+
+def test_sqlite_store_checkpoints_seldom_and_settles_its_wal(tmp_path: Path) -> None:
+    """A SQLite store leaves written pages in its write-ahead log until 16,384 pages gather (one
+    range's rewritten index pages are copied once, not once a range); ``settle`` copies them into
+    the database file, which then holds the rows on its own."""
+    path = tmp_path / "w.sqlite"
+    st = Store(f"sqlite:///{path}")
+    with st.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -store_module.CACHE_KIB
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == store_module.WAL_CHECKPOINT_PAGES
+
+    def rows_in_file_alone() -> int:
+        copy = tmp_path / f"copy-{len(list(tmp_path.glob('copy-*')))}.sqlite"
+        shutil.copyfile(path, copy)  # the database file without its WAL
+        with sqlite3.connect(copy) as conn:
+            return int(conn.execute("SELECT count(*) FROM transactions").fetchone()[0])
+
+    st.settle()  # the new tables, into the file
+    assert rows_in_file_alone() == 0
+    st.write({"transactions": _rows(s.transactions, 20_000, seed=3)}, [], (1, "0x" + "11" * 32))
+    # More than SQLite's default 1,000 pages, which would have been checkpointed at this commit.
+    assert path.with_name(path.name + "-wal").stat().st_size > 1000 * 4096
+    assert rows_in_file_alone() == 0  # still in the WAL: no checkpoint after this range
+    st.settle()
+    assert rows_in_file_alone() == 20_000
+    st.close()

@@ -80,9 +80,13 @@ def test_fused_row_equals_decode_then_map(event: dict[str, Any], data: st.DataOb
     got = mapper.rows([log])
     assert list(got) == [table]
     assert got[table] == [want]
-    # The store gets the same values as a tuple in the table's column order.
-    columns = [c.name for c in schema.metadata.tables[table].columns]
-    assert mapper.store_rows([log])[table] == [tuple(want[c] for c in columns)]
+    # The store gets the same values as a tuple in the table's column order, hashes and addresses
+    # already in their stored form: what the column type's bind processor makes of the hex.
+    cols = list(schema.metadata.tables[table].columns)
+    stored = [
+        c.type.process_bind_param(want[c.name], None) if isinstance(c.type, schema.Hex) else want[c.name] for c in cols
+    ]
+    assert mapper.store_rows([log])[table] == [tuple(stored)]
 
 
 def test_fused_row_rejects_a_malformed_log() -> None:
@@ -134,3 +138,26 @@ def test_fused_rows_keep_each_logs_own_transaction_hash_and_contract() -> None:
     assert [r["tx_hash"] for r in rows] == ["0x" + t.hex() for t in (tx_a, tx_a, tx_b, tx_a, tx_b)]
     assert {r["contract"] for r in rows} == {"0x" + LEDGER.hex()}
     assert mapper.rows([logs[0]._replace(address=REGISTRY)]) == {}  # TxRecorded only from the ledger
+
+
+def test_fused_rows_give_the_store_bytes_and_the_zero_value_empty() -> None:
+    """Hashes and addresses reach the store as bytes (the zero hash or address as no bytes), and
+    ``Mapper.rows`` shows them as 0x-hex, the zero value in full, as the store reads them back."""
+    event = next(e for _c, e in HOT if e["name"] == "TxRecorded")
+    asset, seller = b"\x07" * 32, b"\x09" * 20
+    topics = (topic0(event), (5).to_bytes(32, "big"), asset, (3).to_bytes(32, "big"))
+    plain = [canonical_type(p) for p in event["inputs"] if not p["indexed"]]
+    given_values = {"from": "0x" + seller.hex(), "to": "0x" + bytes(20).hex()}
+    zero = {"address": "0x" + bytes(20).hex(), "bytes32": bytes(32), "bytes3": bytes(3), "bytes2": bytes(2)}
+    names = [p["name"] for p in event["inputs"] if not p["indexed"]]
+    data = abi_encode(plain, [given_values.get(n, zero.get(t, 0)) for n, t in zip(names, plain, strict=True)])
+    log = RawLog(LEDGER, topics, data, 7, b"", b"\xaa" * 32, 0, 1)
+    mapper = Mapper(LEDGER, REGISTRY)
+    (row,) = mapper.store_rows([log])["transactions"]
+    at = {c.name: i for i, c in enumerate(schema.transactions.columns)}
+    assert row[at["asset_id"]] == asset and row[at["seller"]] == seller
+    assert row[at["buyer"]] == b"" and row[at["doc_hash"]] == b""
+    assert row[at["tx_hash"]] == b"\xaa" * 32 and row[at["contract"]] == LEDGER
+    (shown,) = mapper.rows([log])["transactions"]
+    assert shown["asset_id"] == "0x" + asset.hex() and shown["seller"] == "0x" + seller.hex()
+    assert shown["buyer"] == "0x" + "00" * 20 and shown["doc_hash"] == "0x" + "00" * 32

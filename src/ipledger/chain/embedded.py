@@ -36,6 +36,8 @@ from ipledger.chain._sqlitedb import SQLiteDB
 from ipledger.chain.backend import BlockInfo, CallReverted, ChainBackend, RawLog, Receipt
 from ipledger.errors import ChainError
 
+_new = tuple.__new__
+
 if TYPE_CHECKING:
     from ipledger.keys import Signer
 
@@ -322,12 +324,15 @@ class EmbeddedBackend(ChainBackend):
         wanted = set(addresses)
         wanted_topics = set(topics0) if topics0 else None
         out: list[RawLog] = []
+        append = out.append
+        block_hash = header.hash
         log_index = 0
         raw = block_raw(chain.chaindb.db, header.transaction_root, header.receipt_root)
         for tx_index, (tx_hash, receipt) in enumerate(raw):
             for address, topics, data in receipt_logs(receipt):
                 if address in wanted and (wanted_topics is None or (topics and topics[0] in wanted_topics)):
-                    out.append(RawLog(address, topics, data, number, header.hash, tx_hash, tx_index, log_index))
+                    # tuple.__new__ skips the named tuple's Python-level constructor (one frame a log).
+                    append(_new(RawLog, (address, topics, data, number, block_hash, tx_hash, tx_index, log_index)))
                 log_index += 1
         return out
 

@@ -116,9 +116,17 @@ def _string(data: bytes, head: int) -> str:
     return data[offset + 32 : offset + 32 + length].decode("utf-8")
 
 
-def _convert(raw: str, convert: str) -> str:
+def _stored(raw: str, n: int) -> str:
+    """The stored form of an ``n``-byte hash or address (``schema.Hex``): its bytes, and no bytes
+    for the all-zero value; one comparison, no call."""
+    return f"(_b if (_b := {raw}) != _Z{n} else b'')"
+
+
+def _convert(raw: str, convert: str, n: int) -> str:
     if convert == "hex":
         return f"'0x' + {raw}.hex()"
+    if convert == "bytes":
+        return _stored(raw, n)
     if convert == "text":
         return f"{raw}.rstrip(b'\\0').decode('ascii', 'replace')"
     return raw
@@ -131,11 +139,12 @@ def _topic_expression(abi_type: str, word: str, convert: str) -> str:
     if abi_type.startswith("int"):
         return f"_from_bytes({word}, 'big', signed=True)"
     if abi_type == "address":
-        return f"'0x' + {word}[12:].hex()"
+        return _stored(f"{word}[12:]", 20) if convert == "bytes" else f"'0x' + {word}[12:].hex()"
     if abi_type == "bool":
         return f"({word}[-1] == 1)"
     if abi_type.startswith("bytes") and abi_type != "bytes":
-        return _convert(f"{word}[:{int(abi_type[5:])}]", convert)
+        n = int(abi_type[5:])
+        return _convert(f"{word}[:{n}]", convert, n)
     return word  # an indexed dynamic value: its 32-byte hash
 
 
@@ -145,10 +154,10 @@ def _word_layout(abi_type: str, i: int, convert: str) -> tuple[str, list[str], s
     a small integer is read from its low bytes only when the padding above it is zero)."""
     v = f"v{i}"
     if abi_type == "address":
-        return "12x20s", [v], f"'0x' + {v}.hex()", []
+        return "12x20s", [v], _stored(v, 20) if convert == "bytes" else f"'0x' + {v}.hex()", []
     if abi_type.startswith("bytes") and abi_type != "bytes":
         n = int(abi_type[5:])
-        return f"{n}s{32 - n}x" if n < 32 else "32s", [v], _convert(v, convert), []
+        return f"{n}s{32 - n}x" if n < 32 else "32s", [v], _convert(v, convert, n), []
     if abi_type.startswith("uint") and int(abi_type[4:] or 256) <= 64:
         return "24sQ", [f"p{i}", v], v, [f"p{i} != _Z24"]
     if abi_type.startswith("uint") and int(abi_type[4:] or 256) <= 128:
@@ -177,7 +186,9 @@ def fused_row(entry: dict[str, Any], columns: Sequence[tuple[str, str]]) -> Call
         columns: per store column in order, (source, conversion): source an input name or one of
             ``@block_number``, ``@log_index``, ``@tx_hash``, ``@contract``, or ``=N`` for the
             integer constant N; conversion ``""``
-            (as decoded), ``hex`` (bytes to 0x-hex text) or ``text`` (NUL-padded ASCII to text).
+            (as decoded), ``hex`` (bytes to 0x-hex text), ``bytes`` (a hash or address in the
+            store's form, ``schema.Hex``: its bytes, the all-zero value as no bytes; a transaction
+            hash or contract is the log's own bytes) or ``text`` (NUL-padded ASCII to text).
     """
     topic_at: dict[str, tuple[str, int]] = {}
     data_at: dict[str, tuple[str, int]] = {}
@@ -203,10 +214,14 @@ def fused_row(entry: dict[str, Any], columns: Sequence[tuple[str, str]]) -> Call
         slow_value_of[name] = _slow_expression(t, i, wanted.get(name, ""))
     parts: list[str] = []
     slow_parts: list[str] = []
+    hex_tx = False
     for source, convert in columns:
         if source in PROVENANCE:
             expr = slow = PROVENANCE[source]
+        elif source in PROVENANCE_HEX and convert == "bytes":
+            expr = slow = _stored(PROVENANCE_HEX[source], 32 if source == "@tx_hash" else 20)
         elif source == "@tx_hash":
+            hex_tx = True
             expr, slow = "c[1]", f"'0x' + {PROVENANCE_HEX[source]}.hex()"
         elif source == "@contract":
             expr, slow = (
@@ -238,17 +253,20 @@ def fused_row(entry: dict[str, Any], columns: Sequence[tuple[str, str]]) -> Call
         f"{check}{unpack}{guard}"
         # The logs of one transaction share one hash object: hex it once (a local pair, so
         # threads sharing this function never mix hashes).
-        "    c = _last_tx[0]\n"
-        "    if c[0] is not log.tx_hash:\n"
-        "        c = _last_tx[0] = (log.tx_hash, '0x' + log.tx_hash.hex())\n"
-        f"    return ({', '.join(parts)},)\n"
+        + (
+            "    c = _last_tx[0]\n"
+            "    if c[0] is not log.tx_hash:\n"
+            "        c = _last_tx[0] = (log.tx_hash, '0x' + log.tx_hash.hex())\n"
+            if hex_tx
+            else ""
+        )
+        + f"    return ({', '.join(parts)},)\n"
     )
     namespace: dict[str, Any] = {
         "_string": _string,
         "_from_bytes": int.from_bytes,
         "_unpack": struct.Struct(fmt).unpack_from,
-        "_Z24": bytes(24),
-        "_Z16": bytes(16),
+        **{f"_Z{n}": bytes(n) for n in range(1, 33)},
         "_last_tx": [(None, "")],
         "_addresses": {},
     }

@@ -161,4 +161,6 @@ class Indexer:
                     progress(b - first + 1, total, events)
             if not restarted:
                 break
+        if events:
+            self.store.settle()
         return SyncResult(first, head, events, time.perf_counter() - started, reorgs, rolled)

@@ -19,13 +19,16 @@ from ipledger.ledger.decode import EventDecoder, decoders, fused_row
 
 Row = Sequence[Any] | Mapping[str, Any]
 
-# Fused events: event name -> (table, column -> (event input or @provenance, conversion)).
+# Fused events: event name -> (table, column -> (event input or @provenance, conversion)). A
+# column of type ``schema.Hex`` (hashes and addresses) is always emitted in the store's form, its
+# bytes (the all-zero value as no bytes), whatever its entry says: the store binds bytes as they
+# are, and :meth:`Mapper.rows` renders them as 0x-hex for readers.
 FUSED: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
     "TxRecorded": (
         "transactions",
         {
             "record_id": ("recordId", ""),
-            "asset_id": ("assetId", "hex"),
+            "asset_id": ("assetId", ""),
             "kind": ("kind", ""),
             "seller": ("from", ""),
             "buyer": ("to", ""),
@@ -37,7 +40,7 @@ FUSED: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
             "territory": ("territory", "text"),
             "term_end": ("termEnd", ""),
             "ref": ("ref", ""),
-            "doc_hash": ("docHash", "hex"),
+            "doc_hash": ("docHash", ""),
             "recorder": ("recorder", ""),
             "consent": ("=0", ""),  # raised by the record's ConsentGiven logs (see _with_consent)
         },
@@ -45,7 +48,7 @@ FUSED: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
     "AssetRegistered": (
         "assets",
         {
-            "asset_id": ("assetId", "hex"),
+            "asset_id": ("assetId", ""),
             "record_id": ("recordId", ""),
             "registry_number": ("registryNumber", ""),
             "jurisdiction": ("jurisdiction", "text"),
@@ -56,7 +59,7 @@ FUSED: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
             "expiry_date": ("expiryDate", ""),
             "initial_status": ("status", ""),
             "initial_owner": ("owner", ""),
-            "metadata_hash": ("metadataHash", "hex"),
+            "metadata_hash": ("metadataHash", ""),
             "registrar": ("registrar", ""),
         },
     ),
@@ -75,6 +78,17 @@ def _text(raw: bytes) -> str:
 
 def _hex(raw: bytes) -> str:
     return "0x" + raw.hex()
+
+
+def _hex_reader(column_type: schema.Hex) -> Callable[[Any], Any]:
+    """A stored-form hash or address (bytes, the zero value empty) back to 0x-hex text; text
+    (rows of the non-fused events) as it is."""
+    zero = bytes(column_type.size)
+
+    def read(value: Any) -> Any:
+        return "0x" + (value or zero).hex() if isinstance(value, bytes) else value
+
+    return read
 
 
 class Mapper:
@@ -96,31 +110,55 @@ class Mapper:
                 if entry["type"] == "event" and entry["name"] in FUSED:
                     table, spec = FUSED[entry["name"]]
                     sources = {**spec, **_PROVENANCE}
-                    columns = [sources[c.name] for c in schema.metadata.tables[table].columns]
+                    columns = [
+                        (sources[c.name][0], "bytes") if isinstance(c.type, schema.Hex) else sources[c.name]
+                        for c in schema.metadata.tables[table].columns
+                    ]
                     self._fused[(addr, topic0(entry))] = (table, fused_row(entry, columns))
 
     def topics0(self) -> list[bytes]:
         return sorted({t for d in self._decoders.values() for t in d})
 
     def rows(self, logs: Iterable[RawLog]) -> dict[str, list[dict[str, Any]]]:
-        """Rows by table name, each a dict by column name."""
+        """Rows by table name, each a dict by column name, hashes and addresses as 0x-hex text
+        (as the store reads them back)."""
         out: dict[str, list[dict[str, Any]]] = {}
         for name, rows in self.store_rows(logs).items():
-            columns = [c.name for c in schema.metadata.tables[name].columns]
-            out[name] = [r if isinstance(r, dict) else dict(zip(columns, r, strict=True)) for r in rows]
+            table = schema.metadata.tables[name]
+            columns = [c.name for c in table.columns]
+            readers = [_hex_reader(c.type) if isinstance(c.type, schema.Hex) else None for c in table.columns]
+            out[name] = [
+                r
+                if isinstance(r, dict)
+                else {c: v if read is None else read(v) for c, v, read in zip(columns, r, readers, strict=True)}
+                for r in rows
+            ]
         return out
 
     def store_rows(self, logs: Iterable[RawLog]) -> dict[str, list[Row]]:
         """Rows by table name as :meth:`Store.write` takes them: tuples in column order for the
-        fused events, dicts by column name for the others."""
+        fused events (hashes and addresses as their stored bytes, see ``FUSED``), dicts by column
+        name for the others."""
         out: dict[str, list[Row]] = defaultdict(list)
-        fused = self._fused
+        # The hot events first, in one tight loop (a bound append and the generated row function
+        # per event kind, no dict of lists per log); the others after, each into its own table,
+        # so every table keeps the logs' order.
+        lists: dict[str, list[Row]] = {}
+        calls = {key: (lists.setdefault(table, []).append, row) for key, (table, row) in self._fused.items()}
+        get = calls.get
+        cold: list[RawLog] = []
         for log in logs:
+            topics = log.topics
+            hot = get((log.address, topics[0])) if topics else None
+            if hot is None:
+                cold.append(log)
+            else:
+                hot[0](hot[1](log))
+        for table, table_rows in lists.items():
+            if table_rows:
+                out[table] = table_rows
+        for log in cold:
             if not log.topics:
-                continue
-            hot = fused.get((log.address, log.topics[0]))
-            if hot is not None:
-                out[hot[0]].append(hot[1](log))
                 continue
             table_decoders = self._decoders.get(log.address)
             if table_decoders is None:

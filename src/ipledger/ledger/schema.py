@@ -41,6 +41,12 @@ class Amount(sa.types.TypeDecorator[int]):
     def process_result_value(self, value: Any, dialect: Dialect) -> int | None:
         return None if value is None else int(value)
 
+    def fast_bind(self, dialect: Dialect) -> tuple[type, Any]:
+        """(class, builtin): a value of exactly this class binds as ``builtin(value)``, what
+        :meth:`process_bind_param` gives it, without the processor's Python frames (the store's
+        writer uses it; an ``int`` amount is what the mapper emits)."""
+        return (int, Decimal) if dialect.name == "postgresql" else (int, str)
+
 
 class Hex(sa.types.TypeDecorator[str]):
     """A 0x-hex hash or address, stored as its bytes and read back as lower-case 0x-hex text;
@@ -81,6 +87,12 @@ class Hex(sa.types.TypeDecorator[str]):
     @property
     def _zero(self) -> bytes:
         return bytes(self.size)
+
+    def fast_bind(self, dialect: Dialect) -> tuple[type, Any]:
+        """(class, None): a value of exactly this class binds as it is. :meth:`process_bind_param`
+        hands bytes on unchanged, and the mapper emits hashes and addresses as their stored bytes
+        (the store's writer skips the processor for them)."""
+        return (bytes, None)
 
 
 HASH = 32
