@@ -70,6 +70,19 @@ def run(throughput: bool = True) -> dict[str, Any]:
                 )
             ).gas_used
         )
+    # Pledges (64 in a row, like the licences) and the release of each: the pledge keeps its
+    # parties for the release (decision 0091).
+    pledged = [replace(tx, kind=TxKind.PLEDGE, royalty_bps=0) for tx in licences(client, assets, 64, seed=14)]
+    pledge_ids = []
+    pledges = []
+    for tx in pledged:
+        res = client.record(tx)
+        pledge_ids.append(res.first_record_id)
+        pledges.append(res.gas_used)
+    releases = [
+        client.record(replace(tx, kind=TxKind.RELEASE, amount=0, ref=pid)).gas_used
+        for tx, pid in zip(pledged, pledge_ids, strict=True)
+    ]
     batch100 = licences(client, assets, 100, seed=4)
     gas_batch = client.record_batch(batch100).gas_used
 
@@ -140,6 +153,8 @@ def run(throughput: bool = True) -> dict[str, Any]:
         "gas_record_single": int(statistics.median(singles)),
         "gas_record_single_max": max(singles),
         "gas_record_single_assignment": int(statistics.median(sales)),
+        "gas_record_single_pledge": int(statistics.median(pledges)),
+        "gas_record_single_release": int(statistics.median(releases)),
         "gas_record_batch100_per_record": round(gas_batch / 100),
         "gas_anchor_valuation": int(statistics.median(anchors)),
         "gas_floor_record": floor,

@@ -91,6 +91,8 @@ interface ILedgerErrors {
     /// @dev `recordId` is not the asset's latest live transfer, or `seller` is not its seller.
     error NotLatestTransfer(uint64 recordId, address seller);
     error PartiesChanged(uint64 recordId);
+    /// @dev A release between other parties than its pledge's (`from` pledgor, `to` pledgee).
+    error ReleasePartiesMismatch(uint64 pledgeId, address from, address to);
     error UnknownCurrency(bytes3 currency);
     error InvalidOrganisation(address account);
     // Party consent (EIP-712).
