@@ -98,9 +98,11 @@ interface ILedgerErrors {
     // Party consent (EIP-712).
     error ConsentExpired(address signer, uint256 deadline);
     error InvalidConsent(address signer);
-    /// @dev The consent nonce was spent before (a replayed signature), or its top 160 bits name
-    ///      another recorder than the sender.
+    /// @dev The consent nonce (the sender's address, top 160 bits, and the signed counter) was
+    ///      spent before: a replayed signature.
     error ConsentNonceUsed(address signer, uint256 nonce);
-    error ConsentNotParty(address signer);
+    /// @dev The packed consents end early, run on past the last record, or name a role other than
+    ///      `from` and `to`, at byte `offset`.
+    error MalformedConsents(uint256 offset);
     error OwnerConsentRequired(bytes32 assetId, address owner);
 }

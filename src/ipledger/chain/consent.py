@@ -17,6 +17,7 @@ ethers and hardware wallets compute for the same typed data.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +26,7 @@ from eth_account.messages import _hash_eip191_message, encode_typed_data
 from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
 
-from ipledger.chain.records import TxInput
+from ipledger.chain.records import TxInput, _addr
 from ipledger.errors import ValidationError
 
 DOMAIN_NAME = "ipledger.IPLedger"
@@ -97,6 +98,32 @@ class PartyConsent:
             raise ValidationError(f"not a consent signature: {exc}") from exc
 
 
+MAX_DEADLINE = 2**40  # the packed deadline takes 5 bytes (a date in the year 36812)
+
+
+def pack_consents(tx: TxInput, consents: Sequence[PartyConsent]) -> bytes:
+    """``tx``'s consents as the contract reads them: a role byte (bit 0 the seller ``from``
+    signed, bit 1 the buyer ``to``), then per signature, the seller's first, ``counter (12 bytes)
+    | deadline (5) | length (2) | signature``. The contract takes the signer from the record and
+    the nonce's top 160 bits from the sender, so a nonce made for another recorder fails there
+    (InvalidConsent)."""
+    seller, buyer = _addr(tx.seller), _addr(tx.buyer)
+    by_role: dict[int, PartyConsent] = {}
+    for c in consents:
+        role = 0 if c.signer == seller and 0 not in by_role else 1 if c.signer == buyer and 1 not in by_role else None
+        if role is None:
+            raise ValidationError(f"0x{c.signer.hex()} is no party of the record, or signs it twice")
+        if not 0 <= c.deadline < MAX_DEADLINE or not 0 <= c.nonce < 2**256 or len(c.signature) > 0xFFFF:
+            raise ValidationError(f"malformed consent of 0x{c.signer.hex()}: deadline below 2^40, 65,535 bytes at most")
+        by_role[role] = c
+    out = bytearray([sum(1 << role for role in by_role)])
+    for role in sorted(by_role):
+        c = by_role[role]
+        out += (c.nonce % 2**COUNTER_BITS).to_bytes(12, "big") + c.deadline.to_bytes(5, "big")
+        out += len(c.signature).to_bytes(2, "big") + c.signature
+    return bytes(out)
+
+
 def typed_data(tx: TxInput, nonce: int, deadline: int, chain_id: int, ledger: bytes) -> dict[str, Any]:
     """The full EIP-712 message (types, domain, message) a party signs for ``tx``."""
     values = tx.as_tuple()
@@ -155,6 +182,5 @@ def recover(tx: TxInput, consent: PartyConsent, chain_id: int, ledger: bytes) ->
 
 def consent_level(tx: TxInput, signers: set[bytes]) -> int:
     """0 recorder only, 1 one party, 2 both parties signed."""
-    from ipledger.chain.records import _addr
 
     return int(_addr(tx.seller) in signers) + int(_addr(tx.buyer) in signers)

@@ -432,8 +432,7 @@ def get_context(
     model_dir = transactions.attrs.get("model_dir")
     state = transactions.attrs.get("ledger_state")
     if model is None and model_dir and state is not None and state == assets.attrs.get("ledger_state"):
-        ctx = build_context(assets, transactions, cutoff, store=Path(model_dir), state_key=(state, fx.digest), fx=fx
-        )
+        ctx = build_context(assets, transactions, cutoff, store=Path(model_dir), state_key=(state, fx.digest), fx=fx)
     else:
         ctx = build_context(assets, transactions, cutoff, model, fx=fx)
     if model is None:
