@@ -3,8 +3,9 @@
 A party signs the typed data ``Record`` of IPLedger's domain (name ``ipledger.IPLedger``, version
 ``2``, the chain id and the ledger's address) with its own key, offline; the recorder submits the
 signature with the record (``LedgerClient.record_with_consent``). The contract checks it
-(ecrecover, or ERC-1271 for contract wallets), spends the consent's nonce and logs it; the audit
-re-verifies every logged signature with :func:`digest` and :func:`recover`.
+(ecrecover, or ERC-1271 for contract wallets), spends the consent's nonce and logs it right after
+the record, without a record id of its own (decision 0091); the audit re-verifies every logged
+signature with :func:`digest` and :func:`recover`.
 
 A nonce names the recorder who may submit the signature (its top 160 bits) and a counter that
 recorder hands out (the low 96 bits, :func:`consent_nonce`); the contract spends each nonce once,
@@ -67,15 +68,13 @@ def nonce_recorder(nonce: int) -> bytes:
 
 @dataclass(frozen=True)
 class PartyConsent:
-    """One party's signature over a record's terms (the contract's PartyConsent struct)."""
+    """One party's signature over a record's terms, as signed and logged (:func:`pack_consents`
+    packs it for the contract, which takes the signer from the record)."""
 
     signer: bytes
     nonce: int
     deadline: int  # unix seconds
     signature: bytes
-
-    def as_tuple(self) -> tuple[Any, ...]:
-        return (self.signer, self.nonce, self.deadline, self.signature)
 
     def to_json(self) -> dict[str, Any]:
         return {
