@@ -173,6 +173,8 @@ def run(throughput: bool = True) -> dict[str, Any]:
             "1 in 16 opens a new flag slot (+20k, see _max); consent2 = seller and buyer sign each "
             "record (EIP-712), 'consent2' with 200 signers new to the contract, '_returning' with 2 "
             "signers seen before; consent nonces are the recorder's, spent in a shared bitmap (decision 0090); "
-            "the consent floor counts calldata, ecrecover, logs and the bitmap"
+            "consents take no record id and travel packed (decision 0091); the consent floor counts the packed "
+            "calldata, ecrecover, three-topic logs and the bitmap; a pledge keeps its parties' hash in a word "
+            "of its own for its release (decision 0091)"
         ),
     }
