@@ -91,14 +91,18 @@ interface ILedgerErrors {
     /// @dev `recordId` is not the asset's latest live transfer, or `seller` is not its seller.
     error NotLatestTransfer(uint64 recordId, address seller);
     error PartiesChanged(uint64 recordId);
+    /// @dev A release between other parties than its pledge's (`from` pledgor, `to` pledgee).
+    error ReleasePartiesMismatch(uint64 pledgeId, address from, address to);
     error UnknownCurrency(bytes3 currency);
     error InvalidOrganisation(address account);
     // Party consent (EIP-712).
     error ConsentExpired(address signer, uint256 deadline);
     error InvalidConsent(address signer);
-    /// @dev The consent nonce was spent before (a replayed signature), or its top 160 bits name
-    ///      another recorder than the sender.
+    /// @dev The consent nonce (the sender's address, top 160 bits, and the signed counter) was
+    ///      spent before: a replayed signature.
     error ConsentNonceUsed(address signer, uint256 nonce);
-    error ConsentNotParty(address signer);
+    /// @dev The packed consents end early, run on past the last record, or name a role other than
+    ///      `from` and `to`, at byte `offset`.
+    error MalformedConsents(uint256 offset);
     error OwnerConsentRequired(bytes32 assetId, address owner);
 }

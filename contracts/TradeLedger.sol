@@ -7,7 +7,8 @@ import {LedgerTypes} from "./LedgerTypes.sol";
 /// @title Append-only ledger of IP transactions: assignments, licences, pledges and releases.
 /// @notice Records are never deleted or overwritten. A correction appends a record that points
 ///         back: `voidRecord` withdraws one, `amendRecord` replaces one's terms (the amendment
-///         carries the amended record's id in `ref`). A release carries its pledge's id in `ref`.
+///         carries the amended record's id in `ref`). A release carries its pledge's id in `ref`
+///         and the pledge's parties (`from`, `to`), checked against the pledge's stored parties.
 abstract contract TradeLedger is IPRegistry {
     struct TxInput {
         bytes32 assetId;
@@ -65,6 +66,11 @@ abstract contract TradeLedger is IPRegistry {
     // (bit 4) | asset tag (bits 5-15: the low 11 bits of the asset id). The tag lets a void, an
     // amendment or a release prove cheaply that the record it names belongs to its asset.
     mapping(uint256 => uint256) internal _flags;
+
+    // Parties of each live pledge, written by pledges only: keccak256(abi.encode(from, to)) of
+    // pledge record `id`, cleared by its release. A release must name the same parties
+    // (`ReleasePartiesMismatch`); see docs/decisions/0091-trust-release-parties-and-consent-logs.md.
+    mapping(uint256 => bytes32) internal _pledgeParties;
 
     uint256 private constant _KIND = 0x07;
     uint256 private constant _VOID = 0x08;
@@ -211,7 +217,9 @@ abstract contract TradeLedger is IPRegistry {
         uint256 assetsSlot;
         uint256 flagsSlot;
         uint256 currencySlot;
+        uint256 pledgeSlot;
         assembly ("memory-safe") {
+            pledgeSlot := _pledgeParties.slot
             assetsSlot := _assets.slot
             flagsSlot := _flags.slot
             currencySlot := _currencyBits.slot
@@ -281,6 +289,15 @@ abstract contract TradeLedger is IPRegistry {
                     let seal := and(keccak256(buf, 96), _SEAL_MASK)
                     sstore(assetSlot, or(or(and(state, _KEEP_STATE), to), seal))
                 }
+                if eq(kind, 3) {
+                    // A pledge keeps its parties for its release: keccak256(abi.encode(from, to)).
+                    mstore(buf, calldataload(add(r, 64)))
+                    mstore(add(buf, 32), to)
+                    let parties := keccak256(buf, 64)
+                    mstore(0, id)
+                    mstore(32, pledgeSlot)
+                    sstore(keccak256(0, 64), parties)
+                }
                 mstore(0, shr(4, id))
                 mstore(32, flagsSlot)
                 let flagSlot := keccak256(0, 64)
@@ -338,6 +355,8 @@ abstract contract TradeLedger is IPRegistry {
             if (f & _KIND != LedgerTypes.TX_PLEDGE) revert RecordKindMismatch(ref, LedgerTypes.TX_PLEDGE, uint8(f & _KIND));
             if (f >> 5 != uint256(assetId) & _TAG) revert RecordAssetMismatch(ref, assetId);
             if (f & (_VOID | _RELEASED) != 0) revert AlreadyVoid(ref);
+            if (_pledgeParties[ref] != keccak256(abi.encode(from, to))) revert ReleasePartiesMismatch(ref, from, to);
+            delete _pledgeParties[ref];
             _setFlag(ref, _RELEASED);
         } else {
             uint256 status = (state >> 160) & 7;
@@ -375,6 +394,7 @@ abstract contract TradeLedger is IPRegistry {
             }
         }
         _setFlag(id, kind | ((uint256(assetId) & _TAG) << 5));
+        if (kind == LedgerTypes.TX_PLEDGE) _pledgeParties[id] = keccak256(abi.encode(from, to));
 
         bytes32 sig = TxRecorded.selector;
         assembly ("memory-safe") {

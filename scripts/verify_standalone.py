@@ -35,12 +35,13 @@ def canonical(param: dict) -> str:
     return t
 
 
-def record_topics(abi: list[dict]) -> list[bytes]:
-    """topic0 of every event whose first indexed input is named recordId."""
+def record_topics(abi: list[dict], first: str = "recordId") -> list[bytes]:
+    """topic0 of every event whose first indexed input is named ``first``: recordId for records,
+    txRecordId for a record's attachments (consents), which the accumulator hashes too."""
     out = []
     for e in abi:
         indexed = [i for i in e.get("inputs", []) if i.get("indexed")] if e["type"] == "event" else []
-        if indexed and indexed[0]["name"] == "recordId":
+        if indexed and indexed[0]["name"] == first:
             out.append(Web3.keccak(text=f"{e['name']}({','.join(canonical(i) for i in e['inputs'])})"))
     return out
 
@@ -77,18 +78,30 @@ def check_consents(w3: Web3, abi: list[dict], logs: list, chain_id: int, address
     )
     txs = {int.from_bytes(bytes(g["topics"][1]), "big"): g for g in logs if bytes(g["topics"][0]) == tx_topic}
     spent: set[int] = set()
+    roles: dict[int, set[int]] = {}
     verified, problems = 0, []
     for g in (g for g in logs if bytes(g["topics"][0]) == consent_topic):
-        rid = int.from_bytes(bytes(g["topics"][1]), "big")
-        signer = Web3.to_checksum_address(bytes(g["topics"][3])[-20:])
-        tx_id, _level, nonce, deadline, signature = decode(
-            ["uint64", "uint8", "uint256", "uint256", "bytes"], bytes(g["data"])
-        )
+        # A consent takes no record id: topic 1 is its record's id, topic 2 the signer; the data is
+        # abi.encode(nonce, deadline, signature). Its asset is its record's.
+        tx_id = int.from_bytes(bytes(g["topics"][1]), "big")
+        signer = Web3.to_checksum_address(bytes(g["topics"][2])[-20:])
+        nonce, deadline, signature = decode(["uint256", "uint256", "bytes"], bytes(g["data"]))
+        taken = roles.setdefault(tx_id, set())
+        rid = f"{len(taken) + 1} of {tx_id}"
         t = txs.get(tx_id)
-        if t is None or bytes(t["topics"][2]) != bytes(g["topics"][2]):
-            problems.append(f"consent #{rid}: names record #{tx_id}, no transaction of its asset")
+        if t is None or bytes(t["transactionHash"]) != bytes(g["transactionHash"]):
+            problems.append(f"consent #{rid}: names record #{tx_id}, no transaction recorded with it")
             continue
         data = bytes(t["data"])
+        parties = [Web3.to_checksum_address(data[12:32]), Web3.to_checksum_address(data[44:64])]
+        # The seller's signature first, then the buyer's, each once.
+        if not taken and signer == parties[0]:
+            taken.add(0)
+        elif 1 not in taken and signer == parties[1]:
+            taken.add(1)
+        else:
+            problems.append(f"consent #{rid}: {signer} is no party of record #{tx_id}, or signs twice")
+            continue
         if nonce >> 96 != int.from_bytes(data[11 * 32 : 12 * 32], "big") or nonce in spent:
             problems.append(f"consent #{rid}: nonce {nonce} spent before or not its recorder's")
             continue
@@ -186,7 +199,8 @@ def main() -> int:
 
     for name, address in sorted(addresses.items()):
         art = artifacts[name]
-        topics = record_topics(art["abi"])
+        records = record_topics(art["abi"])
+        topics = records + record_topics(art["abi"], "txRecordId")
         logs = []
         for lo in range(start, block + 1, CHUNK):
             hi = min(lo + CHUNK - 1, block)
@@ -194,9 +208,14 @@ def main() -> int:
             logs += w3.eth.get_logs(flt)
         logs.sort(key=lambda g: (g["blockNumber"], g["logIndex"]))
         acc = seed(name, bytes.fromhex(art["bytecode"][2:]), chain_id, address)
-        for i, log in enumerate(logs, start=1):
-            if int.from_bytes(bytes(log["topics"][1]), "big") != i:
-                problems.append(f"{name}: log {i} carries record id {int.from_bytes(bytes(log['topics'][1]), 'big')}")
+        n = 0
+        for log in logs:
+            # A record carries the next record id; a consent the id of the record just before it.
+            is_record = bytes(log["topics"][0]) in records
+            n += is_record
+            rid = int.from_bytes(bytes(log["topics"][1]), "big")
+            if rid != n or n == 0:
+                problems.append(f"{name}: log {log['logIndex']} of block {log['blockNumber']} carries record id {rid}")
                 break
             acc = bytes(Web3.keccak(acc + b"".join(bytes(t) for t in log["topics"]) + bytes(log["data"])))
         if name == "IPLedger":
@@ -206,16 +225,13 @@ def main() -> int:
         contract = w3.eth.contract(address=address, abi=art["abi"])
         state_acc = bytes(contract.functions.accumulator().call(block_identifier=block))
         state_n = contract.functions.recordCount().call(block_identifier=block)
-        print(f"{name} {address} at block {block}: {len(logs)} record logs, accumulator 0x{acc.hex()}")
-        if (state_acc, state_n) != (acc, len(logs)):
-            problems.append(
-                f"{name}: contract state {state_n} records 0x{state_acc.hex()}"
-                f" != logs {len(logs)} records 0x{acc.hex()}"
-            )
+        print(f"{name} {address} at block {block}: {n} record logs, accumulator 0x{acc.hex()}")
+        if (state_acc, state_n) != (acc, n):
+            problems.append(f"{name}: contract state {state_n} records 0x{state_acc.hex()} != logs {n} 0x{acc.hex()}")
         if witness and block == witness["head_block"]:
             expected = (witness["accumulators"][name].lower(), witness["record_counts"][name])
-            if ("0x" + acc.hex(), len(logs)) != expected:
-                problems.append(f"{name}: logs give {len(logs)} records 0x{acc.hex()}, the witness {expected}")
+            if ("0x" + acc.hex(), n) != expected:
+                problems.append(f"{name}: logs give {n} records 0x{acc.hex()}, the witness {expected}")
     for p in problems:
         print("MISMATCH", p)
     print("OK" if not problems else f"FAILED: {len(problems)} mismatch(es)")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ipledger.chain.consent import PartyConsent
+from ipledger.chain.consent import MAX_DEADLINE, PartyConsent
 from ipledger.chain.records import TxInput, _addr, to_timestamp
 from ipledger.errors import ValidationError
 
@@ -36,6 +36,8 @@ def consents_from_row(row: Mapping[str, str], tx: TxInput) -> list[PartyConsent]
         if not deadline_text:
             raise ValidationError(f"{party}_deadline is missing")
         deadline = int(deadline_text) if deadline_text.isdigit() else to_timestamp(deadline_text)
+        if deadline >= MAX_DEADLINE:
+            raise ValidationError(f"{party}_deadline {deadline} is not below 2^40 (the contract's five bytes)")
         out.append(PartyConsent(_addr(tx.seller if party == "seller" else tx.buyer), nonce, deadline, signature))
     return out
 

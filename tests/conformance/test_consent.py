@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from ipledger.chain import TxKind
 from ipledger.chain.accumulator import recompute
 from ipledger.chain.compiled import load, topic0
-from ipledger.chain.consent import PartyConsent, consent_nonce, recover, sign_record
+from ipledger.chain.consent import PartyConsent, consent_nonce, pack_consents, recover, sign_record
+from ipledger.errors import ValidationError
 from ipledger.ledger.decode import decoders
 from tests.conformance.conftest import DAY, Env, now
 from tests.conformance.test_contracts import expect_revert
@@ -42,15 +44,15 @@ def test_both_parties_sign_and_the_logs_carry_it(env: Env) -> None:
     _asset_id, tx = _setup(env)
     a, b = _sign(env, tx, SELLER), _sign(env, tx, BUYER)
     res = env.client.record_with_consent(tx, [a, b])
-    assert env.client.record_count() == res.first_record_id + 2  # the record and two consents
+    assert env.client.record_count() == res.first_record_id  # consents take no record id of their own
     assert env.client.nonce_spent(a.nonce) and env.client.nonce_spent(b.nonce)
     logs = env.backend.get_logs(0, env.backend.head(), [env.client.ledger_address])
     events = load("IPLedger").events()
     dec = decoders(load("IPLedger"))[topic0(events["ConsentGiven"])]
     given = [dec.decode(g.topics, g.data) for g in logs if g.topics[0] == topic0(events["ConsentGiven"])]
-    assert [(g["txRecordId"], g["level"], g["signer"]) for g in given] == [
-        (res.first_record_id, 1, "0x" + _addr(SELLER).hex()),
-        (res.first_record_id, 2, "0x" + _addr(BUYER).hex()),
+    assert [(g["txRecordId"], g["signer"]) for g in given] == [
+        (res.first_record_id, "0x" + _addr(SELLER).hex()),
+        (res.first_record_id, "0x" + _addr(BUYER).hex()),
     ]
     # Everything needed to re-verify is in the log: signature bytes, nonce and deadline.
     for g, c in zip(given, (a, b), strict=True):
@@ -74,21 +76,30 @@ def test_replay_expiry_and_strangers_are_refused(env: Env) -> None:
     fresh = _sign(env, tx, SELLER)
     with expect_revert("InvalidConsent", signer="0x" + _addr(SELLER).hex()):
         env.client.record_with_consent(other, [fresh])  # signed for another asset's record
-    # A signature handed to one recorder cannot be submitted by another (the nonce names it).
+    # A signature handed to one recorder cannot be submitted by another: the contract takes the
+    # nonce's top 160 bits from the sender, so the signed nonce is not the one checked.
     env.client.grant_role("recorder", env.accounts[5], "ledger")
-    with expect_revert("ConsentNonceUsed", nonce=fresh.nonce):
-        env.client.as_sender(env.accounts[5]).record_with_consent(tx, [fresh])
+    with pytest.raises(ValidationError, match="only that recorder"):
+        env.client.as_sender(env.accounts[5]).record_with_consent(tx, [fresh])  # the client says why
+    with expect_revert("InvalidConsent", signer="0x" + _addr(SELLER).hex()):
+        env.client.as_sender(env.accounts[5])._write(
+            "ledger", "recordWithConsent", tx.as_tuple(), pack_consents(tx, [fresh])
+        )
     env.client.record_with_consent(tx, [fresh])
     late = _sign(env, tx, SELLER, deadline=now() - 10)
     with expect_revert("ConsentExpired", signer="0x" + _addr(SELLER).hex()):
         env.client.record_with_consent(tx, [late])
-    with expect_revert("ConsentNotParty", signer="0x" + _addr(STRANGER).hex()):
+    # The signer is the record's party by construction: a stranger's signature, or a party's
+    # twice, cannot even be packed; a stranger's key under a party's role fails the signature.
+    with pytest.raises(ValidationError, match="no party"):
         env.client.record_with_consent(tx, [_sign(env, tx, STRANGER)])
     twice = _sign(env, tx, SELLER)
-    with expect_revert("ConsentNotParty", signer="0x" + _addr(SELLER).hex()):
+    with pytest.raises(ValidationError, match="no party"):
         env.client.record_with_consent(tx, [_sign(env, tx, SELLER), twice])
-    with expect_revert("MalformedBatch", length=3):
-        env.client.record_with_consent(tx, [_sign(env, tx, SELLER), _sign(env, tx, BUYER), twice])
+    stranger = _sign(env, tx, STRANGER)
+    packed = b"\x01" + pack_consents(replace(tx, seller=stranger.signer), [stranger])[1:]
+    with expect_revert("InvalidConsent", signer="0x" + _addr(SELLER).hex()):
+        env.client._write("ledger", "recordWithConsent", tx.as_tuple(), packed)
 
 
 def test_signature_binds_terms_and_deployment(env: Env) -> None:
@@ -138,9 +149,9 @@ def test_batch_and_amendment_with_consent(env: Env) -> None:
             (other, [_sign(env, other, SELLER), _sign(env, other, BUYER)]),
         ]
     )
-    assert env.client.record_count() == res.first_record_id + 4
+    assert env.client.record_count() == res.first_record_id + 1
     with expect_revert("MalformedBatch"):
-        env.client._write("ledger", "recordBatchWithConsent", [tx.as_tuple()], [])
+        env.client._write("ledger", "recordBatchWithConsent", [], b"")
     fixed = replace(tx, amount=5, ref=res.first_record_id)
     env.client.amend_with_consent(fixed, [_sign(env, fixed, BUYER)])
     assert env.client.record_info(res.first_record_id)[1]  # superseded
@@ -182,3 +193,43 @@ def test_contract_wallet_consent_erc1271(env: Env) -> None:
         env.client.record_with_consent(
             sale, [PartyConsent(refuser, consent_nonce(env.client.sender, next(_counter)), now() + DAY, b"\x01" * 65)]
         )
+
+
+def test_packed_consents_must_match_their_records(env: Env) -> None:
+    """The packed consents hold exactly one group per record: a missing group, a truncated
+    entry, a role other than seller and buyer, or bytes left over are refused; the buyer's
+    signature given first is packed after the seller's."""
+    _asset_id, tx = _setup(env)
+    a, b = _sign(env, tx, SELLER), _sign(env, tx, BUYER)
+    packed = pack_consents(tx, [b, a])
+    assert packed == pack_consents(tx, [a, b]) and packed[0] == 3
+    with expect_revert("MalformedConsents", offset=0):
+        env.client._write("ledger", "recordBatchWithConsent", [tx.as_tuple()], b"")
+    with expect_revert("MalformedConsents", offset=1):  # one group for two records
+        env.client._write("ledger", "recordBatchWithConsent", [tx.as_tuple(), tx.as_tuple()], b"\x00")
+    with expect_revert("MalformedConsents"):  # the second signature cut short
+        env.client._write("ledger", "recordWithConsent", tx.as_tuple(), packed[:-1])
+    with expect_revert("MalformedConsents", offset=len(packed)):  # a byte left over
+        env.client._write("ledger", "recordWithConsent", tx.as_tuple(), packed + b"\x00")
+    with expect_revert("MalformedConsents", offset=0):  # a third role
+        env.client._write("ledger", "recordWithConsent", tx.as_tuple(), b"\x07" + packed[1:])
+    with pytest.raises(ValidationError):
+        pack_consents(tx, [replace(a, deadline=2**40)])  # five bytes of deadline
+    env.client._write("ledger", "recordWithConsent", tx.as_tuple(), packed)
+    assert env.client.nonce_spent(a.nonce) and env.client.nonce_spent(b.nonce)
+
+
+def test_malleable_and_malformed_ecdsa_signatures_are_refused(env: Env) -> None:
+    """As OpenZeppelin's ECDSA: the high-s twin of a valid signature and a v other than 27/28
+    are refused (InvalidConsent), so one signature has one byte form in the logs."""
+    _asset_id, tx = _setup(env)
+    good = _sign(env, tx, SELLER)
+    r, s, v = good.signature[:32], int.from_bytes(good.signature[32:64], "big"), good.signature[64]
+    n = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+    twin = replace(good, signature=r + (n - s).to_bytes(32, "big") + bytes([55 - v]))
+    assert recover(tx, twin, env.backend.chain_id, env.client.ledger_address) in (None, good.signer)
+    with expect_revert("InvalidConsent", signer="0x" + _addr(SELLER).hex()):
+        env.client.record_with_consent(tx, [twin])
+    with expect_revert("InvalidConsent"):
+        env.client.record_with_consent(tx, [replace(good, signature=good.signature[:64] + bytes([v - 27]))])
+    env.client.record_with_consent(tx, [good])

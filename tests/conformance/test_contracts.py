@@ -166,10 +166,13 @@ def test_pledge_and_release(env: Env) -> None:
     licence = env.client.record(env.tx(asset_id))
     with expect_revert("RecordKindMismatch", recordId=licence.first_record_id, expected=TxKind.PLEDGE):
         env.client.record(env.tx(asset_id, TxKind.RELEASE, amount=0, royalty_bps=0, ref=licence.first_record_id))
-    env.client.record(env.tx(asset_id, TxKind.RELEASE, amount=0, royalty_bps=0, ref=pledge.first_record_id))
+    release = env.tx(
+        asset_id, TxKind.RELEASE, buyer=env.accounts[5], amount=0, royalty_bps=0, ref=pledge.first_record_id
+    )
+    env.client.record(release)
     assert env.client.record_info(pledge.first_record_id) == (TxKind.PLEDGE, False, True)
     with expect_revert("AlreadyVoid", recordId=pledge.first_record_id):
-        env.client.record(env.tx(asset_id, TxKind.RELEASE, amount=0, royalty_bps=0, ref=pledge.first_record_id))
+        env.client.record(release)
 
 
 def test_void_and_amend(env: Env) -> None:

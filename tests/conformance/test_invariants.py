@@ -8,7 +8,17 @@ from __future__ import annotations
 from eth_abi import encode
 from eth_utils import keccak
 
-from ipledger.chain import AnchorInput, AnchorKind, ClaimInput, ClaimKind, Status, TxKind, deploy, to_timestamp
+from ipledger.chain import (
+    AnchorInput,
+    AnchorKind,
+    ClaimInput,
+    ClaimKind,
+    Status,
+    TxInput,
+    TxKind,
+    deploy,
+    to_timestamp,
+)
 from ipledger.chain.accumulator import recompute, seed
 from ipledger.chain.client import LedgerClient, transfer_seal
 from ipledger.chain.numbers import canonical_number
@@ -209,6 +219,35 @@ def test_release_names_a_pledge_of_its_asset(env: Env) -> None:
     env.client.record(env.tx(a, TxKind.RELEASE, buyer=env.accounts[5], amount=0, royalty_bps=0, ref=pledge))
     with expect_revert("InvalidReference", ref=pledge):
         env.client.amend(env.tx(a, TxKind.RELEASE, amount=0, royalty_bps=0, ref=pledge))
+
+
+def test_release_is_between_its_pledges_parties(env: Env) -> None:
+    """A release names its pledge's pledgor (`from`) and pledgee (`to`), on the checked path and
+    for pledges the batch fast path took, and for an amended pledge its new parties."""
+    a = env.registered()
+    pledgor, pledgee, other = env.owner, env.accounts[5], env.accounts[6]
+    first = env.client.record_batch([env.tx(a), env.tx(a, TxKind.PLEDGE, buyer=pledgee, royalty_bps=0)]).first_record_id
+    pledge = first + 1  # recorded by the batch fast path
+    single = env.client.record(env.tx(a, TxKind.PLEDGE, buyer=pledgee, royalty_bps=0)).first_record_id
+
+    def release(ref: int, seller: bytes, buyer: bytes) -> TxInput:
+        return env.tx(a, TxKind.RELEASE, seller=seller, buyer=buyer, amount=0, royalty_bps=0, ref=ref)
+
+    for ref in (pledge, single):
+        with expect_revert("ReleasePartiesMismatch", pledgeId=ref, to="0x" + other.hex()):
+            env.client.record(release(ref, pledgor, other))
+        with expect_revert("ReleasePartiesMismatch", pledgeId=ref, **{"from": "0x" + other.hex()}):
+            env.client.record_batch([release(ref, other, pledgee)])
+        with expect_revert("ReleasePartiesMismatch", pledgeId=ref):  # the parties the other way round
+            env.client.record(release(ref, pledgee, pledgor))
+    env.client.record_batch([release(pledge, pledgor, pledgee)])
+    assert env.client.record_info(pledge) == (TxKind.PLEDGE, False, True)
+    # An amended pledge is released between its new parties, not the old ones.
+    amended = env.client.amend(env.tx(a, TxKind.PLEDGE, buyer=other, royalty_bps=0, ref=single)).first_record_id
+    with expect_revert("ReleasePartiesMismatch", pledgeId=amended):
+        env.client.record(release(amended, pledgor, pledgee))
+    env.client.record(release(amended, pledgor, other))
+    assert env.client.record_info(amended) == (TxKind.PLEDGE, False, True)
 
 
 # ------------------------------------------------------------------ currencies

@@ -59,4 +59,4 @@ def test_a_signature_names_its_recorder(cli: CLI, tmp_path: Path) -> None:
     nonce = int(next(csv.DictReader((tmp_path / "s.csv").open()))["seller_nonce"])
     assert nonce == int(other, 16) << 96 | 7
     refused = cli("import", "transactions", "s.csv", check=False)
-    assert refused.returncode != 0 and "ConsentNonceUsed" in refused.stderr
+    assert refused.returncode != 0 and "only that recorder can submit it" in refused.stderr

@@ -131,7 +131,7 @@ def test_consent_signatures_reverified_without_ipledger(monkeypatch: pytest.Monk
             def forged(*a: object, **kw: object) -> list:  # type: ignore[type-arg]
                 out = []
                 for g in real(*a, **kw):  # type: ignore[arg-type]
-                    if g.topics and g.topics[0] == consent and g.topics[3][-20:] == _addr(BUYER):
+                    if g.topics and g.topics[0] == consent and g.topics[2][-20:] == _addr(BUYER):
                         data = bytearray(g.data)
                         data[-40] ^= 0x01  # one bit of the signature's s value
                         g = g._replace(data=bytes(data))

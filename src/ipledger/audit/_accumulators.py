@@ -1,8 +1,8 @@
 """Check 2: the accumulators recomputed from the events equal the contracts'."""
 
-from ipledger.audit._base import LEDGER_TABLES, REGISTRY_TABLES, AuditBase, _hex
+from ipledger.audit._base import LEDGER_RECORD_TABLES, REGISTRY_TABLES, AuditBase, _hex
 from ipledger.audit.report import Check
-from ipledger.chain.accumulator import record_topics, seed, step
+from ipledger.chain.accumulator import chained_topics, record_topics, seed, step
 from ipledger.errors import ChainError
 
 
@@ -17,16 +17,19 @@ class AccumulatorsCheck(AuditBase):
             (self.ledger_address, "IPLedger", "ledger"),
             (self.registry_address, "ValuationRegistry", "registry"),
         ):
-            wanted = record_topics(contract)
+            wanted, records = chained_topics(contract), record_topics(contract)
             acc, n, i = seed(contract, self.client.backend.chain_id, address), 0, 0
             logs = [g for g in self.logs if g.address == address and g.topics and g.topics[0] in wanted]
             for point in points:
                 while i < len(logs) and logs[i].block_number <= point:
                     g = logs[i]
                     acc = step(acc, g)
-                    n += 1
+                    is_record = g.topics[0] in records
+                    n += is_record
                     rid = int.from_bytes(g.topics[1], "big")
-                    if rid != n:
+                    # A record carries the next id; an attachment (a consent) the id of the record
+                    # right before it.
+                    if rid != n or (not is_record and n == 0):
                         check.fail(
                             f"{contract}: log {g.log_index} of block {g.block_number} carries record id {rid}, "
                             f"expected {n}: the logs served are incomplete or out of order",
@@ -58,7 +61,7 @@ class AccumulatorsCheck(AuditBase):
                     )
             # The store holds exactly the records the contract counts at the indexed block.
             if not self.asset_id and self.indexed_to >= self.start_block and self.end == self.indexed_to:
-                tables = LEDGER_TABLES if label == "ledger" else REGISTRY_TABLES
+                tables = LEDGER_RECORD_TABLES if label == "ledger" else REGISTRY_TABLES
                 stored = sum(1 for t in tables for r in self.rows[t] if self._audited(r))
                 try:
                     count = self.client.record_count(label, block=self.end)

@@ -19,6 +19,8 @@ ZERO20 = "0x" + "00" * 20
 
 # Tables fed by each contract, and the key that names a row.
 LEDGER_TABLES = ("assets", "status_changes", "transactions", "voids", "consents")
+# Tables whose rows are records (take a record id); a consent is attached to its record.
+LEDGER_RECORD_TABLES = ("assets", "status_changes", "transactions", "voids")
 REGISTRY_TABLES = ("anchors", "claims")
 ROW_TABLES = (*LEDGER_TABLES, *REGISTRY_TABLES, "role_events", "organisations", "currency_events")
 ASSET_TABLES = (*LEDGER_TABLES, *REGISTRY_TABLES)
@@ -51,6 +53,8 @@ def _hex(b: bytes) -> str:
 def _key(table: str, row: Mapping[str, Any]) -> tuple[Any, ...]:
     if table in ("role_events", "organisations", "currency_events"):
         return (int(row["block_number"]), int(row["log_index"]))
+    if table == "consents":
+        return (int(row["tx_record_id"]), int(row["level"]))
     return (int(row["record_id"]),)
 
 
@@ -59,6 +63,8 @@ def _where(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
     loc: dict[str, Any] = {"table": table}
     if "record_id" in row:
         loc["record_id"] = int(row["record_id"])
+    elif "tx_record_id" in row:
+        loc["record_id"] = int(row["tx_record_id"])
     loc["block"] = int(row["block_number"])
     loc["log_index"] = int(row["log_index"])
     loc["tx_hash"] = row.get("tx_hash")
@@ -70,6 +76,8 @@ def _where(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
 def _name(table: str, row: Mapping[str, Any]) -> str:
     if table in ("role_events", "organisations", "currency_events"):
         return f"{table} row at block {row['block_number']} log {row['log_index']}"
+    if table == "consents":
+        return f"consent {row['level']} of #{row['tx_record_id']} (block {row['block_number']}, log {row['log_index']})"
     return f"{table} #{row['record_id']} (block {row['block_number']}, log {row['log_index']})"
 
 

@@ -13,7 +13,7 @@ auditor kept.
 from __future__ import annotations
 
 from ipledger.audit import witness as _witness
-from ipledger.audit._base import LEDGER_TABLES, REGISTRY_TABLES, AuditBase, _hex
+from ipledger.audit._base import LEDGER_RECORD_TABLES, REGISTRY_TABLES, AuditBase, _hex
 from ipledger.audit.report import Check, Finding, Severity
 from ipledger.audit.witness import Witness
 from ipledger.errors import ChainError
@@ -33,7 +33,7 @@ class CompletenessCheck(AuditBase):
             return check
         block = self.head if self.at_block is None else self.at_block
         for label, contract, tables in (
-            ("ledger", "IPLedger", LEDGER_TABLES),
+            ("ledger", "IPLedger", LEDGER_RECORD_TABLES),
             ("registry", "ValuationRegistry", REGISTRY_TABLES),
         ):
             stored = sum(1 for t in tables for r in self.rows[t] if int(r["block_number"]) <= block)

@@ -3,9 +3,10 @@
 The contract checked each signature when it was recorded; the audit does it again from the logs
 alone, so that a store or a log feed that was tampered with, or a contract that was not the
 audited code, cannot pass off a record as consented. Each nonce must name the record's recorder
-and appear once (the contract spends it; decision 0090). Like OpenZeppelin's SignatureChecker it
-accepts an ECDSA signature that recovers to the signer, else asks the signer's contract wallet
-(ERC-1271 ``isValidSignature``) at the block that recorded the consent.
+and appear once (the contract spends it; decision 0090). A consent takes no record id: it names
+its record, logged just before it in the same chain transaction, whose asset it shares (0091).
+Like OpenZeppelin's SignatureChecker it accepts an ECDSA signature that recovers to the signer,
+else asks the signer's contract wallet (ERC-1271 ``isValidSignature``) at the block that recorded the consent.
 """
 
 from typing import Any
@@ -53,43 +54,51 @@ class ConsentCheck(AuditBase):
         tx = {int(r["record_id"]): r for r in rows.get("transactions", [])}
         chain_id = self.backend.chain_id
         verified = by_wallet = 0
-        spent: dict[int, int] = {}
+        spent: dict[int, str] = {}
+        roles: dict[int, set[int]] = {}
         for c in rows.get("consents", []):
             if self.asset_id and c["asset_id"] != self.asset_id:
                 continue
             where = _where("consents", c)
+            label = f"consent {c['level']} of #{c['tx_record_id']}"
             t = tx.get(int(c["tx_record_id"]))
-            if t is None or t["asset_id"] != c["asset_id"] or int(t["block_number"]) != int(c["block_number"]):
+            if t is None or t["tx_hash"] != c["tx_hash"] or int(t["block_number"]) != int(c["block_number"]):
                 check.fail(
-                    f"consent #{c['record_id']} names record #{c['tx_record_id']}, not a transaction of its "
-                    "asset recorded with it",
+                    f"{label} names record #{c['tx_record_id']}, not a transaction recorded with it",
                     "orphan",
                     **where,
                 )
                 continue
             signer = str(c["signer"]).lower()
-            if signer not in (str(t["seller"]).lower(), str(t["buyer"]).lower()):
+            # The contract logs the seller's signature first, then the buyer's, each at most once.
+            taken = roles.setdefault(int(t["record_id"]), set())
+            if not taken and signer == str(t["seller"]).lower():
+                taken.add(0)
+            elif 1 not in taken and signer == str(t["buyer"]).lower():
+                taken.add(1)
+            else:
                 check.fail(
-                    f"consent #{c['record_id']}: {signer} is no party of record #{t['record_id']}", "party", **where
+                    f"{label}: {signer} is no party of record #{t['record_id']}, or signs it twice or out of order",
+                    "party",
+                    **where,
                 )
                 continue
             nonce = int(c["nonce"])
             if "0x" + nonce_recorder(nonce).hex() != str(t["recorder"]).lower():
                 check.fail(
-                    f"consent #{c['record_id']}: nonce {nonce} names another recorder than record #{t['record_id']}'s",
+                    f"{label}: nonce {nonce} names another recorder than record #{t['record_id']}'s",
                     "nonce",
                     **where,
                 )
                 continue
             if nonce in spent:
                 check.fail(
-                    f"consent #{c['record_id']}: nonce {nonce} was already spent by consent #{spent[nonce]} "
-                    "(a replayed signature)",
+                    f"{label}: nonce {nonce} was already spent by {spent[nonce]} (a replayed signature)",
                     "replay",
                     **where,
                 )
                 continue
-            spent[nonce] = int(c["record_id"])
+            spent[nonce] = label
             terms = _terms(t)
             consent = PartyConsent(
                 bytes.fromhex(signer[2:]), int(c["nonce"]), int(c["deadline"]), bytes.fromhex(str(c["signature"])[2:])
@@ -106,8 +115,7 @@ class ConsentCheck(AuditBase):
                 by_wallet += 1
                 continue
             check.fail(
-                f"consent #{c['record_id']}: the signature of {signer} does not verify against the terms of "
-                f"record #{t['record_id']}",
+                f"{label}: the signature of {signer} does not verify against the terms of record #{t['record_id']}",
                 "signature",
                 **where,
             )

@@ -166,7 +166,7 @@ class Auditor(RowsCheck, AccumulatorsCheck, RolesCheck, LinksCheck, ConsentCheck
                 out.append(
                     {
                         "table": table,
-                        "record_id": int(r["record_id"]),
+                        "record_id": int(r["record_id"] if "record_id" in r else r["tx_record_id"]),
                         "event": event,
                         "block": int(r["block_number"]),
                         "log_index": int(r["log_index"]),

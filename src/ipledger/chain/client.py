@@ -12,7 +12,7 @@ from ipledger.chain.abi import ContractABI
 from ipledger.chain.backend import CallReverted, ChainBackend, Receipt
 from ipledger.chain.codes import MAX_BATCH, ROLES
 from ipledger.chain.compiled import load
-from ipledger.chain.consent import PartyConsent
+from ipledger.chain.consent import PartyConsent, nonce_recorder, pack_consents
 from ipledger.chain.records import AnchorInput, AssetInput, ClaimInput, TxInput, WriteResult
 from ipledger.errors import ChainError, ValidationError
 
@@ -136,27 +136,34 @@ class LedgerClient:
         for chunk in _chunks(list(txs), batch_size):
             yield self.record_batch(chunk)
 
+    def _packed(self, tx: TxInput, consents: Sequence[PartyConsent]) -> bytes:
+        """``consents`` packed for the contract, after checking that each nonce names this sender
+        (the contract builds the nonce from the sender, so another recorder's would only fail
+        there as InvalidConsent)."""
+        for c in consents:
+            if nonce_recorder(c.nonce) != self.sender:
+                raise ValidationError(
+                    f"the signature of 0x{c.signer.hex()} is for recorder 0x{nonce_recorder(c.nonce).hex()} "
+                    f"(its nonce names it), not 0x{self.sender.hex()}: only that recorder can submit it"
+                )
+        return pack_consents(tx, consents)
+
     def record_with_consent(self, tx: TxInput, consents: Sequence[PartyConsent]) -> WriteResult:
         """Record ``tx`` with its parties' EIP-712 signatures (see ipledger.chain.consent)."""
-        return self._result(
-            self._write("ledger", "recordWithConsent", tx.as_tuple(), [c.as_tuple() for c in consents]),
-            1 + len(consents),
-        )
+        return self._result(self._write("ledger", "recordWithConsent", tx.as_tuple(), self._packed(tx, consents)), 1)
 
     def record_batch_with_consent(self, items: Sequence[tuple[TxInput, Sequence[PartyConsent]]]) -> WriteResult:
         """Record up to MAX_BATCH transactions, each with its signatures (possibly none)."""
         if not 0 < len(items) <= MAX_BATCH:
             raise ValidationError(f"a batch holds 1 to {MAX_BATCH} records, not {len(items)}")
         records = [t.as_tuple() for t, _c in items]
-        consents = [[c.as_tuple() for c in cs] for _t, cs in items]
-        count = sum(1 + len(cs) for _t, cs in items)
-        return self._result(self._write("ledger", "recordBatchWithConsent", records, consents), count)
+        consents = b"".join(self._packed(t, cs) for t, cs in items)
+        return self._result(self._write("ledger", "recordBatchWithConsent", records, consents), len(items))
 
     def amend_with_consent(self, tx: TxInput, consents: Sequence[PartyConsent]) -> WriteResult:
         """``amend`` with the parties' signatures over the new terms."""
         return self._result(
-            self._write("ledger", "amendRecordWithConsent", tx.as_tuple(), [c.as_tuple() for c in consents]),
-            1 + len(consents),
+            self._write("ledger", "amendRecordWithConsent", tx.as_tuple(), self._packed(tx, consents)), 1
         )
 
     def nonce_spent(self, nonce: int, block: int | str = "latest") -> bool:

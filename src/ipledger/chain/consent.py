@@ -3,8 +3,9 @@
 A party signs the typed data ``Record`` of IPLedger's domain (name ``ipledger.IPLedger``, version
 ``2``, the chain id and the ledger's address) with its own key, offline; the recorder submits the
 signature with the record (``LedgerClient.record_with_consent``). The contract checks it
-(ecrecover, or ERC-1271 for contract wallets), spends the consent's nonce and logs it; the audit
-re-verifies every logged signature with :func:`digest` and :func:`recover`.
+(ecrecover, or ERC-1271 for contract wallets), spends the consent's nonce and logs it right after
+the record, without a record id of its own (decision 0091); the audit re-verifies every logged
+signature with :func:`digest` and :func:`recover`.
 
 A nonce names the recorder who may submit the signature (its top 160 bits) and a counter that
 recorder hands out (the low 96 bits, :func:`consent_nonce`); the contract spends each nonce once,
@@ -17,12 +18,13 @@ ethers and hardware wallets compute for the same typed data.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from eth_utils import to_checksum_address
 
-from ipledger.chain.records import TxInput
+from ipledger.chain.records import TxInput, _addr
 from ipledger.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -69,15 +71,13 @@ def nonce_recorder(nonce: int) -> bytes:
 
 @dataclass(frozen=True)
 class PartyConsent:
-    """One party's signature over a record's terms (the contract's PartyConsent struct)."""
+    """One party's signature over a record's terms, as signed and logged (:func:`pack_consents`
+    packs it for the contract, which takes the signer from the record)."""
 
     signer: bytes
     nonce: int
     deadline: int  # unix seconds
     signature: bytes
-
-    def as_tuple(self) -> tuple[Any, ...]:
-        return (self.signer, self.nonce, self.deadline, self.signature)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -98,6 +98,32 @@ class PartyConsent:
             )
         except (KeyError, ValueError, TypeError) as exc:
             raise ValidationError(f"not a consent signature: {exc}") from exc
+
+
+MAX_DEADLINE = 2**40  # the packed deadline takes 5 bytes (a date in the year 36812)
+
+
+def pack_consents(tx: TxInput, consents: Sequence[PartyConsent]) -> bytes:
+    """``tx``'s consents as the contract reads them: a role byte (bit 0 the seller ``from``
+    signed, bit 1 the buyer ``to``), then per signature, the seller's first, ``counter (12 bytes)
+    | deadline (5) | length (2) | signature``. The contract takes the signer from the record and
+    the nonce's top 160 bits from the sender, so a nonce made for another recorder fails there
+    (InvalidConsent)."""
+    seller, buyer = _addr(tx.seller), _addr(tx.buyer)
+    by_role: dict[int, PartyConsent] = {}
+    for c in consents:
+        role = 0 if c.signer == seller and 0 not in by_role else 1 if c.signer == buyer and 1 not in by_role else None
+        if role is None:
+            raise ValidationError(f"0x{c.signer.hex()} is no party of the record, or signs it twice")
+        if not 0 <= c.deadline < MAX_DEADLINE or not 0 <= c.nonce < 2**256 or len(c.signature) > 0xFFFF:
+            raise ValidationError(f"malformed consent of 0x{c.signer.hex()}: deadline below 2^40, 65,535 bytes at most")
+        by_role[role] = c
+    out = bytearray([sum(1 << role for role in by_role)])
+    for role in sorted(by_role):
+        c = by_role[role]
+        out += (c.nonce % 2**COUNTER_BITS).to_bytes(12, "big") + c.deadline.to_bytes(5, "big")
+        out += len(c.signature).to_bytes(2, "big") + c.signature
+    return bytes(out)
 
 
 def typed_data(tx: TxInput, nonce: int, deadline: int, chain_id: int, ledger: bytes) -> dict[str, Any]:
@@ -164,6 +190,5 @@ def recover(tx: TxInput, consent: PartyConsent, chain_id: int, ledger: bytes) ->
 
 def consent_level(tx: TxInput, signers: set[bytes]) -> int:
     """0 recorder only, 1 one party, 2 both parties signed."""
-    from ipledger.chain.records import _addr
 
     return int(_addr(tx.seller) in signers) + int(_addr(tx.buyer) in signers)

@@ -136,7 +136,7 @@ def sign(
     import time
 
     from ipledger import importer
-    from ipledger.chain.consent import consent_nonce, sign_record
+    from ipledger.chain.consent import MAX_DEADLINE, consent_nonce, sign_record
     from ipledger.chain.records import _addr
     from ipledger.consent_rows import COLUMNS, row_with_consent
     from ipledger.errors import ValidationError
@@ -146,6 +146,8 @@ def sign(
     account = _account(key, key_file, password_file, prof.data_dir)
     me = bytes.fromhex(account.address[2:])
     deadline = int(time.time()) + days * 86_400
+    if not days > 0 or deadline >= MAX_DEADLINE:
+        raise ValidationError(f"--days {days}: the deadline must lie ahead and below 2^40 seconds")
     with Ledger(prof) as ledger:
         ledger.sync(progress=False)
         plan = importer.plan_transactions(record_file, importer.ledger_view(ledger))

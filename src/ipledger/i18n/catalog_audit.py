@@ -1,6 +1,5 @@
 """Report words of the audit domain: key -> {"en": ..., "zh-CN": ...}."""
 
-
 MESSAGES: dict[str, dict[str, str]] = {
     "audit.title": {"en": "ipledger provenance audit", "zh-CN": "ipledger 溯源审计报告"},
     "audit.of": {"en": "of", "zh-CN": "："},

@@ -151,12 +151,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "当事人的同意签名与交易条款不符，验证未通过。",
     },
     "audit.finding.orphan": {
-        "en": "A consent names a record that is not a transaction of its asset recorded with it.",
-        "zh-CN": "同意记录所指的交易不是与其一同记录的同一资产的交易。",
+        "en": "A consent names a record that is not a transaction recorded with it, in the same chain transaction.",
+        "zh-CN": "同意记录所指的交易不是在同一链上交易中与其一同记录的交易。",
     },
     "audit.finding.party": {
-        "en": "A consent was signed by someone who is no party to the record.",
-        "zh-CN": "同意签名人并非该交易的当事人。",
+        "en": "A consent was signed by someone who is no party to the record, or a party signed twice or out of order.",
+        "zh-CN": "同意签名人并非该交易的当事人，或同一当事人重复签名、签名顺序不符。",
     },
     "audit.finding.nonce": {
         "en": "A consent's nonce names another recorder than the record's: it was not signed for this submission.",

@@ -80,8 +80,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "web.inputs_assumptions": {"en": "Inputs and assumptions", "zh-CN": "输入与假设"},
     "web.valuation_inputs_note": {
         "en": (
-            "Leave a field empty to use the documented default. Money in major units, rates as fractions "
-            "(0.25), years."
+            "Leave a field empty to use the documented default. Money in major units, rates as fractions (0.25), years."
         ),
         "zh-CN": "留空则采用文档所列默认值。金额以主币种单位，比率以小数（0.25），年限以年计。",
     },

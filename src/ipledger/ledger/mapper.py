@@ -177,11 +177,10 @@ class Mapper:
             if name == "ConsentGiven":
                 out["consents"].append(
                     {
-                        "record_id": ev["recordId"],
-                        "asset_id": _hex(ev["assetId"]),
-                        "signer": ev["signer"],
                         "tx_record_id": ev["txRecordId"],
-                        "level": ev["level"],
+                        "level": 0,  # set by _attach_consents: the record's 1st or 2nd signature
+                        "asset_id": _ZERO32,  # the record's, set by _attach_consents
+                        "signer": ev["signer"],
                         "nonce": str(ev["nonce"]),
                         "deadline": str(ev["deadline"]),
                         "signature": _hex(ev["signature"]),
@@ -284,9 +283,35 @@ class Mapper:
                         "tx_hash": prov["tx_hash"],
                     }
                 )
-        if out.get("consents") and out.get("transactions"):
-            out["transactions"] = _with_consent(out["transactions"], out["consents"])
+        if out.get("consents"):
+            _attach_consents(out["consents"], out.get("transactions", []))
+            if out.get("transactions"):
+                out["transactions"] = _with_consent(out["transactions"], out["consents"])
         return out
+
+
+_ZERO32 = "0x" + "00" * 32
+
+
+def _attach_consents(consents: list[Row], transactions: list[Row]) -> None:
+    """Give each consent row its record's asset and its level: a ConsentGiven log carries neither
+    (decision 0091); it follows its record's TxRecorded in the same chain transaction, so both
+    are in one batch, and a record's consents come in order (the seller's first)."""
+    columns = [c.name for c in schema.metadata.tables["transactions"].columns]
+    at_id, at_asset = columns.index("record_id"), columns.index("asset_id")
+    assets: dict[int, str] = {}
+    for row in transactions:
+        if isinstance(row, Mapping):
+            assets[int(row["record_id"])] = str(row["asset_id"])
+        else:
+            assets[int(row[at_id])] = str(row[at_asset])
+    seen: dict[int, int] = {}
+    for c in consents:
+        assert isinstance(c, dict)
+        key = int(c["tx_record_id"])
+        seen[key] = seen.get(key, 0) + 1
+        c["level"] = seen[key]
+        c["asset_id"] = assets.get(key, _ZERO32)
 
 
 def _with_consent(transactions: list[Row], consents: list[Row]) -> list[Row]:

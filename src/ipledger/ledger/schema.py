@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-SCHEMA_VERSION = "3"  # 3: hashes and addresses as bytes
+SCHEMA_VERSION = "4"  # 3: hashes and addresses as bytes; 4: consents keyed by (tx_record_id, level)
 
 
 class Amount(sa.types.TypeDecorator[int]):
@@ -171,16 +171,16 @@ transactions = sa.Table(
     *_provenance(),
 )
 
-# One row per ConsentGiven record: a party's signature over a transaction record's terms, with
-# what the audit needs to re-verify it (nonce, deadline and the signature bytes).
+# One row per ConsentGiven log: a party's signature over a transaction record's terms, with
+# what the audit needs to re-verify it (nonce, deadline and the signature bytes). A consent is no
+# record of its own: it is named by its record's id and its level (1 or 2) within that record.
 consents = sa.Table(
     "consents",
     metadata,
-    sa.Column("record_id", sa.BigInteger, primary_key=True),
+    sa.Column("tx_record_id", sa.BigInteger, primary_key=True),
+    sa.Column("level", sa.SmallInteger, primary_key=True),
     sa.Column("asset_id", Hex(HASH), nullable=False, index=True),
     sa.Column("signer", Hex(ADDRESS), nullable=False),
-    sa.Column("tx_record_id", sa.BigInteger, nullable=False, index=True),
-    sa.Column("level", sa.SmallInteger, nullable=False),
     sa.Column("nonce", sa.Text, nullable=False),  # uint256 as decimal text
     sa.Column("deadline", sa.Text, nullable=False),  # uint256 as decimal text (unix seconds)
     sa.Column("signature", sa.Text, nullable=False),  # 0x hex

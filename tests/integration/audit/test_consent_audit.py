@@ -70,7 +70,7 @@ def test_a_forged_signature_in_the_logs_fails(chain: tuple[Env, int, Path], monk
     def forged(*args: object, **kw: object) -> list[RawLog]:
         out = []
         for g in real(*args, **kw):  # type: ignore[arg-type]
-            if g.topics and g.topics[0] == CONSENT and g.topics[3][-20:] == _addr(BUYER):
+            if g.topics and g.topics[0] == CONSENT and g.topics[2][-20:] == _addr(BUYER):
                 data = bytearray(g.data)
                 data[-40] ^= 0x01  # one bit of the signature's s value
                 g = g._replace(data=bytes(data))
@@ -92,12 +92,12 @@ def _feed_with_nonce(env: Env, nonce_of: object) -> object:
     def feed(*args: object, **kw: object) -> list[RawLog]:
         logs = real(*args, **kw)  # type: ignore[arg-type]
         consents = [g for g in logs if g.topics and g.topics[0] == CONSENT]
-        seller_nonce = next(g.data[64:96] for g in consents if g.topics[3][-20:] == _addr(SELLER))
+        seller_nonce = next(g.data[0:32] for g in consents if g.topics[2][-20:] == _addr(SELLER))
         out = []
         for g in logs:
-            if g.topics and g.topics[0] == CONSENT and g.topics[3][-20:] == _addr(BUYER):
+            if g.topics and g.topics[0] == CONSENT and g.topics[2][-20:] == _addr(BUYER):
                 nonce = nonce_of(int.from_bytes(seller_nonce, "big"))  # type: ignore[operator]
-                g = g._replace(data=g.data[:64] + nonce.to_bytes(32, "big") + g.data[96:])
+                g = g._replace(data=nonce.to_bytes(32, "big") + g.data[32:])
             out.append(g)
         return out
 
@@ -117,3 +117,50 @@ def test_a_replayed_or_foreign_nonce_in_the_logs_fails(
     monkeypatch.setattr(env.backend, "get_logs", _feed_with_nonce(env, lambda n: stranger))
     consent = _audit(env, start, path).check("consent")
     assert any(f.code == "nonce" and "another recorder" in f.message for f in consent.findings)
+
+
+def test_a_consent_moved_dropped_or_added_in_the_logs_fails(
+    chain: tuple[Env, int, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A consent takes no record id but is hashed into the accumulator right after its record: a
+    feed that attaches it to another record, drops it or adds a copy no longer recomputes the
+    contract's accumulator, and a moved one names a record of another chain transaction."""
+    env, start, path = chain
+    real = env.backend.get_logs
+
+    def moved(*args: object, **kw: object) -> list[RawLog]:
+        out = []
+        for g in real(*args, **kw):  # type: ignore[arg-type]
+            if g.topics and g.topics[0] == CONSENT and g.topics[2][-20:] == _addr(BUYER):
+                other = int.from_bytes(g.topics[1], "big") + 2  # the pledge, recorded later
+                g = g._replace(topics=[g.topics[0], other.to_bytes(32, "big"), g.topics[2]])
+            out.append(g)
+        return out
+
+    monkeypatch.setattr(env.backend, "get_logs", moved)
+    report = _audit(env, start, path)
+    assert report.check("accumulators").findings and not report.check("accumulators").passed
+    assert any(f.code == "orphan" for f in report.check("consent").findings)
+
+    def dropped(*args: object, **kw: object) -> list[RawLog]:
+        return [
+            g
+            for g in real(*args, **kw)  # type: ignore[arg-type]
+            if not (g.topics and g.topics[0] == CONSENT and g.topics[2][-20:] == _addr(BUYER))
+        ]
+
+    monkeypatch.setattr(env.backend, "get_logs", dropped)
+    assert any(f.code == "accumulator" for f in _audit(env, start, path).check("accumulators").findings)
+
+    def doubled(*args: object, **kw: object) -> list[RawLog]:
+        out = []
+        for g in real(*args, **kw):  # type: ignore[arg-type]
+            out.append(g)
+            if g.topics and g.topics[0] == CONSENT and g.topics[2][-20:] == _addr(SELLER):
+                out.append(g)
+        return out
+
+    monkeypatch.setattr(env.backend, "get_logs", doubled)
+    report = _audit(env, start, path)
+    assert any(f.code == "accumulator" for f in report.check("accumulators").findings)
+    assert any(f.code in ("party", "replay") for f in report.check("consent").findings)
