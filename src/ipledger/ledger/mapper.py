@@ -293,6 +293,13 @@ class Mapper:
 _ZERO32 = "0x" + "00" * 32
 
 
+def _as_hex(value: Any) -> str:
+    """A hash as 0x-hex text, from its stored bytes (empty: the zero hash) or from text."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "0x" + (bytes(value) or bytes(32)).hex()
+    return str(value)
+
+
 def _attach_consents(consents: list[Row], transactions: list[Row]) -> None:
     """Give each consent row its record's asset and its level: a ConsentGiven log carries neither
     (decision 0091); it follows its record's TxRecorded in the same chain transaction, so both
@@ -302,9 +309,9 @@ def _attach_consents(consents: list[Row], transactions: list[Row]) -> None:
     assets: dict[int, str] = {}
     for row in transactions:
         if isinstance(row, Mapping):
-            assets[int(row["record_id"])] = str(row["asset_id"])
-        else:
-            assets[int(row[at_id])] = str(row[at_asset])
+            assets[int(row["record_id"])] = _as_hex(row["asset_id"])
+        else:  # a fused row: the asset id in its stored form (bytes, the zero id empty)
+            assets[int(row[at_id])] = _as_hex(row[at_asset])
     seen: dict[int, int] = {}
     for c in consents:
         assert isinstance(c, dict)

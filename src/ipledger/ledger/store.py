@@ -267,9 +267,16 @@ class Store:
         """The tables, and the readable views over them where the dialect has them."""
         s.metadata.create_all(self.engine)
         if self.dialect in ("sqlite", "postgresql"):
-            with self.engine.begin() as conn:
-                for statement in s.view_ddl(self.dialect):
-                    conn.exec_driver_sql(statement)
+            # Only missing views are created, so opening a store writes nothing; the views of an
+            # older schema go with its tables in reset() (PostgreSQL cannot change a view's
+            # columns in place).
+            have = set(sa.inspect(self.engine).get_view_names())
+            names = [view for view, _, _ in s.hex_views()]
+            missing = [sql for name, sql in zip(names, s.view_ddl(self.dialect), strict=True) if name not in have]
+            if missing:
+                with self.engine.begin() as conn:
+                    for statement in missing:
+                        conn.exec_driver_sql(statement)
 
     def reset(self) -> None:
         """Drop and recreate every table (a full re-index follows)."""
