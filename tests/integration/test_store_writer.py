@@ -149,3 +149,22 @@ def test_sqlite_store_checkpoints_seldom_and_settles_its_wal(tmp_path: Path) -> 
     st.settle()
     assert rows_in_file_alone() == 20_000
     st.close()
+
+
+def test_a_store_in_an_older_layout_is_emptied_and_another_ledgers_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    store = Store(url)
+    store.bind(7, ["0x" + "aa" * 20, "0x" + "bb" * 20])
+    store.write({"transactions": _rows(s.transactions, 5, seed=3)}, [], (5, "0x" + "55" * 32))
+    with store.engine.begin() as conn:  # as an older ipledger left it
+        conn.execute(sa.update(s.meta).where(s.meta.c.key == "schema_version").values(value="1"))
+    store.close()
+    again = Store(url)
+    with pytest.raises(LedgerError, match="was built for"):  # another ledger's store is refused, untouched
+        again.check_bound(8, ["0x" + "aa" * 20, "0x" + "bb" * 20])
+    assert again.count("transactions") == 5
+    again.check_bound(7, ["0x" + "aa" * 20, "0x" + "bb" * 20])  # this ledger's: emptied for a re-index
+    assert again.is_empty() and again.count("transactions") == 0
+    again.bind(7, ["0x" + "aa" * 20, "0x" + "bb" * 20])
+    assert again._meta()["schema_version"] == s.SCHEMA_VERSION
+    again.close()

@@ -227,18 +227,25 @@ class Store:
 
     # ------------------------------------------------------------------ identity
 
-    def bind(self, chain_id: int, contracts: Sequence[str]) -> None:
-        """Tie the store to one chain and deployment; refuse to mix ledgers.
+    def _meta(self) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            return dict(conn.execute(sa.select(s.meta.c.key, s.meta.c.value)).all())
 
-        A store of this ledger written by another version of the schema is emptied (it is only
-        an index of the chain): the next sync indexes the chain again in the current layout.
-        """
-        wanted = {"schema_version": s.SCHEMA_VERSION, "chain_id": str(chain_id), "contracts": ",".join(contracts)}
-        with self.engine.begin() as conn:
-            have = dict(conn.execute(sa.select(s.meta.c.key, s.meta.c.value)).all())
+    def _outdated(self, have: dict[str, str], wanted: dict[str, str]) -> bool:
+        """This ledger's store written by another version of the schema: it is only an index of
+        the chain, so it is emptied and the next sync indexes the chain again in this layout."""
         same_ledger = all(have.get(k) == wanted[k] for k in ("chain_id", "contracts"))
         if have and same_ledger and have.get("schema_version") != wanted["schema_version"]:
             self.reset()
+            return True
+        return False
+
+    def bind(self, chain_id: int, contracts: Sequence[str]) -> None:
+        """Tie the store to one chain and deployment; refuse to mix ledgers (a store of this
+        ledger in an older layout is emptied first, see :meth:`_outdated`)."""
+        wanted = {"schema_version": s.SCHEMA_VERSION, "chain_id": str(chain_id), "contracts": ",".join(contracts)}
+        have = self._meta()
+        if self._outdated(have, wanted):
             have = {}
         with self.engine.begin() as conn:
             if not have:
@@ -248,11 +255,11 @@ class Store:
 
     def check_bound(self, chain_id: int, contracts: Sequence[str]) -> None:
         """The check of :meth:`bind` without writing: a LedgerError when the store was built for
-        another chain or deployment; nothing when it matches or was never bound."""
+        another chain or deployment; nothing when it matches or was never bound. (A store of
+        this ledger in an older layout is the exception: it is emptied, see :meth:`_outdated`.)"""
         wanted = {"schema_version": s.SCHEMA_VERSION, "chain_id": str(chain_id), "contracts": ",".join(contracts)}
-        with self.engine.connect() as conn:
-            have = dict(conn.execute(sa.select(s.meta.c.key, s.meta.c.value)).all())
-        if have:
+        have = self._meta()
+        if have and not self._outdated(have, wanted):  # an outdated store is emptied (written)
             self._same(have, wanted)
 
     def _same(self, have: dict[str, str], wanted: dict[str, str]) -> None:
