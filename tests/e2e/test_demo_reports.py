@@ -69,6 +69,17 @@ def test_demo_runs_end_to_end(demo: tuple[Path, dict[str, object]]) -> None:
     assert again["audit_passed"] is True and again["figures"]["assets"] == 200
 
 
+def test_json_gives_money_as_decimal_strings_with_the_currency(demo: tuple[Path, dict[str, object]]) -> None:
+    folder, out = demo
+    figures = out["figures"]
+    assert isinstance(figures, dict)
+    q = json.loads(CLI(folder)("quote", str(figures["asset_id"]), "--json", "--revenue", "40000000").stdout)
+    money = q["amounts"]
+    assert money["currency"] == q["currency"] == "CNY"
+    assert all(isinstance(v, str) and len(v.split(".")[1]) == 2 for k, v in money.items() if k != "currency")
+    assert float(money["gross_premium"]) == pytest.approx(q["gross_premium"], abs=0.005)
+
+
 def test_claims_record_list_and_develop_on_the_demo_ledger(demo: tuple[Path, dict[str, object]]) -> None:
     folder, out = demo
     figures = out["figures"]

@@ -76,7 +76,7 @@ def quote_cmd(
             q.to_html(html, lang=lang or prof.lang, identity=ident)
         anchored = anchor_quote(ledger, q, aid, valuation.state_block) if anchor else None
     if json_out:
-        print_json(q.to_dict() | {"asset": ident.to_dict()})
+        print_json(q.to_dict() | {"asset": ident.to_dict(), "amounts": {**q.amounts(), "currency": q.currency}})
         return
     d = q.to_dict()
     from rich.table import Table

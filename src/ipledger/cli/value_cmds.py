@@ -72,7 +72,8 @@ def value(
             write_html(v, html, lang or prof.lang, ident)
         anchored = anchor_valuation(ledger, v) if anchor else None
     if json_out:
-        print_json(v.to_dict() | {"asset": ident.to_dict()})
+        # "amounts": the money as decimal strings at the currency's minor unit, beside the report.
+        print_json(v.to_dict() | {"asset": ident.to_dict(), "amounts": {**v.amounts(), "currency": v.currency}})
         return
     from rich.table import Table
 

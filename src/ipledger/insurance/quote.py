@@ -127,6 +127,18 @@ class Quote:
         """The quote as JSON (keys sorted)."""
         return json.dumps(self.to_dict(), indent=indent, sort_keys=True, ensure_ascii=False)
 
+    def amounts(self) -> dict[str, Any]:
+        """The quote's money as ``Decimal`` rounded half-even to the currency's minor unit
+        (``ipledger.money.money``): sum insured, premiums, expected loss, deductible and the
+        value at risk. The float fields stay for arithmetic; these are what a contract states."""
+        from ipledger.money import money
+
+        names = ("sum_insured", "gross_premium", "written_premium", "net_premium", "expected_loss", "deductible")
+        out = {n: money(getattr(self, n), self.currency) for n in names if getattr(self, n, None) is not None}
+        if getattr(self, "value_at_risk", None) is not None:
+            out["value_at_risk"] = money(self.value_at_risk, self.currency)
+        return out
+
     def anchor_figures(self) -> tuple[float, float, float]:
         """``(sum_insured, gross_premium, net_premium)`` in major units, for anchoring on chain."""
         return (round(self.sum_insured, 2), round(self.gross_premium, 2), round(self.net_premium, 2))

@@ -86,6 +86,13 @@ class Valuation:
         out["report_hash"] = self.report_hash
         return out
 
+    def amounts(self) -> dict[str, Any]:
+        """Value, low and high as ``Decimal`` rounded half-even to the currency's minor unit
+        (``ipledger.money.money``); the float fields stay for arithmetic."""
+        from ipledger.money import money
+
+        return {n: money(getattr(self, n), self.currency) for n in ("value", "low", "high")}
+
     def to_json(self, *, indent: int | None = 2) -> str:
         """The report as JSON text, keys sorted; ``canonical`` form when ``indent`` is None."""
         if indent is None:

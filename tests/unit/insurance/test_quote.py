@@ -184,3 +184,30 @@ def test_top_level_lazy_quote() -> None:
 
     q = ipledger.quote(2e6, "enforcement", RiskProfile())
     assert q.product == "enforcement" and q.gross_premium > 0
+
+
+def test_amounts_are_decimals_at_the_currencys_minor_unit() -> None:
+    from decimal import Decimal
+
+    q = quote(3e6, "small_micro_patent_guard", RiskProfile(field="telecom_electronics"))
+    money = q.amounts()
+    assert all(isinstance(v, Decimal) for v in money.values())
+    assert money["gross_premium"] == Decimal(str(q.gross_premium)).quantize(Decimal("0.01"))
+    assert money["gross_premium"].as_tuple().exponent == -2
+    assert money["sum_insured"] == Decimal(str(q.sum_insured)).quantize(Decimal("0.01"))
+    assert set(money) >= {"sum_insured", "gross_premium", "net_premium", "expected_loss"}
+
+
+def test_valuation_amounts_follow_the_currency_exponent() -> None:
+    from decimal import Decimal
+
+    from ipledger.valuation.result import Valuation
+
+    jpy = Valuation(
+        asset_id="0x" + "11" * 32, as_of="2025-06-30", currency="JPY", value=1234.5, low=1000.4, high=2000.6
+    )
+    assert jpy.amounts() == {"value": Decimal("1234"), "low": Decimal("1000"), "high": Decimal("2001")}  # half-even
+    cny = Valuation(
+        asset_id="0x" + "11" * 32, as_of="2025-06-30", currency="CNY", value=2333.6630864122203, low=1, high=3
+    )
+    assert str(cny.amounts()["value"]) == "2333.66"
