@@ -39,10 +39,6 @@ abstract contract ConsentLedger is TradeLedger, EIP712 {
         uint256 indexed txRecordId, address indexed signer, uint256 nonce, uint256 deadline, bytes signature
     );
 
-    uint256 private constant _BATCH = 0; // _consented's modes
-    uint256 private constant _SINGLE = 1;
-    uint256 private constant _AMEND = 2;
-
     /// @notice Spent consent nonces, one bit each: nonce n is bit (n & 255) of word n >> 8.
     mapping(uint256 => uint256) public spentNonces;
 
@@ -57,7 +53,7 @@ abstract contract ConsentLedger is TradeLedger, EIP712 {
         onlyRole(RECORDER_ROLE)
         returns (uint256 recordId)
     {
-        return _single(r, consents, _SINGLE);
+        return _single(r, consents, false);
     }
 
     /// @notice Records up to MAX_BATCH transactions, each with its own signatures (possibly none):
@@ -71,16 +67,15 @@ abstract contract ConsentLedger is TradeLedger, EIP712 {
         uint256 n = records.length;
         if (n == 0 || n > LedgerTypes.MAX_BATCH) revert MalformedBatch(n, LedgerTypes.MAX_BATCH);
         firstRecordId = recordCount + 1;
-        uint256 buf = _batchBuffer();
+        uint256 buf = _buffer();
         bytes32 acc = accumulator;
         bytes32 domain = _domainSeparatorV4();
         bool strict = ownerConsentRequired;
         uint256 at;
         for (uint256 i; i < n; ++i) {
-            (acc, at) = _consented(records[i], consents, at, firstRecordId + i, buf, acc, domain, strict, _BATCH);
+            (acc, at) = _consented(records[i], consents, at, firstRecordId + i, buf, acc, domain, strict, false);
         }
         if (at != consents.length) revert MalformedConsents(at);
-        _flushFlags(buf);
         accumulator = acc;
         recordCount = firstRecordId + n - 1;
     }
@@ -92,18 +87,17 @@ abstract contract ConsentLedger is TradeLedger, EIP712 {
         onlyRole(RECORDER_ROLE)
         returns (uint256 recordId)
     {
-        return _single(r, consents, _AMEND);
+        return _single(r, consents, true);
     }
 
     // ------------------------------------------------------------------ internals
 
-    function _single(TxInput calldata r, bytes calldata consents, uint256 mode) private returns (uint256 recordId) {
+    function _single(TxInput calldata r, bytes calldata consents, bool amend) private returns (uint256 recordId) {
         recordId = recordCount + 1;
-        uint256 buf = _batchBuffer();
-        (bytes32 acc, uint256 at) =
-            _consented(r, consents, 0, recordId, buf, accumulator, _domainSeparatorV4(), ownerConsentRequired, mode);
+        (bytes32 acc, uint256 at) = _consented(
+            r, consents, 0, recordId, _buffer(), accumulator, _domainSeparatorV4(), ownerConsentRequired, amend
+        );
         if (at != consents.length) revert MalformedConsents(at);
-        _flushFlags(buf);
         accumulator = acc;
         recordCount = recordId;
     }
@@ -189,7 +183,7 @@ abstract contract ConsentLedger is TradeLedger, EIP712 {
         bytes32 acc,
         bytes32 domain,
         bool strict,
-        uint256 mode
+        bool amend
     ) private returns (bytes32, uint256) {
         if (at >= cs.length) revert MalformedConsents(at);
         uint256 roles = uint8(cs[at]);
@@ -199,16 +193,11 @@ abstract contract ConsentLedger is TradeLedger, EIP712 {
             address owner = address(uint160(_assets[r.assetId]));
             ownerSigned = (roles & 1 != 0 && r.from == owner) || (roles & 2 != 0 && r.to == owner);
         }
-        // The fast path when it applies (no owner-consent setting, not an amendment); its pending
-        // flags are written before the checked path, which reads flags.
+        // The batch fast path when it applies (no owner-consent setting, not an amendment).
         bool done;
         bytes32 next;
-        if (mode != _AMEND && !strict) (done, next) = _fastRecord(r, id, buf, acc);
-        if (!done) {
-            _flushFlags(buf);
-            next = _record(r, id, buf, acc, mode == _AMEND, ownerSigned);
-        }
-        acc = next;
+        if (!amend && !strict) (done, next) = _fastRecord(r, id, buf, acc);
+        acc = done ? next : _record(r, id, buf, acc, amend, ownerSigned);
         if (roles == 0) return (acc, at + 1);
         return _consents(r, cs, at + 1, roles, id, acc, domain);
     }

@@ -103,25 +103,18 @@ abstract contract TradeLedger is IPRegistry {
         uint256 n = records.length;
         if (n == 0 || n > LedgerTypes.MAX_BATCH) revert MalformedBatch(n, LedgerTypes.MAX_BATCH);
         firstRecordId = recordCount + 1;
-        uint256 buf = _batchBuffer();
+        uint256 buf = _buffer();
         bytes32 acc = accumulator;
         bool strict = ownerConsentRequired;
         for (uint256 i; i < n; ++i) {
             TxInput calldata r = records[i];
             // Under the owner-consent setting every record takes the checked path, which refuses
             // unsigned transfers and pledges.
-            (bool done, bytes32 next) =
-                strict ? (false, bytes32(0)) : _fastRecord(r, firstRecordId + i, buf, acc);
+            (bool done, bytes32 next) = strict ? (false, bytes32(0)) : _fastRecord(r, firstRecordId + i, buf, acc);
             // Anything the fast path does not take (a release, or a record that fails a check)
-            // goes through the checked path, which applies it or reverts with the precise error;
-            // it reads flags, so the fast path's pending flags are written first.
-            if (!done) {
-                _flushFlags(buf);
-                next = _record(r, firstRecordId + i, buf, acc, false, false);
-            }
-            acc = next;
+            // goes through the checked path, which applies it or reverts with the precise error.
+            acc = done ? next : _record(r, firstRecordId + i, buf, acc, false, false);
         }
-        _flushFlags(buf);
         accumulator = acc;
         recordCount = firstRecordId + n - 1;
     }
@@ -193,40 +186,6 @@ abstract contract TradeLedger is IPRegistry {
         }
     }
 
-    /// @dev `_buffer` followed by three zeroed words that the fast path keeps between records:
-    ///      the flag slot whose flags are pending, the pending flags (written to storage once per
-    ///      slot, by the fast path itself or by `_flushFlags`), and the last currency word that
-    ///      passed the allow-list.
-    function _batchBuffer() internal pure returns (uint256 buf) {
-        assembly ("memory-safe") {
-            buf := mload(0x40)
-            let batch := add(buf, _BUF)
-            mstore(batch, 0)
-            mstore(add(batch, 32), 0)
-            mstore(add(batch, 64), 0)
-            mstore(0x40, add(batch, 96))
-        }
-    }
-
-    /// @dev Writes the fast path's pending flags, if any; ORs them in, as `_setFlag` does.
-    function _flushFlags(uint256 buf) internal {
-        uint256 flagsSlot;
-        assembly ("memory-safe") {
-            flagsSlot := _flags.slot
-        }
-        assembly ("memory-safe") {
-            let batch := add(buf, _BUF)
-            let word := mload(add(batch, 32))
-            if word {
-                mstore(0, mload(batch))
-                mstore(32, flagsSlot)
-                let slot := keccak256(0, 64)
-                sstore(slot, or(sload(slot), word))
-                mstore(add(batch, 32), 0)
-            }
-        }
-    }
-
     function _flagOf(uint64 id) internal view returns (uint256) {
         return (_flags[id >> 4] >> ((id & 15) << 4)) & 0xffff;
     }
@@ -250,8 +209,6 @@ abstract contract TradeLedger is IPRegistry {
     ///      licences, pledges and auctions that pass every check of `_record` and has exactly its
     ///      effects; for anything else it returns done = false having changed nothing. The
     ///      conformance test `test_fast_path_matches_checked_path` holds the two paths equal.
-    ///      `buf` comes from `_batchBuffer`: the record's flags wait there until `_flushFlags`,
-    ///      which must run before anything reads flags and before the transaction ends.
     function _fastRecord(TxInput calldata r, uint256 id, uint256 buf, bytes32 acc)
         internal
         returns (bool done, bytes32 next)
@@ -268,7 +225,6 @@ abstract contract TradeLedger is IPRegistry {
             currencySlot := _currencyBits.slot
         }
         assembly ("memory-safe") {
-            let batch := add(buf, _BUF)
             // Words are loaded where they are used, to keep few values live on the stack.
             let kind := calldataload(add(r, 32))
             let date := calldataload(add(r, 128))
@@ -292,14 +248,11 @@ abstract contract TradeLedger is IPRegistry {
                 let c1 := sub(and(shr(8, c), 0xff), 65)
                 let c2 := sub(and(c, 0xff), 65)
                 bad := or(bad, or(shl(24, cur), or(gt(c0, 25), or(gt(c1, 25), gt(c2, 25)))))
-                // The allow-list does not change during a batch: a currency word equal to one
-                // that passed it (and its shape checks above) passes again.
-                if iszero(or(bad, eq(cur, mload(add(batch, 64))))) {
+                if iszero(bad) {
                     let idx := add(add(mul(c0, 676), mul(c1, 26)), c2)
                     mstore(0, shr(8, idx))
                     mstore(32, currencySlot)
                     bad := iszero(and(shr(and(idx, 255), sload(keccak256(0, 64))), 1))
-                    if iszero(bad) { mstore(add(batch, 64), cur) }
                 }
             }
             {
@@ -345,23 +298,10 @@ abstract contract TradeLedger is IPRegistry {
                     mstore(32, pledgeSlot)
                     sstore(keccak256(0, 64), parties)
                 }
-                {
-                    // Flags of one slot gather in memory; the slot is written when the next
-                    // record opens another one, or by `_flushFlags`.
-                    let key := shr(4, id)
-                    let word := mload(add(batch, 32))
-                    if iszero(eq(key, mload(batch))) {
-                        if word {
-                            mstore(0, mload(batch))
-                            mstore(32, flagsSlot)
-                            let flagSlot := keccak256(0, 64)
-                            sstore(flagSlot, or(sload(flagSlot), word))
-                        }
-                        mstore(batch, key)
-                        word := 0
-                    }
-                    mstore(add(batch, 32), or(word, shl(shl(4, and(id, 15)), or(kind, shl(5, and(assetId, _TAG))))))
-                }
+                mstore(0, shr(4, id))
+                mstore(32, flagsSlot)
+                let flagSlot := keccak256(0, 64)
+                sstore(flagSlot, or(sload(flagSlot), shl(shl(4, and(id, 15)), or(kind, shl(5, and(assetId, _TAG))))))
 
                 mstore(buf, acc)
                 mstore(add(buf, 32), sig)
