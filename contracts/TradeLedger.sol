@@ -112,8 +112,14 @@ abstract contract TradeLedger is IPRegistry {
         uint256 pendingKey;
         uint256 pending;
         for (uint256 i; i < n; ++i) {
-            TxInput calldata r = records[i];
-            uint256 id = firstRecordId + i;
+            // records[i] without the bounds check (i < n) and id without the overflow check
+            // (at most recordCount + MAX_BATCH); a record is 13 static words.
+            TxInput calldata r;
+            uint256 id;
+            assembly ("memory-safe") {
+                r := add(records.offset, mul(i, 416))
+                id := add(firstRecordId, i)
+            }
             // Under the owner-consent setting every record takes the checked path, which refuses
             // unsigned transfers and pledges.
             (bool done, bytes32 next, uint256 flag) = strict ? (false, bytes32(0), 0) : _fastRecord(r, id, buf, acc);
