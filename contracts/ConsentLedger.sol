@@ -196,7 +196,9 @@ abstract contract ConsentLedger is TradeLedger, EIP712 {
         // The batch fast path when it applies (no owner-consent setting, not an amendment).
         bool done;
         bytes32 next;
-        if (!amend && !strict) (done, next) = _fastRecord(r, id, buf, acc);
+        uint256 flag;
+        if (!amend && !strict) (done, next, flag) = _fastRecord(r, id, buf, acc);
+        if (done) _setFlag(id, flag);
         acc = done ? next : _record(r, id, buf, acc, amend, ownerSigned);
         if (roles == 0) return (acc, at + 1);
         return _consents(r, cs, at + 1, roles, id, acc, domain);

@@ -106,15 +106,40 @@ abstract contract TradeLedger is IPRegistry {
         uint256 buf = _buffer();
         bytes32 acc = accumulator;
         bool strict = ownerConsentRequired;
+        // The fast path's flags gather here a 16-record slot at a time (`pendingKey`): the slot
+        // is written once, when a record leaves it, before the checked path (which reads flags)
+        // and at the end.
+        uint256 pendingKey;
+        uint256 pending;
         for (uint256 i; i < n; ++i) {
-            TxInput calldata r = records[i];
+            // records[i] without the bounds check (i < n) and id without the overflow check
+            // (at most recordCount + MAX_BATCH); a record is 13 static words.
+            TxInput calldata r;
+            uint256 id;
+            assembly ("memory-safe") {
+                r := add(records.offset, mul(i, 416))
+                id := add(firstRecordId, i)
+            }
             // Under the owner-consent setting every record takes the checked path, which refuses
             // unsigned transfers and pledges.
-            (bool done, bytes32 next) = strict ? (false, bytes32(0)) : _fastRecord(r, firstRecordId + i, buf, acc);
-            // Anything the fast path does not take (a release, or a record that fails a check)
-            // goes through the checked path, which applies it or reverts with the precise error.
-            acc = done ? next : _record(r, firstRecordId + i, buf, acc, false, false);
+            (bool done, bytes32 next, uint256 flag) = strict ? (false, bytes32(0), 0) : _fastRecord(r, id, buf, acc);
+            if (done) {
+                if (id >> 4 != pendingKey) {
+                    _orFlags(pendingKey, pending);
+                    (pendingKey, pending) = (id >> 4, 0);
+                }
+                pending |= flag << ((id & 15) << 4);
+            } else {
+                // Anything the fast path does not take (a release, or a record that fails a
+                // check) goes through the checked path, which applies it or reverts with the
+                // precise error.
+                _orFlags(pendingKey, pending);
+                pending = 0;
+                next = _record(r, id, buf, acc, false, false);
+            }
+            acc = next;
         }
+        _orFlags(pendingKey, pending);
         accumulator = acc;
         recordCount = firstRecordId + n - 1;
     }
@@ -194,6 +219,10 @@ abstract contract TradeLedger is IPRegistry {
         _flags[id >> 4] |= bits << ((id & 15) << 4);
     }
 
+    function _orFlags(uint256 key, uint256 bits) private {
+        if (bits != 0) _flags[key] |= bits;
+    }
+
     /// @dev The kind of live record `id`, after checking that it is a transaction record of
     ///      `assetId` (by the asset tag kept in its flags) and not void.
     function _liveRecordOf(uint64 id, bytes32 assetId) private view returns (uint8 kind) {
@@ -209,19 +238,19 @@ abstract contract TradeLedger is IPRegistry {
     ///      licences, pledges and auctions that pass every check of `_record` and has exactly its
     ///      effects; for anything else it returns done = false having changed nothing. The
     ///      conformance test `test_fast_path_matches_checked_path` holds the two paths equal.
+    ///      The record's flags are returned (`flag`, as `_setFlag` takes them), not written: the
+    ///      caller writes them.
     function _fastRecord(TxInput calldata r, uint256 id, uint256 buf, bytes32 acc)
         internal
-        returns (bool done, bytes32 next)
+        returns (bool done, bytes32 next, uint256 flag)
     {
         bytes32 sig = TxRecorded.selector;
         uint256 assetsSlot;
-        uint256 flagsSlot;
         uint256 currencySlot;
         uint256 pledgeSlot;
         assembly ("memory-safe") {
             pledgeSlot := _pledgeParties.slot
             assetsSlot := _assets.slot
-            flagsSlot := _flags.slot
             currencySlot := _currencyBits.slot
         }
         assembly ("memory-safe") {
@@ -298,10 +327,7 @@ abstract contract TradeLedger is IPRegistry {
                     mstore(32, pledgeSlot)
                     sstore(keccak256(0, 64), parties)
                 }
-                mstore(0, shr(4, id))
-                mstore(32, flagsSlot)
-                let flagSlot := keccak256(0, 64)
-                sstore(flagSlot, or(sload(flagSlot), shl(shl(4, and(id, 15)), or(kind, shl(5, and(assetId, _TAG))))))
+                flag := or(kind, shl(5, and(assetId, _TAG)))
 
                 mstore(buf, acc)
                 mstore(add(buf, 32), sig)

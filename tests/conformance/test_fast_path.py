@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -127,3 +129,28 @@ def test_dirty_high_bits_are_refused_alike() -> None:
             batch, single = _dirty(tx, word, bit, batch=True), _dirty(tx, word, bit, batch=False)
             assert batch[0] == single[0] == 0, f"{kind.name} {name}: a dirty field was accepted"
             assert batch[1:] == single[1:], f"{kind.name} {name}: the paths differ"
+
+
+def test_pending_flags_across_slots_and_releases_in_the_batch() -> None:
+    """A batch of 40 records spans three 16-record flag slots (the fast path writes a slot's
+    flags once it leaves it) and releases pledges of the same batch (the checked path reads
+    their flags, so the pending ones must be written first): same logs, accumulator, owners and
+    flags as the records one by one, and the released pledges marked released."""
+    _backend.revert(_base)
+    first = _client.record_count() + 1
+    txs: list[TxInput] = []
+    for i in range(40):
+        if i % 7 == 3:
+            txs.append(_env.tx(_assets[i % 2], TxKind.PLEDGE, doc_hash=bytes([i]) * 32))
+        elif i % 7 == 5:
+            txs.append(replace(txs[i - 2], kind=TxKind.RELEASE, amount=0, ref=first + i - 2))
+        else:
+            txs.append(_env.tx(_assets[i % 2], doc_hash=bytes([i]) * 32))
+    batch, single = _run(txs, batch=True), _run(txs, batch=False)
+    assert batch[0] == "ok", batch[0]
+    assert batch == single
+    infos = batch[3][len(_assets) :]
+    assert len(infos) == first - 1 + 40
+    for i, tx in enumerate(txs):
+        released = tx.kind == TxKind.PLEDGE and i + 2 < len(txs)
+        assert infos[first - 1 + i] == (int(tx.kind), False, released), i
