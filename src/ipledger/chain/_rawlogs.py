@@ -9,13 +9,17 @@ holds it equal to py-evm's own decoding.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import rlp
+from eth_bloom import BloomFilter
 from eth_utils import keccak
 from trie import HexaryTrie
 
+from ipledger.chain.backend import RawLog
 from ipledger.chain.chainfile import rlp_item as _item
+
+_new = tuple.__new__
 
 
 def _children(buf: bytes, start: int, end: int) -> Iterator[tuple[int, int, bool]]:
@@ -52,3 +56,33 @@ def block_raw(db: object, transaction_root: bytes, receipt_root: bytes) -> Itera
             return
         yield keccak(txs[key]), receipt
         i += 1
+
+
+def block_logs(
+    db: object,
+    number: int,
+    block_hash: bytes,
+    bloom: int,
+    transaction_root: bytes,
+    receipt_root: bytes,
+    addresses: Sequence[bytes],
+    topics0: Sequence[bytes] | None = None,
+) -> list[RawLog]:
+    """The logs of one block emitted by ``addresses`` (with a first topic in ``topics0`` when
+    given), in log order, each with its block-wide log index; none when the block's bloom cannot
+    match. The embedded chain and the chain file reader both read logs this way."""
+    seen = BloomFilter(bloom)
+    if not any(a in seen for a in addresses):
+        return []
+    wanted = set(addresses)
+    wanted_topics = set(topics0) if topics0 else None
+    out: list[RawLog] = []
+    append = out.append
+    log_index = 0
+    for tx_index, (tx_hash, receipt) in enumerate(block_raw(db, transaction_root, receipt_root)):
+        for address, topics, data in receipt_logs(receipt):
+            if address in wanted and (wanted_topics is None or (topics and topics[0] in wanted_topics)):
+                # tuple.__new__ skips the named tuple's Python-level constructor (one frame a log).
+                append(_new(RawLog, (address, topics, data, number, block_hash, tx_hash, tx_index, log_index)))
+            log_index += 1
+    return out

@@ -19,7 +19,6 @@ from eth.db.atomic import AtomicDB
 from eth.exceptions import CanonicalHeadNotFound, HeaderNotFound, TransactionNotFound
 from eth.vm.forks import PragueVM
 from eth.vm.spoof import SpoofTransaction
-from eth_bloom import BloomFilter
 from eth_keys.datatypes import PrivateKey
 from eth_tester.backends.pyevm.main import (
     PyEVMBackend,
@@ -31,12 +30,10 @@ from eth_typing import Address, BlockNumber, Hash32
 from eth_utils import keccak, to_canonical_address, to_checksum_address
 from eth_utils.toolz import assoc
 
-from ipledger.chain._rawlogs import block_raw, receipt_logs
+from ipledger.chain._rawlogs import block_logs as raw_block_logs
 from ipledger.chain._sqlitedb import SQLiteDB
 from ipledger.chain.backend import BlockInfo, CallReverted, ChainBackend, RawLog, Receipt
 from ipledger.errors import ChainError
-
-_new = tuple.__new__
 
 if TYPE_CHECKING:
     from ipledger.keys import Signer
@@ -316,25 +313,17 @@ class EmbeddedBackend(ChainBackend):
         self, number: int, addresses: Sequence[bytes], topics0: Sequence[bytes] | None = None
     ) -> list[RawLog]:
         """Logs of one block from ``addresses``; blocks whose bloom cannot match are skipped."""
-        chain = self.chain
-        header = chain.get_canonical_block_header_by_number(BlockNumber(number))
-        bloom = BloomFilter(header.bloom)
-        if not any(a in bloom for a in addresses):
-            return []
-        wanted = set(addresses)
-        wanted_topics = set(topics0) if topics0 else None
-        out: list[RawLog] = []
-        append = out.append
-        block_hash = header.hash
-        log_index = 0
-        raw = block_raw(chain.chaindb.db, header.transaction_root, header.receipt_root)
-        for tx_index, (tx_hash, receipt) in enumerate(raw):
-            for address, topics, data in receipt_logs(receipt):
-                if address in wanted and (wanted_topics is None or (topics and topics[0] in wanted_topics)):
-                    # tuple.__new__ skips the named tuple's Python-level constructor (one frame a log).
-                    append(_new(RawLog, (address, topics, data, number, block_hash, tx_hash, tx_index, log_index)))
-                log_index += 1
-        return out
+        header = self.chain.get_canonical_block_header_by_number(BlockNumber(number))
+        return raw_block_logs(
+            self.chain.chaindb.db,
+            number,
+            header.hash,
+            header.bloom,
+            header.transaction_root,
+            header.receipt_root,
+            addresses,
+            topics0,
+        )
 
     def transaction_sender(self, tx_hash: bytes) -> bytes:
         try:

@@ -133,28 +133,15 @@ class ChainFileReader(ChainBackend):
     def block_logs(
         self, number: int, addresses: Sequence[bytes], topics0: Sequence[bytes] | None = None
     ) -> list[RawLog]:
-        """Logs of one block from ``addresses`` (the embedded backend's rule, byte for byte)."""
-        from eth_bloom import BloomFilter
-
-        from ipledger.chain._rawlogs import block_raw, receipt_logs
+        """Logs of one block from ``addresses`` (the embedded backend's rule, the same function)."""
+        from ipledger.chain._rawlogs import block_logs
 
         block_hash, f = self._header(number)
-        bloom = BloomFilter(int.from_bytes(f[BLOOM], "big"))
-        if not any(a in bloom for a in addresses):
-            return []
-        wanted = set(addresses)
-        wanted_topics = set(topics0) if topics0 else None
-        out: list[RawLog] = []
-        log_index = 0
+        bloom = int.from_bytes(f[BLOOM], "big")
         try:
-            for tx_index, (tx_hash, receipt) in enumerate(block_raw(self._nodes, f[TX_ROOT], f[RECEIPT_ROOT])):
-                for address, topics, data in receipt_logs(receipt):
-                    if address in wanted and (wanted_topics is None or (topics and topics[0] in wanted_topics)):
-                        out.append(RawLog(address, topics, data, number, block_hash, tx_hash, tx_index, log_index))
-                    log_index += 1
+            return block_logs(self._nodes, number, block_hash, bloom, f[TX_ROOT], f[RECEIPT_ROOT], addresses, topics0)
         except Exception as exc:  # a missing trie node (trie's own exception), bad RLP, ...
             raise Unreadable(f"logs of block {number} of {self._file.path}: {exc!r}") from exc
-        return out
 
     def transaction_sender(self, tx_hash: bytes) -> bytes:
         raise ChainError("the chain file reader does not recover senders")
