@@ -30,6 +30,13 @@ ProfileOpt = Annotated[
     typer.Option("--profile", "-p", help="Profile from ipledger.toml (default: local, or IPLEDGER_PROFILE)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
+ConsentOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Comparable trades by party consent: any (default), prefer (signed ones when there are "
+        "enough) or require (signed only)."
+    ),
+]
 LangOpt = Annotated[
     str | None,
     typer.Option("--lang", help="Report language: en or zh-CN (default: the profile's lang, or IPLEDGER_LANG)."),

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ipledger.cli._common import JsonOpt, LangOpt, ProfileOpt, console, load_existing, print_json
+from ipledger.cli._common import ConsentOpt, JsonOpt, LangOpt, ProfileOpt, console, load_existing, print_json
 
 portfolio_app = typer.Typer(
     rich_markup_mode="markdown", help="Insurance books: Monte Carlo of loss ratios and subsidies.", no_args_is_help=True
@@ -34,13 +34,7 @@ def quote_cmd(
     growth: Annotated[float, typer.Option("--growth", help="Yearly revenue growth as a fraction (0.03).")] = 0.0,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Valuation date (YYYY-MM-DD); default today.")] = None,
     methods: Annotated[str, typer.Option(help="Comma-separated valuation approaches.")] = "market,income,cost",
-    consent: Annotated[
-        str | None,
-        typer.Option(
-            help="Comparable trades by party consent: any (default), prefer (signed ones when there are "
-            "enough) or require (signed only)."
-        ),
-    ] = None,
+    consent: ConsentOpt = None,
     inputs: Annotated[
         list[str] | None,
         typer.Option("--input", help="Any valuation input as KEY=VALUE (as for `value`); repeatable."),

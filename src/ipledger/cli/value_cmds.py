@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from ipledger.cli._common import JsonOpt, LangOpt, ProfileOpt, console, load_existing, print_json, show_progress
+from ipledger.cli._common import (
+    ConsentOpt,
+    JsonOpt,
+    LangOpt,
+    ProfileOpt,
+    console,
+    load_existing,
+    print_json,
+    show_progress,
+)
 
 HtmlOpt = Annotated[Path | None, typer.Option("--html", help="Write the self-contained HTML report here.")]
 AnchorOpt = Annotated[bool, typer.Option("--anchor", help="Anchor the report hash and figures on chain (valuer role).")]
@@ -29,13 +38,7 @@ def value(
         ),
     ] = None,
     growth: Annotated[float, typer.Option("--growth", help="Yearly revenue growth as a fraction (0.03).")] = 0.0,
-    consent: Annotated[
-        str | None,
-        typer.Option(
-            help="Comparable trades by party consent: any (default), prefer (signed ones when there are "
-            "enough) or require (signed only)."
-        ),
-    ] = None,
+    consent: ConsentOpt = None,
     inputs: Annotated[
         list[str] | None,
         typer.Option("--input", help="Any valuation input as KEY=VALUE (e.g. discount_rate=0.12); repeatable."),
