@@ -101,10 +101,24 @@ class RatedArrays:
         risk, _ = model.rate(value, product, profile, si.sub_limits, si.total)
         self.freq[i], self.agg[i] = risk.frequency, risk.aggregate_limit
         for h in risk.heads:
-            j = COST_HEADS.index(h.head)  # type: ignore[arg-type]
-            self.probability[i, j], self.mu[i, j], self.sigma[i, j] = h.probability, h.p1, h.p2
-            self.limit[i, j], self.deductible[i, j] = h.limit, h.deductible
-            self.coins[i] = h.coinsurance
+            self.put_head(i, str(h.head), h.probability, h.p1, h.p2, h.limit, h.deductible, h.coinsurance)
+
+    def put_head(
+        self,
+        i: int,
+        head: str,
+        probability: float,
+        mu: float,
+        sigma: float,
+        limit: float,
+        deductible: float,
+        coinsurance: float,
+    ) -> None:
+        """Store one cost head of policy ``i`` (lognormal severity ``mu``, ``sigma``)."""
+        j = COST_HEADS.index(head)  # type: ignore[arg-type]
+        self.probability[i, j], self.mu[i, j], self.sigma[i, j] = probability, mu, sigma
+        self.limit[i, j], self.deductible[i, j] = limit, deductible
+        self.coins[i] = coinsurance
 
 
 def book_from_quotes(quotes: Sequence[Quote], *, years: int = 3) -> Book:
@@ -112,39 +126,21 @@ def book_from_quotes(quotes: Sequence[Quote], *, years: int = 3) -> Book:
     if not quotes:
         raise PricingError("a book needs at least one quote")
     n = len(quotes)
-    arr = {k: np.zeros((n, _H)) for k in ("probability", "mu", "sigma", "limit", "deductible")}
-    arr["sigma"][:] = 1.0
-    freq, coins, agg, prem = (np.zeros(n) for _ in range(4))
+    arr = RatedArrays.zeros(n)
+    prem = np.zeros(n)
     sub = np.zeros((n, years))
     for i, q in enumerate(quotes):
-        freq[i], agg[i], prem[i] = q.risk.frequency, q.risk.aggregate_limit, q.gross_premium
+        arr.freq[i], arr.agg[i], prem[i] = q.risk.frequency, q.risk.aggregate_limit, q.gross_premium
         for h in q.risk.heads:
             if h.dist != "lognorm":
                 raise PricingError("the portfolio simulation supports lognormal heads only")
-            j = COST_HEADS.index(h.head)  # type: ignore[arg-type]
-            arr["probability"][i, j], arr["mu"][i, j], arr["sigma"][i, j] = h.probability, h.p1, h.p2
-            arr["limit"][i, j], arr["deductible"][i, j] = h.limit, h.deductible
-            coins[i] = h.coinsurance
+            arr.put_head(i, str(h.head), h.probability, h.p1, h.p2, h.limit, h.deductible, h.coinsurance)
         for y, s in q.subsidy_by_year.items():
             if 1 <= y - q.year + 1 <= years and q.gross_premium > 0:
                 sub[i, y - q.year] = s / q.gross_premium
-    return Book(
-        freq,
-        freq.copy(),
-        coinsurance=coins,
-        aggregate=agg,
-        premium=prem,
-        subsidy_rate=sub,
-        product=np.array([q.product for q in quotes]),
-        field=np.array([str(q.profile.get("field", "other")) for q in quotes]),
-        # Quotes without an asset id are each their own patent.
-        group=np.unique([q.asset_id or f"#{i}" for i, q in enumerate(quotes)], return_inverse=True)[1].astype(np.int64),
-        probability=arr["probability"],
-        mu=arr["mu"],
-        sigma=arr["sigma"],
-        limit=arr["limit"],
-        deductible=arr["deductible"],
-    )
+    # Quotes without an asset id are each their own patent.
+    group = np.unique([q.asset_id or f"#{i}" for i, q in enumerate(quotes)], return_inverse=True)[1]
+    return _book(arr, prem, sub, np.array([q.product for q in quotes]), [q.profile for q in quotes], group)
 
 
 def book_from_reports(reports: Sequence[dict[str, Any]], *, years: int = 3) -> Book:
@@ -157,25 +153,23 @@ def book_from_reports(reports: Sequence[dict[str, Any]], *, years: int = 3) -> B
     if not reports:
         raise PricingError("a book needs at least one policy")
     n = len(reports)
-    arr = {k: np.zeros((n, _H)) for k in ("probability", "mu", "sigma", "limit", "deductible")}
-    arr["sigma"][:] = 1.0
-    freq, coins, agg, prem = (np.zeros(n) for _ in range(4))
+    arr = RatedArrays.zeros(n)
+    prem = np.zeros(n)
     sub = np.zeros((n, years))
     assets: dict[str, int] = {}
     group = np.zeros(n, dtype=np.int64)
     for i, r in enumerate(reports):
         risk = r.get("risk") or {}
         try:
-            freq[i], agg[i], prem[i] = (
+            arr.freq[i], arr.agg[i], prem[i] = (
                 float(risk["frequency"]),
                 float(risk["aggregate_limit"]),
                 float(r["gross_premium"]),
             )
             for h in risk["heads"]:
-                j = COST_HEADS.index(h["head"])
-                arr["probability"][i, j], arr["mu"][i, j], arr["sigma"][i, j] = h["probability"], h["p1"], h["p2"]
-                arr["limit"][i, j], arr["deductible"][i, j] = h["limit"], h["deductible"]
-                coins[i] = h["coinsurance"]
+                arr.put_head(
+                    i, h["head"], h["probability"], h["p1"], h["p2"], h["limit"], h["deductible"], h["coinsurance"]
+                )
         except (KeyError, TypeError, ValueError) as exc:
             raise PricingError(f"report {i} is not a priced quote or policy: {exc}") from None
         first = int(r.get("year", 1))
@@ -183,21 +177,30 @@ def book_from_reports(reports: Sequence[dict[str, Any]], *, years: int = 3) -> B
             if 1 <= int(y) - first + 1 <= years and prem[i] > 0:
                 sub[i, int(y) - first] = float(s_) / prem[i]
         group[i] = assets.setdefault(str(r.get("asset_id") or f"#{i}"), len(assets))
+    products = np.array([str(r.get("product")) for r in reports])
+    return _book(arr, prem, sub, products, [r.get("profile") or {} for r in reports], group)
+
+
+def _book(
+    arr: RatedArrays, premium: F, subsidy_rate: F, product: Any, profiles: Sequence[Any], group: Any
+) -> Book:
+    """A book of priced policies (true frequency = rated) from their rating arrays; each policy's
+    technical field from its risk profile."""
     return Book(
-        freq,
-        freq.copy(),
-        coinsurance=coins,
-        aggregate=agg,
-        premium=prem,
-        subsidy_rate=sub,
-        product=np.array([str(r.get("product")) for r in reports]),
-        field=np.array([str((r.get("profile") or {}).get("field", "other")) for r in reports]),
-        group=group,
-        probability=arr["probability"],
-        mu=arr["mu"],
-        sigma=arr["sigma"],
-        limit=arr["limit"],
-        deductible=arr["deductible"],
+        arr.freq,
+        arr.freq.copy(),
+        coinsurance=arr.coins,
+        aggregate=arr.agg,
+        premium=premium,
+        subsidy_rate=subsidy_rate,
+        product=product,
+        field=np.array([str(p.get("field", "other")) for p in profiles]),
+        group=np.asarray(group, dtype=np.int64),
+        probability=arr.probability,
+        mu=arr.mu,
+        sigma=arr.sigma,
+        limit=arr.limit,
+        deductible=arr.deductible,
     )
 
 
