@@ -104,7 +104,7 @@ def list_claims(
     """Each claim's position at a date: paid, case reserve, recoveries, awards shared, incurred."""
     from ipledger.insurance import claims as clm
 
-    tx = _transactions(profile, policy)
+    tx, _ = _read(profile, policy)
     st = clm.states(tx, as_of) if len(tx) else tx
     rows = [] if not len(st) else st.to_dict(orient="records")
     if json_out:
@@ -156,8 +156,7 @@ def triangle(
         fail(f"unknown triangle column {column!r} (columns: {', '.join(COLUMNS)})")
     if expected_lr is not None and not 0 < expected_lr < 10:
         fail(f"--expected-lr is a ratio such as 0.6 (got {expected_lr:g})")
-    prof = load_existing(profile)
-    tx = _transactions(prof, policy)
+    tx, anchors = _read(profile, policy)
     if not len(tx):
         fail("no claims recorded on this ledger yet (ipledger claims record ...)")
     frame = clm.development_frame(tx)
@@ -165,7 +164,7 @@ def triangle(
     if expected_lr is not None:
         if column == "reported":
             fail("Bornhuetter-Ferguson on claim counts needs expected counts, not a loss ratio")
-        expected = _premium_by_year(prof) * expected_lr
+        expected = _premium_by_year(anchors) * expected_lr
         missing = sorted(set(frame["origin"]) - set(expected.index))
         if missing:
             fail(
@@ -174,11 +173,10 @@ def triangle(
             )
     res = develop(frame, column, expected=expected, tail=tail)
     wide = frame.pivot(index="origin", columns="valuation", values=column).sort_index()
-    ages = [f"{(pd_year(v) - int(wide.index[0]))}" for v in wide.columns]
     data: dict[str, Any] = {
         "column": column,
         "triangle": {
-            o: {str(pd_year(v)): (None if val != val else float(val)) for v, val in row.items()}
+            o: {str(_year(v)): (None if val != val else float(val)) for v, val in row.items()}
             for o, row in wide.iterrows()
         },
         "origin": list(res.origin),
@@ -197,8 +195,8 @@ def triangle(
 
     tri = Table(title=f"cumulative {column} by accident year (rows) at year end (columns)")
     tri.add_column("accident year")
-    for v, _age in zip(wide.columns, ages, strict=True):
-        tri.add_column(str(pd_year(v)), justify="right")
+    for v in wide.columns:
+        tri.add_column(str(_year(v)), justify="right")
     for o, row in wide.iterrows():
         tri.add_row(str(o), *("" if val != val else f"{float(val):,.0f}" for val in row.to_numpy()))
     console.print(tri)
@@ -227,24 +225,25 @@ def triangle(
     )
 
 
-def pd_year(value: Any) -> int:
+def _year(value: Any) -> int:
     import pandas as pd
 
     return int(pd.Timestamp(value).year)
 
 
-def _transactions(profile: Any, policy: str | None) -> Any:
-    from ipledger.config import Profile
+def _read(profile: str | None, policy: str | None) -> tuple[Any, Any]:
+    """The claim transactions (only under ``policy`` when given) and the anchors, from one synced
+    ledger."""
     from ipledger.insurance import claims as clm
     from ipledger.ledger import Ledger
 
-    prof = profile if isinstance(profile, Profile) else load_existing(profile)
-    with Ledger(prof) as ledger:
+    with Ledger(load_existing(profile)) as ledger:
         ledger.sync(progress=False)
         tx = clm.from_ledger(ledger.claims())
+        anchors = ledger.anchors()
     if policy:
         tx = tx[tx["policy_hash"] == _hash_text(policy)]
-    return tx
+    return tx, anchors
 
 
 def _hash_text(text: str) -> str:
@@ -267,17 +266,14 @@ def _anchored_policy(ledger: Any, asset_id: str, policy: str) -> str:
     return h
 
 
-def _premium_by_year(profile: Any) -> Any:
-    """Gross premium of the quotes and policies anchored, by the year they were anchored (the
-    accident year they cover), in major units."""
+def _premium_by_year(a: Any) -> Any:
+    """Gross premium of the quotes and policies anchored (the anchors frame ``a``), by the year
+    they were anchored (the accident year they cover), in major units."""
     import pandas as pd
 
     from ipledger.chain.codes import AnchorKind
-    from ipledger.ledger import Ledger
     from ipledger.money import to_major
 
-    with Ledger(profile) as ledger:
-        a = ledger.anchors()
     if not len(a):
         return pd.Series(dtype=float)
     policies = a[a["kind"].astype(int) == int(AnchorKind.POLICY)]
