@@ -133,11 +133,16 @@ class Quote:
         value at risk. The float fields stay for arithmetic; these are what a contract states."""
         from ipledger.money import money
 
-        names = ("sum_insured", "gross_premium", "written_premium", "net_premium", "expected_loss", "deductible")
-        out = {n: money(getattr(self, n), self.currency) for n in names if getattr(self, n, None) is not None}
-        if getattr(self, "value_at_risk", None) is not None:
-            out["value_at_risk"] = money(self.value_at_risk, self.currency)
-        return out
+        names = (
+            "sum_insured",
+            "gross_premium",
+            "written_premium",
+            "net_premium",
+            "expected_loss",
+            "deductible",
+            "value_at_risk",
+        )
+        return {n: money(getattr(self, n), self.currency) for n in names}
 
     def anchor_figures(self) -> tuple[float, float, float]:
         """``(sum_insured, gross_premium, net_premium)`` in major units, for anchoring on chain."""

@@ -63,6 +63,7 @@ class Hex(sa.types.TypeDecorator[str]):
     def __init__(self, size: int) -> None:
         super().__init__(size)
         self.size = size
+        self._zero = bytes(size)
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> bytes | None:
         if value is None or isinstance(value, bytes):
@@ -83,10 +84,6 @@ class Hex(sa.types.TypeDecorator[str]):
         if isinstance(value, bytes | bytearray | memoryview):
             return "0x" + (bytes(value) or self._zero).hex()
         return str(value)
-
-    @property
-    def _zero(self) -> bytes:
-        return bytes(self.size)
 
     def fast_bind(self, dialect: Dialect) -> tuple[type, Any]:
         """(class, None): a value of exactly this class binds as it is. :meth:`process_bind_param`
