@@ -306,11 +306,13 @@ def _attach_consents(consents: list[Row], transactions: list[Row]) -> None:
     are in one batch, and a record's consents come in order (the seller's first)."""
     columns = [c.name for c in schema.metadata.tables["transactions"].columns]
     at_id, at_asset = columns.index("record_id"), columns.index("asset_id")
+    signed = {int(c["tx_record_id"]) for c in consents if isinstance(c, dict)}
     assets: dict[int, str] = {}
-    for row in transactions:
+    for row in transactions:  # only the signed records' asset ids are needed
         if isinstance(row, Mapping):
-            assets[int(row["record_id"])] = _as_hex(row["asset_id"])
-        else:  # a fused row: the asset id in its stored form (bytes, the zero id empty)
+            if int(row["record_id"]) in signed:
+                assets[int(row["record_id"])] = _as_hex(row["asset_id"])
+        elif int(row[at_id]) in signed:  # a fused row: the asset id in its stored form (bytes, zero empty)
             assets[int(row[at_id])] = _as_hex(row[at_asset])
     seen: dict[int, int] = {}
     for c in consents:
