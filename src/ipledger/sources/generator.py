@@ -148,6 +148,30 @@ EXCLUSIVITY_P = {"non_exclusive": 0.6, "sole": 0.15, "exclusive": 0.25}
 _DAY = np.timedelta64(1, "D")
 
 
+@dataclass(frozen=True)
+class MarketTruth:
+    """What the price process knows and no ledger holds, for measuring the best any method can do
+    (the benchmark's Bayes oracle); never used by the valuation.
+
+    Attributes:
+        scenario: the scenario the market was drawn from.
+        latent: per asset (rows of ``assets``), the log-price effect no feature carries: quality
+            times its scale plus the firm effect.
+        walk_start: per asset, the date the asset's random walk starts (0 there).
+        known: per transaction (rows of ``transactions``), the log price before the latent
+            effect, the asset's random walk and the price noise: the observable effects, the
+            true index, the remaining-life curve, the regime shift, the auction discount and the
+            licence share (NaN for pledges and releases).
+        walk: per transaction, the asset's random walk at its date.
+    """
+
+    scenario: Scenario
+    latent: np.ndarray
+    walk_start: np.ndarray
+    known: np.ndarray
+    walk: np.ndarray
+
+
 @dataclass
 class Market:
     """A generated market.
@@ -169,6 +193,7 @@ class Market:
     documents: dict[str, bytes] = field(default_factory=dict)
     price_index: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
     currency: str = "CNY"
+    truth: MarketTruth | None = None
 
     @property
     def latent_value(self) -> pd.Series:
@@ -331,6 +356,7 @@ def _assets(rng: np.random.Generator, n: int, start: pd.Timestamp, end: pd.Times
             "rd_cost": np.round(rd, -2),
             "status_date": status_date.astype("datetime64[ns]").to_numpy(),
             "latent_value": np.exp(log_value),
+            "_latent": sc.quality_sd * q + np.array([firm_effect[a] for a in applicant]),
             "_rshift": rshift,
             "_field": fld,
         }
@@ -430,8 +456,12 @@ def generate_market(
     moves = tx[tx["kind"].isin(["assignment", "auction"])]
     last = moves.groupby("asset_id")["buyer"].last()
     assets["owner"] = assets["asset_id"].map(last).fillna(assets["applicant"])
-    assets = assets.drop(columns=["_rshift", "_field"])
-    return Market(assets, tx, docs, index, currency)
+    walk_start = np.maximum(assets["filing_date"].to_numpy(), start_ts.to_datetime64())
+    truth = MarketTruth(
+        sc, assets["_latent"].to_numpy(), walk_start, tx.pop("_known").to_numpy(), tx.pop("_walk").to_numpy()
+    )
+    assets = assets.drop(columns=["_rshift", "_field", "_latent"])
+    return Market(assets, tx, docs, index, currency, truth)
 
 
 def _years(delta: np.ndarray) -> np.ndarray:
@@ -535,7 +565,8 @@ def _transactions(
         "_ref",
     ]
     tx = pd.DataFrame(rows, columns=cols)
-    tx["amount"] = _prices(rng, sc, assets, index, tx, np.asarray(walks))
+    tx["amount"], known = _prices(rng, sc, assets, index, tx, np.asarray(walks))
+    tx["_known"], tx["_walk"] = known, np.asarray(walks)
     # Standardise the licences' latent scores so that the pooled rates follow Parr exactly.
     lic = (tx["kind"] == "licence").to_numpy()
     score = tx["royalty_rate"].to_numpy(dtype=float)
@@ -571,6 +602,8 @@ def _transactions(
         "ref",
         "doc_hash",
         "void",
+        "_known",
+        "_walk",
     ]
     return tx[order]
 
@@ -582,8 +615,10 @@ def _prices(
     index: pd.Series,
     tx: pd.DataFrame,
     walk: np.ndarray,
-) -> np.ndarray:
-    """Amounts of the drawn trades (major units), from the scenario's price process."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Amounts of the drawn trades (major units), from the scenario's price process, and each
+    trade's log price before the asset's latent effect, its random walk and the noise (NaN for
+    pledges and releases; see :class:`MarketTruth`)."""
     i = tx["_asset"].to_numpy()
     kind = tx["kind"].to_numpy()
     d = tx["date"].to_numpy(dtype="datetime64[ns]")
@@ -619,7 +654,11 @@ def _prices(
     priced = sale | lic | pledge
     price = np.where(priced, np.maximum(np.round(price, 2), MIN_PRICE), 0.0)
     price[pledge] = np.maximum(np.round(price[pledge], -2), 100.0)
-    return np.asarray(price)
+    known = np.full(len(tx), np.nan)
+    base = log_value - assets["_latent"].to_numpy()[i] - walk
+    known[sale] = base[sale] - np.where(kind[sale] == "auction", 0.35, 0.0)
+    known[lic] = base[lic] + np.log(share)
+    return np.asarray(price), known
 
 
 def write_market(*args: Any, **kwargs: Any) -> dict[str, Any]:
