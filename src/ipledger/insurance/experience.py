@@ -83,6 +83,11 @@ class Refit:
         severity_factor / z_severity: book-level severity correction and its credibility.
         reported: claims reported so far (campaign claims included).
         event_load: campaign claims charged per policy-year, credibility-weighted.
+        count_share: used-up share of expected claims (sum over accident years of the reported
+            share of each, from the count development): a policy's exposure is its manual
+            frequency times this.
+        single_claims: per policy, the reported claims outside campaigns (the relativities'
+            evidence).
     """
 
     premium: F
@@ -95,6 +100,8 @@ class Refit:
     z_severity: float = 0.0
     reported: int = 0
     event_load: float = 0.0
+    count_share: float = 0.0
+    single_claims: F = field(default_factory=lambda: np.zeros(0))
 
 
 def development_frame(claims: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -258,6 +265,8 @@ def refit(attrs: pd.DataFrame, frequency: F, per_claim: F, manual: F, claims: pd
         z_severity=z_sev,
         reported=len(reported),
         event_load=event_load,
+        count_share=share_cnt,
+        single_claims=n_claims,
     )
 
 

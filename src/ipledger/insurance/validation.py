@@ -17,6 +17,10 @@ year reported so far by :func:`ipledger.insurance.experience.refit`: Cape Cod de
 where its levels differ significantly), a book frequency level and a severity level, each by
 credibility (decision record 0100).
 
+For ``fields_off`` a fourth price is a reference bound, not a pricing method: the fields at the
+Bayes posterior mean under the prior the truth is drawn from, on the refit's own evidence
+(:mod:`ipledger.insurance.bayes_bound`, decision record 0101).
+
 Loss ratios are measured against the *true expected* losses of the premium in force (the
 realised ones are reported too), by field and by decile of true and of rated risk; the target
 is the tiered loading's loss ratio ``1 - expenses - profit``.
@@ -32,8 +36,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from ipledger.insurance import bayes_bound, experience
 from ipledger.insurance import calibration as cal
-from ipledger.insurance import experience
 from ipledger.insurance.book import Book, RatedArrays, flat_premium
 from ipledger.insurance.development import REPORTING_PATTERN
 from ipledger.insurance.loss import DEFAULT_MODEL, LossModel, RiskProfile
@@ -240,6 +244,9 @@ def run(scenario: Scenario, *, n: int = 10_000, years: int = 8, seed: int = 0) -
     true_el = pop.true_frequency * pop.per_claim
     dec_true = _deciles(true_el)
     prices = {"experience": pop.manual_premium.copy(), "tiered": pop.manual_premium, "flat": flat_premium(pop.book)}
+    if scenario.field_sd > 0:
+        # Reference bound (not a pricing method): told the prior the truth's fields come from.
+        prices["bayes_bound"] = pop.manual_premium.copy()
     claims = pd.DataFrame(columns=["pol", "acc", "lag", "ult", "reserve", "event"])
     firms = sorted(pop.attrs["firm"].unique())
     firm_idx = pop.attrs["firm"].map({f: i for i, f in enumerate(firms)}).to_numpy(int)
@@ -260,6 +267,9 @@ def run(scenario: Scenario, *, n: int = 10_000, years: int = 8, seed: int = 0) -
     refits: list[dict[str, Any]] = []
     b = pop.book
     paying = experience.paying_share(b.probability, b.mu, b.sigma, b.deductible)
+    # Before any claims the bound has only the prior: P(every field within 15%) of its best guess.
+    p_all = [_bound_p_all(np.zeros(len(fields)), np.zeros(len(fields)), scenario.field_sd)] if scenario.field_sd else []
+    evidence: list[dict[str, list[float]]] = []
     for year in range(1, years + 1):
         pol, pay = _draw_year(pop, pop.book.true_frequency, rng)
         event = np.zeros(len(pol), dtype=bool)
@@ -303,6 +313,13 @@ def run(scenario: Scenario, *, n: int = 10_000, years: int = 8, seed: int = 0) -
             )
             prices["experience"] = fit.premium
             refits.append(experience.summary(fit))
+            if "bayes_bound" in prices:
+                obs, expd = bound_evidence(fit, fidx, len(fields), b.frequency * paying)
+                prices["bayes_bound"] = bayes_bound_premium(
+                    fit, pop.attrs, b.frequency * paying, pop.manual_premium, fidx, obs, expd, scenario.field_sd
+                )
+                p_all.append(_bound_p_all(obs, expd, scenario.field_sd))
+                evidence.append({"claims": obs.tolist(), "expected": np.round(expd, 4).tolist()})
     result: dict[str, Any] = {
         "scenario": scenario.name,
         "description": scenario.description,
@@ -326,7 +343,64 @@ def run(scenario: Scenario, *, n: int = 10_000, years: int = 8, seed: int = 0) -
             "max_firm_dev": o["max_firm_dev"][-1],
             "per_year": o,
         }
+    if "bayes_bound" in result:
+        result["bayes_bound"]["p_all_within_15pct_best"] = p_all
+        # Per year end (fields sorted): the reported single claims and used-up expected claims.
+        result["bayes_bound"]["evidence"] = evidence
     return result
 
 
-__all__ = ["SCENARIOS", "Population", "Scenario", "build", "run", "true_frequency"]
+def bound_evidence(fit: experience.Refit, fidx: NDArray[np.int64], n_fields: int, frequency: F) -> tuple[F, F]:
+    """What the bound sees at a year end: the refit's own evidence, summed by field.
+
+    Returns:
+        ``(reported single claims, used-up expected claims at the manual rates)`` per field:
+        the claims the experience rating counted and the exposure it used (its Cape Cod share of
+        each accident year times the manual frequency of paying claims).
+    """
+    return _dev(fit.single_claims, fidx, n_fields), _dev(frequency * fit.count_share, fidx, n_fields)
+
+
+def bayes_bound_premium(
+    fit: experience.Refit,
+    attrs: pd.DataFrame,
+    frequency: F,
+    manual: F,
+    fidx: NDArray[np.int64],
+    observed: F,
+    expected: F,
+    sd: float,
+) -> F:
+    """Reference premium, not a pricing method: fields at the Bayes posterior mean, the rest as rated.
+
+    The field's frequency relative to the manual is the posterior mean under the scenario's
+    own prior (:func:`ipledger.insurance.bayes_bound.posterior_mean`); it is absolute (it
+    carries the book level), so the refit's frequency level is not applied on top. The other
+    factors' relativities (rebalanced to the manual's expected claims), the severity level and
+    the campaign load are the experience rating's.
+    """
+    theta = bayes_bound.posterior_mean(observed, expected, sd)
+    other = np.ones(len(frequency))
+    for g in experience.FACTORS:
+        if g != "field" and g in fit.levels:
+            other *= attrs[g].astype(str).map({k: v[3] for k, v in fit.levels[g].items()}).to_numpy(float)
+    other /= float((frequency * other).sum() / frequency.sum())
+    level = theta[fidx] * other + fit.event_load / np.maximum(frequency, 1e-12)
+    return np.asarray(manual * level * max(fit.severity_factor, 0.05), dtype=np.float64)
+
+
+def _bound_p_all(observed: F, expected: F, sd: float) -> float:
+    # The highest posterior probability, over all estimates, that every field is within 15%.
+    return float(np.prod(bayes_bound.best_within(observed, expected, sd, 0.15)[1]))
+
+
+__all__ = [
+    "SCENARIOS",
+    "Population",
+    "Scenario",
+    "bayes_bound_premium",
+    "bound_evidence",
+    "build",
+    "run",
+    "true_frequency",
+]
