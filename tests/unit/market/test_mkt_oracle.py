@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ipledger.sources.generator import generate_market
+from ipledger.errors import ValidationError
+from ipledger.sources.generator import Market, generate_market
 from ipledger.sources.oracle import STEP, _choose, _Grid, oracle_values, predictive
 from ipledger.sources.scenarios import Scenario
 
@@ -91,3 +92,10 @@ def test_oracle_sits_between_knowing_the_latent_effects_and_the_prior_alone() ->
     knowing = float(np.median(np.abs(np.exp(m.truth.known[rows] + latent) / price - 1)))
     prior_only = float(np.median(np.abs(np.exp(m.truth.known[rows]) / price - 1)))
     assert knowing < oracle < prior_only
+
+
+def test_a_market_without_truth_is_refused_with_a_domain_error() -> None:
+    m = generate_market(seed=1, n_assets=50, n_transactions=200)
+    bare = Market(m.assets, m.transactions, m.documents, m.price_index, m.currency)
+    with pytest.raises(ValidationError, match="no truth"):
+        oracle_values(bare, m.transactions.head(3))
