@@ -146,3 +146,42 @@ def test_blend_weights_by_age_band() -> None:
     assert np.median(np.abs(out - truth)) < np.median(np.abs(pooled - truth))
     # only the pooled weights: every band falls back to them
     assert np.array_equal(apply_blend(pred, comps, {1: w[1]}, age), pooled)
+
+
+def test_dtaci_step_by_hand() -> None:
+    # Two steps, coverage 0.8 (alpha 0.2). A sale covered down to level beta = 0.5: no step's
+    # level exceeds it, so each moves up by gamma * 0.2, and their pinball losses are equal
+    # (0.2 * 0.3), so the probabilities stay even.
+    X, y, t = _data(500, 11)
+    m = MarketModel(max_iter=10, random_state=0).fit(X, y, sample_time=t)
+    aci = AdaptiveConformal(m, 0.0, coverages=(0.8,))
+    aci.gammas = np.array([0.01, 0.1])
+    aci._step(0, 0.8, 0.5)
+    assert np.allclose(aci._experts[(0, 0.8)], [0.2 + 0.01 * 0.2, 0.2 + 0.1 * 0.2])
+    assert np.allclose(aci._probs[(0, 0.8)], [0.5, 0.5])
+    # Then a sale covered only down to beta = 0.05: both levels exceed it (a miss for each), the
+    # losses are 0.8 * (alpha_i - 0.05) and the step with the lower level gains weight.
+    a = aci._experts[(0, 0.8)].copy()
+    aci._step(0, 0.8, 0.05)
+    assert np.allclose(aci._experts[(0, 0.8)], a + np.array([0.01, 0.1]) * (0.2 - 1.0))
+    w = 0.5 * np.exp(-2.72 * 0.8 * (a - 0.05))
+    w = (1 - 1e-3) * w / w.sum() + 1e-3 / 2
+    assert np.allclose(aci._probs[(0, 0.8)], w / w.sum())
+    assert aci.alpha(0, 0.8) == pytest.approx(float(aci._probs[(0, 0.8)] @ aci._experts[(0, 0.8)]))
+
+
+def test_dtaci_catches_up_with_a_shift_that_a_small_fixed_step_misses() -> None:
+    # Few sales after the cutoff (200) and the noise trebles: the rolling scores alone cannot
+    # catch up, ACI with the paper's 0.005 step moves too slowly, the tuned step is not told.
+    X, y, t = _data(4000, 12)
+    m = MarketModel(max_iter=40, random_state=0).fit(X, y, sample_time=t)
+    Xs, ys, ts = _data(200, 13, sd=0.9)
+    ts = 5.0 + ts / 5.0
+    resid = np.abs(ys - m.predict(Xs))
+    static = float(np.mean(resid <= m.conformal_width(0.8, Xs)))
+    fixed = float(np.mean(resid <= AdaptiveConformal(m, 5.0, (0.8,), gamma=0.005).run(Xs, ys, ts)[0.8]))
+    tuned = float(np.mean(resid <= AdaptiveConformal(m, 5.0, (0.8,)).run(Xs, ys, ts)[0.8]))
+    assert static < 0.4
+    assert fixed < 0.76
+    assert abs(tuned - 0.8) < abs(fixed - 0.8) - 0.02
+    assert abs(tuned - 0.8) < 0.04
