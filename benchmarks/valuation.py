@@ -129,6 +129,12 @@ def _mdape(pred: np.ndarray, price: np.ndarray) -> float | None:
     return round(float(np.median(ape)), 4) if len(ape) else None
 
 
+def _coverage(d: pd.DataFrame, half: str) -> float:
+    """Share of rows whose log price lies within the half-width column ``half`` of the prediction."""
+    inside = np.abs(d["y"].to_numpy() - d["pred"].to_numpy()) <= d[half].to_numpy()
+    return round(float(inside.mean()), 4)
+
+
 def _noise_floor(name: str, n: int = 200_000) -> float:
     """MdAPE of the generator's own noiseless price against the price paid: no model can do
     better on average (the scale of the value is chosen to minimise it, so even a biased value
@@ -221,9 +227,7 @@ def _scenario(name: str) -> dict[str, Any]:
                 out[f"{label}bayes_oracle_ratio_to_best"] = round(oracle / valid[best], 4)
         for c in COVERAGES:
             for kind in ("", "static_"):
-                half = d[f"{kind}half_{int(c * 100)}"].to_numpy()
-                inside = np.abs(d["y"].to_numpy() - d["pred"].to_numpy()) <= half
-                out[f"{label}{kind}coverage_{int(c * 100)}"] = round(float(inside.mean()), 4)
+                out[f"{label}{kind}coverage_{int(c * 100)}"] = _coverage(d, f"{kind}half_{int(c * 100)}")
         below = d["y"].to_numpy() < d["pred"].to_numpy() - d["half_80"].to_numpy()
         out[f"{label}miss_below_80"] = round(float(below.mean()), 4)
     # Coverage on every sale of the test windows (the scored sample is drawn from them because the
@@ -233,8 +237,7 @@ def _scenario(name: str) -> dict[str, Any]:
         d = every[rows]
         out[f"window_{label}n"] = len(d)
         for c in COVERAGES:
-            inside = np.abs(d["y"].to_numpy() - d["pred"].to_numpy()) <= d[f"half_{int(c * 100)}"].to_numpy()
-            out[f"window_{label}coverage_{int(c * 100)}"] = round(float(inside.mean()), 4) if len(d) else None
+            out[f"window_{label}coverage_{int(c * 100)}"] = _coverage(d, f"half_{int(c * 100)}") if len(d) else None
     repeat = ~df["first"].to_numpy()
     if repeat.any():
         price = df.loc[repeat, "price"].to_numpy()

@@ -267,6 +267,7 @@ def run(scenario: Scenario, *, n: int = 10_000, years: int = 8, seed: int = 0) -
     refits: list[dict[str, Any]] = []
     b = pop.book
     paying = experience.paying_share(b.probability, b.mu, b.sigma, b.deductible)
+    paying_frequency = b.frequency * paying  # manual frequency of claims that pay
     # Before any claims the bound has only the prior: P(every field within 15%) of its best guess.
     p_all = [_bound_p_all(np.zeros(len(fields)), np.zeros(len(fields)), scenario.field_sd)] if scenario.field_sd else []
     evidence: list[dict[str, list[float]]] = []
@@ -309,14 +310,14 @@ def run(scenario: Scenario, *, n: int = 10_000, years: int = 8, seed: int = 0) -
             o["max_decile_dev"].append(max(_deviation(tdl, pop.target), _deviation(rdl, pop.target)))
         if year < years:
             fit = experience.refit(
-                pop.attrs, b.frequency * paying, pop.per_claim / paying, pop.manual_premium, claims, year
+                pop.attrs, paying_frequency, pop.per_claim / paying, pop.manual_premium, claims, year
             )
             prices["experience"] = fit.premium
             refits.append(experience.summary(fit))
             if "bayes_bound" in prices:
-                obs, expd = bound_evidence(fit, fidx, len(fields), b.frequency * paying)
+                obs, expd = bound_evidence(fit, fidx, len(fields), paying_frequency)
                 prices["bayes_bound"] = bayes_bound_premium(
-                    fit, pop.attrs, b.frequency * paying, pop.manual_premium, fidx, obs, expd, scenario.field_sd
+                    fit, pop.attrs, paying_frequency, pop.manual_premium, fidx, obs, expd, scenario.field_sd
                 )
                 p_all.append(_bound_p_all(obs, expd, scenario.field_sd))
                 evidence.append({"claims": obs.tolist(), "expected": np.round(expd, 4).tolist()})

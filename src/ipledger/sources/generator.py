@@ -298,13 +298,14 @@ def _assets(rng: np.random.Generator, n: int, start: pd.Timestamp, end: pd.Times
     # observable effects in the scenario's functional form, and a firm effect no feature holds.
     q = quality(rng, sc, n)
     firm_effect = dict(zip(owner_pool, rng.normal(0.0, sc.firm_sd, len(owner_pool)), strict=True))
+    firm = np.array([firm_effect[a] for a in applicant])
     log_value = (
         np.array([KINDS[k][1] for k in kind])
         + effect
         + np.array([JURISDICTIONS[j][1] for j in jur])
         + observable_effects(sc, kind, jur, fld, class_code, claims, citations, family)
         + sc.quality_sd * q
-        + np.array([firm_effect[a] for a in applicant])
+        + firm
     )
     log_value = np.minimum(log_value, math.log(MAX_PRICE))  # overflow guard for heavy tails
     rd = np.where(
@@ -356,7 +357,7 @@ def _assets(rng: np.random.Generator, n: int, start: pd.Timestamp, end: pd.Times
             "rd_cost": np.round(rd, -2),
             "status_date": status_date.astype("datetime64[ns]").to_numpy(),
             "latent_value": np.exp(log_value),
-            "_latent": sc.quality_sd * q + np.array([firm_effect[a] for a in applicant]),
+            "_latent": sc.quality_sd * q + firm,
             "_rshift": rshift,
             "_field": fld,
         }

@@ -44,7 +44,7 @@ from ipledger.sources.scenarios import Scenario, shift_effect
 STEP = 0.02
 HALF_WIDTH = 14.0
 _YEAR_NS = 365.25 * 86400e9
-_SALES = ("assignment", "auction", "licence")
+_PRICED = ("assignment", "auction", "licence")  # trades whose price observes the asset's value
 
 
 def _normal(x: np.ndarray, mu: float, sd: float) -> np.ndarray:
@@ -55,6 +55,7 @@ def _normal(x: np.ndarray, mu: float, sd: float) -> np.ndarray:
 class _Grid:
     x: np.ndarray
     prior: np.ndarray
+    noise: tuple[np.ndarray, np.ndarray]  # the noise density on the grid, before and after a shift
 
     @classmethod
     def build(cls, sc: Scenario) -> _Grid:
@@ -71,7 +72,8 @@ class _Grid:
             prior[int(np.argmin(np.abs(x - end)))] += tail / STEP
         if sc.firm_sd > 0:
             prior = _convolve(prior, sc.firm_sd)
-        return cls(x, prior / (prior.sum() * STEP))
+        noise = (noise_density(sc, x, False), noise_density(sc, x, True))
+        return cls(x, prior / (prior.sum() * STEP), noise)
 
 
 def _convolve(density: np.ndarray, sd: float) -> np.ndarray:
@@ -137,7 +139,7 @@ def predictive(
         dens = dens / total if total > 0 else grid.prior.copy()
     if sc.drift_sd > 0:
         dens = _convolve(dens, sc.drift_sd * math.sqrt(_years(t_prev, when)))
-    pred = np.clip(signal.fftconvolve(dens, noise_density(sc, grid.x, after_shift), mode="same"), 0.0, None)
+    pred = np.clip(signal.fftconvolve(dens, grid.noise[after_shift], mode="same"), 0.0, None)
     return np.asarray(pred / pred.sum())
 
 
@@ -154,7 +156,7 @@ def oracle_values(market: Market, test: pd.DataFrame) -> np.ndarray:
     apos = pd.Series(np.arange(len(assets)), index=assets["asset_id"].to_numpy())
     date = tx["date"].to_numpy(dtype="datetime64[ns]")
     amount = tx["amount"].to_numpy(dtype=float)
-    observed = np.isfinite(truth.known) & (amount > 0) & tx["kind"].isin(_SALES).to_numpy() & ~tx["void"].to_numpy()
+    observed = np.isfinite(truth.known) & (amount > 0) & tx["kind"].isin(_PRICED).to_numpy() & ~tx["void"].to_numpy()
     akind = assets["kind"].to_numpy()[apos[tx["asset_id"]].to_numpy()]
     afield = assets["field"].to_numpy()[apos[tx["asset_id"]].to_numpy()]
     after = shift_effect(sc, date, akind, afield) != 0

@@ -131,15 +131,22 @@ class AdaptiveConformal:
     def _quantile(self, key: int, t: float, level: float) -> float:
         return weighted_conformal_quantile(*self._weighted(key, t), level)
 
-    def _beta(self, key: int, t: float, resid: np.ndarray) -> np.ndarray:
-        """The highest miscoverage level whose interval still covers each residual (DtACI's
-        ``beta_t``): the quantile at level ``1 - a`` reaches ``r`` exactly when ``1 - a`` exceeds
-        the weighted share of scores below ``r``."""
-        scores, weights = self._weighted(key, t)
-        if not len(scores):
-            return np.ones(len(resid))
-        cum = np.concatenate([[0.0], np.cumsum(weights) / (float(np.sum(weights)) + 1.0)])
-        return np.asarray(1.0 - cum[np.searchsorted(scores, resid, side="left")])
+    def _learn(self, key: int, scores: np.ndarray, weights: np.ndarray, resid: np.ndarray) -> None:
+        """One DtACI step per sale of a group at one date, on the group's weighted scores then."""
+        beta = _beta(scores, weights, resid)
+        for c in self.coverages:
+            for b in beta:
+                self._step(key, c, float(b))
+
+    def _remember(self, keys: np.ndarray, resid: np.ndarray, t: np.ndarray) -> None:
+        """The sales' residuals join their groups' scores and the pooled ones."""
+        log2w = (t - self.start) / float(self.halflife) if self.halflife else np.zeros(len(t))
+        for key in np.unique(keys):
+            rows = keys == key
+            self._scores.setdefault(int(key), []).append(resid[rows])
+            self._log2w.setdefault(int(key), []).append(log2w[rows])
+        self._pooled[0].append(resid)
+        self._pooled[1].append(log2w)
 
     def _step(self, key: int, coverage: float, beta: float) -> None:
         """One DtACI step (one ACI step per candidate gamma, then the exponential weights)."""
@@ -178,17 +185,8 @@ class AdaptiveConformal:
         for key in np.unique(keys):
             for when in np.unique(t[keys == key]):
                 rows = np.flatnonzero((keys == key) & (t == when))
-                beta = self._beta(int(key), float(when), resid[rows])
-                for c in self.coverages:
-                    for b in beta:
-                        self._step(int(key), c, float(b))
-        log2w = (t - self.start) / float(self.halflife) if self.halflife else np.zeros(len(t))
-        for key in np.unique(keys):
-            rows = keys == key
-            self._scores.setdefault(int(key), []).append(resid[rows])
-            self._log2w.setdefault(int(key), []).append(log2w[rows])
-        self._pooled[0].append(resid)
-        self._pooled[1].append(log2w)
+                self._learn(int(key), *self._weighted(int(key), float(when)), resid[rows])
+        self._remember(keys, resid, t)
 
     def run(self, X: Any, y: Any, t: Any) -> dict[float, np.ndarray]:
         """Half-widths for a stream of sales, each computed before its own price is learnt.
@@ -203,10 +201,27 @@ class AdaptiveConformal:
         if not (len(y) == len(t) == X.shape[0]):
             raise ValuationError("X, y and t must have one entry per sale")
         out = {c: np.empty(len(t)) for c in self.coverages}
+        resid = np.abs(y - self.model.predict(X))
+        groups = self.model._groups(X)
         for when in np.unique(t):
             rows = np.flatnonzero(t == when)
-            w = {c: self.widths(X[rows], float(when), c) for c in self.coverages}
-            for c in self.coverages:
-                out[c][rows] = w[c]
-            self.update(X[rows], y[rows], t[rows])
+            for key in np.unique(groups[rows]):
+                sel = rows[groups[rows] == key]
+                # one sorted, weighted score set per group and date: the widths, then the steps
+                scores, weights = self._weighted(int(key), float(when))
+                for c in self.coverages:
+                    out[c][sel] = weighted_conformal_quantile(scores, weights, self._level(int(key), c))
+                self._learn(int(key), scores, weights, resid[sel])
+            self._remember(groups[rows], resid[rows], t[rows])
         return out
+
+
+def _beta(scores: np.ndarray, weights: np.ndarray, resid: np.ndarray) -> np.ndarray:
+    """The highest miscoverage level whose interval still covers each residual (DtACI's
+    ``beta_t``): the quantile at level ``1 - a`` reaches ``r`` exactly when ``1 - a`` exceeds the
+    weighted share of scores below ``r`` (``scores`` sorted, as :func:`weighted_conformal_quantile`
+    takes them)."""
+    if not len(scores):
+        return np.ones(len(resid))
+    cum = np.concatenate([[0.0], np.cumsum(weights) / (float(np.sum(weights)) + 1.0)])
+    return np.asarray(1.0 - cum[np.searchsorted(scores, resid, side="left")])
