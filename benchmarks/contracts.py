@@ -53,6 +53,43 @@ def _calldata_gas(data: bytes) -> int:
     return sum(4 if b == 0 else 16 for b in data)
 
 
+# The record's fields at their own widths (asset id, kind, seller, buyer, date, currency, amount,
+# royalty, exclusivity, territory, term end, ref, document hash): the packed calldata a
+# hand-decoded recorder could take instead of the 13-word ABI struct (decision 0112, addendum).
+_PACKED_WIDTHS = (32, 1, 20, 20, 5, 3, 16, 2, 1, 2, 5, 8, 32)
+# The TxRecorded log's data fields at their own widths (the record's fields less asset id and
+# kind, which are topics, plus the recorder's address).
+_PACKED_LOG_BYTES = sum(_PACKED_WIDTHS[2:]) + 20
+
+
+def _packed(fields: tuple[Any, ...]) -> bytes:
+    """One record's ABI tuple packed at its fields' own widths (addresses as 20 bytes)."""
+    out = bytearray()
+    for value, width in zip(fields, _PACKED_WIDTHS, strict=True):
+        if isinstance(value, str):  # a checksummed address
+            value = bytes.fromhex(value[2:])
+        out += value.ljust(width, b"\0") if isinstance(value, bytes) else int(value).to_bytes(width, "big")
+    return bytes(out)
+
+
+def _log_gas(topics: int, data_bytes: int) -> int:
+    return 375 + 375 * topics + 8 * data_bytes
+
+
+def _packed_forms(batch_calldata: bytes, packed_calldata: bytes, n: int) -> dict[str, int]:
+    """Calldata and log gas a record in the present form and in packed forms (decision 0112):
+    priced by the gas schedule on the same records, not run on a contract."""
+    abi_log = _log_gas(4, 12 * 32)
+    bytes_log = _log_gas(4, 64 + -(-_PACKED_LOG_BYTES // 32) * 32)  # offset, length, padded blob
+    return {
+        "abi_calldata": round(_calldata_gas(batch_calldata) / n),
+        "packed_calldata": round(_calldata_gas(packed_calldata) / n),
+        "abi_log": abi_log,
+        "bytes_log": bytes_log,
+        "raw_blob_log": _log_gas(4, _PACKED_LOG_BYTES),
+    }
+
+
 def _breakdown(gas: dict[str, int], total: int, calldata: float) -> dict[str, int]:
     """Gas of a 100-record batch per record by cost: calldata, the transaction's base 21,000,
     storage reads and writes, the log, keccak, and every other opcode."""
@@ -105,6 +142,7 @@ def run(throughput: bool = True) -> dict[str, Any]:
         gas_batch = client.record_batch(batch100).gas_used
     batch_calldata = b"".join(encode([TX_STRUCT], [tx.as_tuple()]) for tx in batch100)
     breakdown = _breakdown(traced.gas, gas_batch, _calldata_gas(batch_calldata) / 100)
+    forms = _packed_forms(batch_calldata, b"".join(_packed(tx.as_tuple()) for tx in batch100), 100)
     # The floor as a contract: the same 100 records' calldata, the same logs, nothing else.
     floor_address = b.transact(b.accounts()[0], None, floor_initcode()).contract_address
     assert floor_address is not None
@@ -185,6 +223,7 @@ def run(throughput: bool = True) -> dict[str, Any]:
         "gas_floor_record": floor,
         "gas_floor_contract_per_record": round((gas_floor_contract - 21_000) / 100),
         "gas_record_batch100_breakdown": breakdown,
+        "gas_record_forms_per_record": forms,
         "opcodes_per_record_batch100": round(traced.opcodes / 100),
         "opcodes_floor_record": FLOOR_LOOP_OPCODES,
         "opcodes_floor_contract_per_record": round(traced_floor.opcodes / 100),
@@ -206,6 +245,8 @@ def run(throughput: bool = True) -> dict[str, Any]:
             "calldata, ecrecover, three-topic logs and the bitmap; a pledge keeps its parties' hash in a word "
             "of its own for its release (decision 0091); "
             "opcodes are counted on the embedded chain for the whole batch transaction over 100 (decision 0112); "
-            "the floor contract emits the same logs from the same calldata and does nothing else"
+            "the floor contract emits the same logs from the same calldata and does nothing else; "
+            "gas_record_forms_per_record prices the same records' calldata and log in packed forms by the "
+            "gas schedule (not run on a contract; decision 0112, addendum)"
         ),
     }
