@@ -42,12 +42,12 @@ Z80 = 1.2815515655446004
 #: override. **market**: calibrated by the backtest (``benchmarks/valuation.py``, key
 #: ``market_log_error_sd`` of ``benchmarks/results/valuation.json``): the median over the nine
 #: generated-market scenarios of each one's robust sd (1.4826 x MAD) of ln(value / price) on its
-#: time-ordered test sales (per scenario 0.40 to 1.30; the base market 0.42). **income** and
+#: time-ordered test sales (per scenario 0.41 to 1.28; the base market 0.41). **income** and
 #: **cost**: assumptions, because the generated market has sale prices but no income streams or
 #: reproduction costs to test them against; the income figure is the cross-licence spread of
 #: royalty rates alone (about 0.5 in logs: Parr/IPRA p10-p90 1%-9.8%) plus forecast error, and
 #: cost is a weak guide to the value of IP (IVS 210).
-METHOD_ERROR_SD: dict[str, float] = {"market": 0.55, "income": 0.55, "cost": 0.90}
+METHOD_ERROR_SD: dict[str, float] = {"market": 0.54, "income": 0.55, "cost": 0.90}
 #: Where each error sd comes from.
 METHOD_ERROR_SOURCE: dict[str, str] = {"market": "backtest", "income": "assumption", "cost": "assumption"}
 
